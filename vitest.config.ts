@@ -1,0 +1,34 @@
+import { defineConfig } from 'vitest/config'
+import { TAGS } from './helpers/suite/tags'
+
+// Two projects: `unit` (the harness's own tests, parallel) and `suites` (hypotheses: one file at a
+// time, because two load suites must never share the serving stack; long timeouts for full runs).
+export default defineConfig({
+  test: {
+    tags: [...TAGS],
+    strictTags: true,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          include: ['test/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'suites',
+          include: ['suites/**/*.test.ts'],
+          fileParallelism: false,
+          globalSetup: ['helpers/suite/global-setup.ts'],
+          testTimeout: 6 * 3600_000,
+          hookTimeout: 1800_000,
+          teardownTimeout: 120_000,
+        },
+      },
+    ],
+  },
+})
