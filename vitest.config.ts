@@ -7,6 +7,7 @@ export default defineConfig({
   test: {
     tags: [...TAGS],
     strictTags: true,
+    teardownTimeout: 120_000,
     projects: [
       {
         extends: true,
@@ -26,7 +27,6 @@ export default defineConfig({
           globalSetup: ['helpers/suite/global-setup.ts'],
           testTimeout: 6 * 3600_000,
           hookTimeout: 1800_000,
-          teardownTimeout: 120_000,
         },
       },
     ],
