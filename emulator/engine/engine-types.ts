@@ -18,6 +18,11 @@ export interface GenerateRequest {
   adapter: string | null
   /** process.hrtime.bigint() when the server received the request. */
   receivedNs: bigint
+  /**
+   * Integrity probe planted in the prompt (the server finds `The secret code word is "X".`):
+   * the answer starts with X only when the KV block holding that token offset is intact.
+   */
+  needle: { answer: string; tokenOffset: number } | null
 }
 
 export interface FinishInfo {
@@ -29,8 +34,11 @@ export interface FinishInfo {
 }
 
 export interface TokenSink {
-  /** One generated token; `text` is its decoded piece (may be empty for partial UTF-8). */
-  onToken(text: string, tokenId: number): void
+  /**
+   * One generated token; `text` is its decoded piece (may be empty for partial UTF-8). `dueNs` is
+   * when the performance model says it should be emitted, so emission lateness can be measured.
+   */
+  onToken(text: string, tokenId: number, dueNs: bigint): void
   onDone(info: FinishInfo): void
   /** Backend error after admission (the server turns it into SSE `event: error`). */
   onError(err: { code: string; message: string }): void
