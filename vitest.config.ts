@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config'
-import { TAGS } from './helpers/suite/tags'
+import { TAGS } from './helpers/suite/tags.ts'
 
 // Two projects: `unit` (the harness's own tests, parallel) and `suites` (hypotheses: one file at a
 // time, because two load suites must never share the serving stack; long timeouts for full runs).

@@ -1,0 +1,54 @@
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { execa } from 'execa'
+import { afterAll, describe, expect, test } from 'vitest'
+import { appendJsonl, createJsonlWriter } from '../../../helpers/bundle/jsonl-writer'
+import { forEachJsonl, readJsonlSync } from '../../../helpers/bundle/read-jsonl'
+
+const dir = mkdtempSync(join(tmpdir(), 'tb-jsonl-'))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+describe('crash-safe JSONL', () => {
+  test('every appended value is one whole line, readable while the writer is still open', () => {
+    const path = join(dir, 'a', 'rows.jsonl')
+    const w = createJsonlWriter(path)
+    w.append({ i: 1, text: 'line\nbreak inside a string' })
+    w.append({ i: 2 })
+    expect(readJsonlSync(path).rows).toEqual([{ i: 1, text: 'line\nbreak inside a string' }, { i: 2 }])
+    w.close()
+    expect(() => w.append({ i: 3 })).toThrow(/closed writer/)
+  })
+
+  test('a torn last line from a crash is skipped and counted, by both readers', async () => {
+    const path = join(dir, 'torn.jsonl')
+    appendJsonl(path, { ok: 1 })
+    appendJsonl(path, { ok: 2 })
+    appendFileSync(path, '{"ok": 3, "trunc')
+    expect(readJsonlSync(path)).toEqual({ rows: [{ ok: 1 }, { ok: 2 }], skipped: 1 })
+    const seen: unknown[] = []
+    expect(await forEachJsonl(path, (r) => void seen.push(r))).toEqual({ rows: 2, skipped: 1 })
+    expect(seen).toHaveLength(2)
+  })
+
+  test('a process killed while appending leaves only whole lines behind', async () => {
+    const path = join(dir, 'killed.jsonl')
+    const script = `
+      import { createJsonlWriter } from ${JSON.stringify(join(process.cwd(), 'helpers/bundle/jsonl-writer.ts'))}
+      const w = createJsonlWriter(${JSON.stringify(path)})
+      let i = 0
+      const pad = 'x'.repeat(3000)
+      for (;;) { w.append({ i: i++, pad }); if (i === 200) process.stdout.write('go\\n') }
+    `
+    const child = execa(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { reject: false })
+    await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()))
+    child.kill('SIGKILL')
+    await child
+    const text = readFileSync(path, 'utf8')
+    const { rows, skipped } = readJsonlSync<{ i: number }>(path)
+    expect(rows.length).toBeGreaterThanOrEqual(200)
+    expect(skipped).toBe(0)
+    expect(text.endsWith('\n')).toBe(true)
+    rows.forEach((r, idx) => expect(r.i).toBe(idx))
+  })
+})
