@@ -1,0 +1,188 @@
+import http from 'node:http'
+import os from 'node:os'
+import path from 'node:path'
+import { kvModeFromEnv, kvModeUsesKvbm, type KvModeId } from '../helpers/config/kv-mode'
+import { getTokenizer } from '../helpers/tokenizer/tokenizer'
+import { createEngine } from './engine/create-engine'
+import { g1Blocks } from './engine/emulator-profile'
+import type { Engine } from './engine/engine-types'
+import { parseFaults, type FaultSet } from './faults'
+import { getProfile } from './profiles'
+import { createKvsimServer, type KvsimServer } from './server/create-server'
+import { renderKvbmMetrics } from './server/kvbm-metrics'
+
+// Library entry of kvsim: the CLI, tests and the emulator target all start it through here.
+
+export const DEFAULT_KVBM_METRICS_PORT = 6880
+
+export interface StartKvsimOptions {
+  /** Emulator profile name (emulator/profiles.ts). */
+  profile: string
+  /** @default 0 (a free port) */
+  port?: number
+  /** @default '127.0.0.1' */
+  host?: string
+  /** Overrides DYN_KVBM_METRICS_PORT; 0 = a free port. */
+  kvbmMetricsPort?: number
+  /** Fault spec (emulator/faults.ts). @default '' */
+  faults?: string
+  /** Shrinks modeled compute time (never real IO). @default 1 */
+  timeScale?: number
+  /** Divides G3 block and adapter bytes. @default 1 */
+  ioScale?: number
+  /** Overrides DYN_KVBM_DISK_CACHE_DIR. @default os.tmpdir() */
+  cacheDir?: string
+  /** @default <os.tmpdir()>/kvsim-adapters-<profile> */
+  adaptersDir?: string
+  /** The DYN_KVBM_* environment the mode comes from. @default process.env */
+  env?: Record<string, string | undefined>
+  /** @default 16 MiB */
+  maxBodyBytes?: number
+  log?: (entry: Record<string, unknown>) => void
+}
+
+/** What the CLI prints as its one ready line. */
+export interface KvsimInfo {
+  url: string
+  metricsUrl: string
+  kvbmMetricsUrl: string | null
+  pid: number
+  profile: string
+  mode: KvModeId
+  model: string
+  maxInputTokens: number
+  g3: { path: string | null; oDirect: boolean; fallbackReason: string | null }
+  emulated: true
+}
+
+export interface KvsimHandle extends KvsimInfo {
+  readonly server: KvsimServer
+  readonly engine: Engine
+  info(): KvsimInfo
+  close(): Promise<void>
+}
+
+const truthy = (v: string | undefined) => /^(1|true)$/i.test(v ?? '')
+
+export const startKvsim = async (opts: StartKvsimOptions): Promise<KvsimHandle> => {
+  const env = opts.env ?? process.env
+  const log = opts.log ?? (() => {})
+  const profile = getProfile(opts.profile)
+  const mode = kvModeFromEnv(env)
+  const host = opts.host ?? '127.0.0.1'
+  const cacheDir = opts.cacheDir ?? env.DYN_KVBM_DISK_CACHE_DIR ?? os.tmpdir()
+  const adaptersDir = opts.adaptersDir ?? path.join(os.tmpdir(), `kvsim-adapters-${profile.name}`)
+  const faults = parseFaults(opts.faults ?? '')
+  const engine = await createEngine({
+    profile,
+    env: { ...env, DYN_KVBM_DISK_CACHE_DIR: cacheDir },
+    cacheDir,
+    adaptersDir,
+    timeScale: opts.timeScale ?? 1,
+    ioScale: opts.ioScale ?? 1,
+    faults: { corruptDisk: faults.corrupt_disk, slowDiskMs: faults.slow_disk, stall: faults.stall },
+  })
+
+  // KVBM's metrics live on their own port, only with a KVBM connector and DYN_KVBM_METRICS set.
+  const kvbmEnabled = kvModeUsesKvbm(mode) && truthy(env.DYN_KVBM_METRICS)
+  let kvbmPort = opts.kvbmMetricsPort
+  if (kvbmPort === undefined) {
+    const fromEnv = env.DYN_KVBM_METRICS_PORT
+    const n = Number(fromEnv)
+    if (fromEnv !== undefined && fromEnv !== '' && Number.isInteger(n) && n >= 0 && n < 65536) kvbmPort = n
+    else {
+      if (fromEnv !== undefined && fromEnv !== '')
+        log({ level: 'warn', msg: `Expected DYN_KVBM_METRICS_PORT to be a port number, got ${JSON.stringify(fromEnv)}; using ${DEFAULT_KVBM_METRICS_PORT}` })
+      kvbmPort = DEFAULT_KVBM_METRICS_PORT
+    }
+  }
+  const kvbmServer = http.createServer((req, res) => {
+    req.resume()
+    const p = (req.url ?? '/').split('?')[0]
+    if (p !== '/metrics') {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n')
+      return
+    }
+    const stats = engine.stats()
+    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(renderKvbmMetrics(engine.kvbmCounters(), stats))
+  })
+  let kvbmListening = false
+  const startKvbm = () =>
+    new Promise<void>((resolve, reject) => {
+      kvbmServer.once('error', reject)
+      kvbmServer.listen({ port: kvbmPort, host }, () => {
+        kvbmServer.off('error', reject)
+        kvbmListening = true
+        const a = kvbmServer.address()
+        // Keep the bound port so toggling no_kvbm_metrics off reopens the same URL.
+        if (typeof a === 'object' && a) kvbmPort = a.port
+        resolve()
+      })
+    })
+  const stopKvbm = () =>
+    new Promise<void>((resolve) => {
+      if (!kvbmListening) return resolve()
+      kvbmListening = false
+      kvbmServer.close(() => resolve())
+      kvbmServer.closeAllConnections()
+    })
+
+  const onFaultsChanged = (f: FaultSet) => {
+    if (!kvbmEnabled) return
+    if (f.no_kvbm_metrics && kvbmListening) void stopKvbm()
+    else if (!f.no_kvbm_metrics && !kvbmListening)
+      startKvbm().catch((e) => log({ level: 'error', msg: 'could not reopen the KVBM metrics port', error: String(e) }))
+  }
+
+  const server = createKvsimServer({
+    engine,
+    model: {
+      servedModelName: profile.servedModelName,
+      tokenizer: getTokenizer(profile.tokenizer),
+      chatTemplate: profile.chatTemplate,
+      maxInputTokens: engine.maxInputTokens,
+      contextLength: profile.maxInputTokens,
+      maxNumSeqs: profile.maxBatchSize,
+      maxNumBatchedTokens: profile.maxNumTokens,
+      totalKvBlocks: g1Blocks(profile),
+      kvCacheBlockSize: engine.tokensPerBlock,
+    },
+    faults,
+    maxBodyBytes: opts.maxBodyBytes,
+    log,
+    onFaultsChanged,
+  })
+
+  let port: number
+  try {
+    port = await server.listen(opts.port ?? 0, host)
+    if (kvbmEnabled && !faults.no_kvbm_metrics) await startKvbm()
+  } catch (e) {
+    await server.close()
+    await stopKvbm()
+    throw e
+  }
+
+  const base = `http://${host.includes(':') ? `[${host}]` : host}`
+  const url = `${base}:${port}`
+  const info = (): KvsimInfo => ({
+    url,
+    metricsUrl: `${url}/metrics`,
+    kvbmMetricsUrl: kvbmListening ? `${base}:${kvbmPort}/metrics` : null,
+    pid: process.pid,
+    profile: profile.name,
+    mode,
+    model: profile.servedModelName,
+    maxInputTokens: engine.maxInputTokens,
+    g3: { ...engine.g3 },
+    emulated: true,
+  })
+  let closed: Promise<void> | null = null
+  const close = () =>
+    (closed ??= (async () => {
+      await server.close()
+      await stopKvbm()
+    })())
+  log({ level: 'info', msg: 'kvsim ready', ...info() })
+  return { ...info(), server, engine, info, close }
+}
