@@ -147,18 +147,19 @@ export const createStreamClient = (opts: StreamClientOptions): StreamClient => {
     out.x_request_id = headerValue(res.headers['x-request-id'])
     const contentType = headerValue(res.headers['content-type']) ?? ''
     const resBody = res.body
-    resBody.setEncoding('utf8')
 
     // Error statuses and non-SSE replies: keep a bounded prefix, drain the rest for connection reuse.
     const readAll = (limit: number) =>
-      new Promise<{ text: string; t_end: number; t_first: number | null }>((resolve, reject) => {
-        let text = ''
-        let tFirst: number | null = null
-        resBody.on('data', (chunk: string) => {
-          if (tFirst === null) tFirst = clock.nowMs()
-          if (text.length < limit) text += chunk
+      new Promise<{ text: string; t_end: number }>((resolve, reject) => {
+        const chunks: Buffer[] = []
+        let size = 0
+        resBody.on('data', (chunk: Buffer) => {
+          if (size < limit) {
+            chunks.push(chunk)
+            size += chunk.length
+          }
         })
-        resBody.on('end', () => resolve({ text, t_end: clock.nowMs(), t_first: tFirst }))
+        resBody.on('end', () => resolve({ text: Buffer.concat(chunks).toString('utf8'), t_end: clock.nowMs() }))
         resBody.on('error', reject)
       })
 
@@ -213,12 +214,12 @@ export const createStreamClient = (opts: StreamClientOptions): StreamClient => {
       let sawBytes = false
       let rawHead = ''
       await new Promise<void>((resolve, reject) => {
-        resBody.on('data', (chunk: string) => {
+        resBody.on('data', (chunk: Buffer) => {
           // One clock read per chunk: every event in it arrived at this instant.
           tChunk = clock.nowMs()
           if (!sawBytes) {
             sawBytes = true
-            rawHead = chunk.slice(0, 2048)
+            rawHead = chunk.subarray(0, 2048).toString('utf8')
           }
           parser.push(chunk)
         })
