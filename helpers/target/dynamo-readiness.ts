@@ -1,0 +1,164 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import { request } from 'undici'
+import type { HealthStyle, ReadinessReport } from './target'
+
+// Readiness in Dynamo's own terms: /health 200 is not enough (it says {"status":"unhealthy"} before a
+// worker registers), /v1/models must list a model, and one completion must stream to its end. The
+// stream has a stall timeout because /health keeps answering 200 while the engine is stuck.
+// The lead's generic helpers/target/readiness.ts has the same contract; this one adds the stall.
+
+export interface ReadinessOptions {
+  baseUrl: string
+  /** Model to probe; defaults to the first id from /v1/models. */
+  model?: string
+  healthStyle: HealthStyle
+  timeoutMs: number
+  /** Stream one completion to the end. @default true */
+  probe?: boolean
+  /** No bytes on the probe stream for this long → probe.error starts with STALLED. @default 120000 */
+  stallMs?: number
+  /** @default 1000 */
+  pollMs?: number
+  /** Stop early (e.g. the worker process exited). */
+  signal?: AbortSignal
+}
+
+const HEALTHY = new Set(['healthy', 'ready', 'ok'])
+
+export const checkHealth = async (baseUrl: string, style: HealthStyle): Promise<ReadinessReport['health']> => {
+  try {
+    const res = await request(`${baseUrl}/health`, { method: 'GET', headersTimeout: 5000, bodyTimeout: 5000 })
+    const body = await res.body.text()
+    if (style === 'http-status') return { ok: res.statusCode >= 200 && res.statusCode < 300, status: res.statusCode, body }
+    let status: unknown
+    try {
+      status = (JSON.parse(body) as { status?: unknown }).status
+    } catch {
+      status = undefined
+    }
+    return { ok: res.statusCode === 200 && typeof status === 'string' && HEALTHY.has(status.toLowerCase()), status: res.statusCode, body }
+  } catch (err) {
+    return { ok: false, status: null, body: String((err as Error).message ?? err) }
+  }
+}
+
+export const listModels = async (baseUrl: string): Promise<string[]> => {
+  const res = await request(`${baseUrl}/v1/models`, { method: 'GET', headersTimeout: 5000, bodyTimeout: 5000 })
+  const body = await res.body.text()
+  if (res.statusCode !== 200) throw new Error(`Expected 200 from ${baseUrl}/v1/models, got ${res.statusCode}: ${body.slice(0, 200)}`)
+  const data = (JSON.parse(body) as { data?: { id?: unknown }[] }).data
+  return Array.isArray(data) ? data.map((m) => m.id).filter((id): id is string => typeof id === 'string') : []
+}
+
+/** Streams one short completion; resolves with its TTFT or an error (`STALLED …` when the stream goes quiet). */
+export const probeCompletion = async (
+  baseUrl: string,
+  model: string,
+  opts: { stallMs: number; prompt?: string; maxTokens?: number },
+): Promise<ReadinessReport['probe']> => {
+  const controller = new AbortController()
+  let stalled = false
+  let timer: NodeJS.Timeout | undefined
+  const arm = () => {
+    clearTimeout(timer)
+    timer = setTimeout(() => {
+      stalled = true
+      controller.abort()
+    }, opts.stallMs)
+  }
+  const start = performance.now()
+  let ttftMs: number | null = null
+  try {
+    arm()
+    const res = await request(`${baseUrl}/v1/completions`, {
+      method: 'POST',
+      signal: controller.signal,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ model, prompt: opts.prompt ?? 'Say hello.', max_tokens: opts.maxTokens ?? 8, temperature: 0, stream: true }),
+    })
+    if (res.statusCode !== 200) {
+      const text = await res.body.text()
+      return { ok: false, ttftMs: null, error: `HTTP ${res.statusCode}: ${text.slice(0, 300)}` }
+    }
+    let buf = ''
+    let done = false
+    let events = 0
+    for await (const chunk of res.body) {
+      arm()
+      buf += chunk.toString('utf8')
+      let idx: number
+      while ((idx = buf.search(/\r?\n\r?\n/)) >= 0) {
+        const raw = buf.slice(0, idx)
+        buf = buf.slice(idx).replace(/^\r?\n\r?\n/, '')
+        const lines = raw.split(/\r?\n/)
+        const isError = lines.some((l) => /^event:\s*error/.test(l))
+        const data = lines.filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim()).join('\n')
+        if (!data) continue
+        if (data === '[DONE]') {
+          done = true
+          continue
+        }
+        let json: { error?: unknown; choices?: { text?: string; delta?: { content?: string } }[] } = {}
+        try {
+          json = JSON.parse(data)
+        } catch {
+          if (isError) return { ok: false, ttftMs, error: `stream error: ${data.slice(0, 300)}` }
+          continue
+        }
+        if (isError || json.error) return { ok: false, ttftMs, error: `stream error: ${JSON.stringify(json.error ?? data).slice(0, 300)}` }
+        events++
+        const text = json.choices?.[0]?.text ?? json.choices?.[0]?.delta?.content ?? ''
+        if (ttftMs === null && text.length > 0) ttftMs = performance.now() - start
+      }
+    }
+    if (!done && events === 0) return { ok: false, ttftMs, error: 'stream ended without any completion event' }
+    return { ok: true, ttftMs: ttftMs ?? performance.now() - start, error: null }
+  } catch (err) {
+    if (stalled) return { ok: false, ttftMs, error: `STALLED: no bytes on the probe stream for ${opts.stallMs} ms` }
+    return { ok: false, ttftMs, error: String((err as Error).message ?? err) }
+  } finally {
+    clearTimeout(timer)
+  }
+}
+
+/** Polls until ready or timeout; a STALLED probe ends the wait at once (retrying would hang again). */
+export const waitDynamoReady = async (opts: ReadinessOptions): Promise<ReadinessReport> => {
+  const t0 = performance.now()
+  const deadline = t0 + opts.timeoutMs
+  const pollMs = opts.pollMs ?? 1000
+  let report: ReadinessReport = {
+    ready: false,
+    health: { ok: false, status: null, body: '' },
+    models: [],
+    probe: { ok: false, ttftMs: null, error: 'not attempted' },
+    elapsedMs: 0,
+  }
+  while (!opts.signal?.aborted) {
+    report.health = await checkHealth(opts.baseUrl, opts.healthStyle)
+    if (report.health.ok) {
+      try {
+        report.models = await listModels(opts.baseUrl)
+      } catch (err) {
+        report.models = []
+        report.probe = { ok: false, ttftMs: null, error: String((err as Error).message) }
+      }
+      if (report.models.length > 0) {
+        if (opts.probe === false) {
+          report = { ...report, ready: true, probe: { ok: true, ttftMs: null, error: 'probe skipped' } }
+          break
+        }
+        const model = opts.model && report.models.includes(opts.model) ? opts.model : opts.model ?? report.models[0]
+        report.probe = await probeCompletion(opts.baseUrl, model, { stallMs: opts.stallMs ?? 120_000 })
+        if (report.probe.ok) {
+          report.ready = true
+          break
+        }
+        if (report.probe.error?.startsWith('STALLED')) break
+      }
+    }
+    if (performance.now() + pollMs > deadline) break
+    await sleep(pollMs, undefined, { signal: opts.signal }).catch(() => undefined)
+  }
+  report.elapsedMs = performance.now() - t0
+  return report
+}
