@@ -1,0 +1,474 @@
+import { mkdir } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { kvModeFromEnv, type KvModeId } from '../../helpers/config/kv-mode'
+import { getTokenizer } from '../../helpers/tokenizer/tokenizer'
+import { BlockManager } from './block-manager'
+import { hashBlock } from './block-hash'
+import type { EvictionPolicy } from './block-tier'
+import { type EmulatorProfile, g1Blocks, kvBlockBytes } from './emulator-profile'
+import type {
+  Engine,
+  EngineFaults,
+  EngineRequestHandle,
+  EngineStats,
+  GenerateRequest,
+  KvbmCounters,
+  TokenSink,
+} from './engine-types'
+import { type G3File, openG3File } from './g3-file'
+import { LoraStore } from './lora-store'
+import { decodeStepSeconds, hostOnboardSeconds, prefillSeconds } from './perf-model'
+import { TextGenerator } from './text-generator'
+
+export interface CreateEngineOptions {
+  profile: EmulatorProfile
+  env: Record<string, string | undefined>
+  /** Directory of the G3 file (the server resolves --cache-dir / DYN_KVBM_DISK_CACHE_DIR). */
+  cacheDir: string
+  adaptersDir: string
+  /** Multiplies modeled compute time only (0.01 = 100× faster); real IO is never scaled. */
+  timeScale: number
+  /** Divides the bytes written/read per G3 block and per LoRA file. */
+  ioScale: number
+  faults?: Partial<EngineFaults>
+}
+
+type SeqState = 'waiting' | 'loading' | 'prefill' | 'decode' | 'stalled' | 'done'
+
+interface Seq {
+  id: string
+  req: GenerateRequest
+  sink: TokenSink
+  state: SeqState
+  /** Prompt tokens followed by generated ones. */
+  tokens: number[]
+  promptLen: number
+  /** Hash of every full prompt block. */
+  hashes: string[]
+  /** Content of every full prompt block as held in G1 (differs from the hash when corrupted). */
+  contents: string[]
+  /** Tokens whose KV is in G1 (a prefix of the prompt while prefilling). */
+  computed: number
+  cachedTokens: number
+  /** Full blocks of `tokens` already registered with the block manager (or matched). */
+  blocksRegistered: number
+  lastBlockHash: string
+  generated: number
+  textTail: string
+  gen: TextGenerator | null
+  acquired: boolean
+}
+
+const GB = 1e9
+const DEFAULT_LORA_COUNT = 64
+const DEFAULT_STATS_WINDOW = 1000
+const MAX_LORA_COUNT = 1000
+
+const envNumber = (env: Record<string, string | undefined>, name: string): number => {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return 0
+  const n = Number(raw)
+  if (!Number.isFinite(n) || n < 0) throw new Error(`Expected ${name} to be a non-negative number got ${JSON.stringify(raw)}`)
+  return n
+}
+
+/** Tier sizes from Dynamo's env: *_OVERRIDE_NUM_BLOCKS wins over the GB value (which tiny caps). */
+export const tierBlocksFromEnv = (
+  p: EmulatorProfile,
+  env: Record<string, string | undefined>,
+  mode: KvModeId,
+): { g1: number; g2: number; g3: number } => {
+  const blockBytes = kvBlockBytes(p)
+  const size = (gbName: string, overrideName: string, cap: number | undefined) => {
+    const override = envNumber(env, overrideName)
+    if (override > 0) return Math.floor(override)
+    const blocks = Math.floor((envNumber(env, gbName) * GB) / blockBytes)
+    return cap !== undefined ? Math.min(cap, blocks) : blocks
+  }
+  const hasHost = mode === 'B1' || mode === 'B2' || mode === 'B2p'
+  const hasDisk = mode === 'B2' || mode === 'B2p' || mode === 'B3'
+  return {
+    g1: g1Blocks(p),
+    g2: hasHost ? size('DYN_KVBM_CPU_CACHE_GB', 'DYN_KVBM_CPU_CACHE_OVERRIDE_NUM_BLOCKS', p.g2MaxBlocks) : 0,
+    g3: hasDisk ? size('DYN_KVBM_DISK_CACHE_GB', 'DYN_KVBM_DISK_CACHE_OVERRIDE_NUM_BLOCKS', p.g3MaxBlocks) : 0,
+  }
+}
+
+const sleepMs = (ms: number) => (ms > 0 ? new Promise<void>((r) => setTimeout(r, ms)) : Promise.resolve())
+
+export const createEngine = async (opts: CreateEngineOptions): Promise<Engine> => {
+  const p = opts.profile
+  const { env } = opts
+  if (!(opts.timeScale > 0)) throw new Error(`Expected timeScale > 0 got ${opts.timeScale}`)
+  if (!(opts.ioScale >= 1)) throw new Error(`Expected ioScale >= 1 got ${opts.ioScale}`)
+  const mode = kvModeFromEnv(env)
+  const tpb = p.tokensPerBlock
+  const tiers = tierBlocksFromEnv(p, env, mode)
+  const policyRaw = env.KVSIM_EVICTION_POLICY ?? 'lru'
+  if (policyRaw !== 'lru' && policyRaw !== 'lfu')
+    throw new Error(`Expected KVSIM_EVICTION_POLICY to be one of lru, lfu got ${JSON.stringify(policyRaw)}`)
+  const policy: EvictionPolicy = policyRaw
+  const statsWindow = Math.floor(envNumber(env, 'DYN_KVBM_CACHE_STATS_MAX_REQUESTS')) || DEFAULT_STATS_WINDOW
+  const loraCount = env.KVSIM_LORA_COUNT === undefined ? DEFAULT_LORA_COUNT : Math.floor(envNumber(env, 'KVSIM_LORA_COUNT'))
+  if (loraCount > MAX_LORA_COUNT) throw new Error(`Expected KVSIM_LORA_COUNT <= ${MAX_LORA_COUNT} got ${loraCount}`)
+  const disableODirect = /^(1|true)$/i.test(env.DYN_KVBM_DISK_DISABLE_O_DIRECT ?? '')
+  const cacheDir = opts.cacheDir || env.DYN_KVBM_DISK_CACHE_DIR || tmpdir()
+
+  let g3File: G3File | null = null
+  if (tiers.g3 > 0) {
+    await mkdir(cacheDir, { recursive: true })
+    g3File = await openG3File({ dir: cacheDir, blocks: tiers.g3, blockBytes: Math.ceil(kvBlockBytes(p) / opts.ioScale), disableODirect })
+  }
+  let g3WriteErrors = 0
+  const manager = new BlockManager({
+    mode,
+    tokensPerBlock: tpb,
+    g1Blocks: tiers.g1,
+    g2Blocks: tiers.g2,
+    g3Blocks: tiers.g3,
+    evictionPolicy: policy,
+    hitRateWindow: statsWindow,
+    writeG3: g3File
+      ? (slot, content) => {
+          g3File!.write(slot, content).catch(() => {
+            g3WriteErrors++
+          })
+        }
+      : null,
+  })
+
+  await mkdir(opts.adaptersDir, { recursive: true })
+  const lora = new LoraStore({ profile: p, dir: opts.adaptersDir, count: loraCount, ioScale: opts.ioScale, timeScale: opts.timeScale })
+  await lora.ensureFiles()
+
+  const tokenizer = getTokenizer(p.tokenizer)
+  const faults: EngineFaults = { corruptDisk: 0, slowDiskMs: 0, stall: 0, ...opts.faults }
+  const seqs = new Map<string, Seq>()
+  const waiting: Seq[] = []
+  /** Admitted sequences in admission order (loading, prefill, decode, stalled). */
+  const active = new Set<Seq>()
+  let closed = false
+  let iterating = false
+  let timer: NodeJS.Timeout | NodeJS.Immediate | null = null
+  let lastDueNs = 0n
+  let lastOnboardMs: number | null = null
+  let seqCounter = 0
+
+  const finish = (s: Seq, reason: 'length' | 'stop') => {
+    if (s.state === 'done') return
+    retire(s)
+    s.sink.onDone({ finishReason: reason, promptTokens: s.promptLen, completionTokens: s.generated, cachedTokens: s.cachedTokens })
+  }
+
+  const fail = (s: Seq, code: string, message: string) => {
+    if (s.state === 'done') return
+    retire(s)
+    s.sink.onError({ code, message })
+  }
+
+  const retire = (s: Seq) => {
+    const wasWaiting = s.state === 'waiting'
+    s.state = 'done'
+    seqs.delete(s.id)
+    if (wasWaiting) {
+      const i = waiting.indexOf(s)
+      if (i >= 0) waiting.splice(i, 1)
+    }
+    active.delete(s)
+    if (s.acquired) manager.release(s.id)
+    s.acquired = false
+    kick()
+  }
+
+  // One hrtime-driven timer for the whole batch: sleep with setTimeout until ~1.5 ms before the due
+  // time, then yield with setImmediate until it arrives, so emission lateness stays well under 1 ms.
+  const scheduleAt = (dueNs: bigint, fn: () => void) => {
+    const tick = () => {
+      timer = null
+      if (closed) return
+      const remMs = Number(dueNs - process.hrtime.bigint()) / 1e6
+      if (remMs <= 0.02) fn()
+      else if (remMs > 2) timer = setTimeout(tick, remMs - 1.5)
+      else timer = setImmediate(tick)
+    }
+    tick()
+  }
+
+  const kick = () => {
+    if (closed || iterating) return
+    iterating = true
+    setImmediate(runIteration)
+  }
+
+  const admit = () => {
+    while (waiting.length > 0 && active.size < p.maxBatchSize) {
+      const s = waiting[0]
+      const promptBlocks = Math.ceil(s.promptLen / tpb)
+      if (promptBlocks + 1 > tiers.g1) {
+        fail(s, 'kv_capacity_exceeded', `Expected request ${s.id} to fit in G1 (${tiers.g1} blocks) got ${promptBlocks + 1} blocks`)
+        continue
+      }
+      const blocksNeeded = Math.min(tiers.g1, Math.ceil((s.promptLen + s.req.maxTokens) / tpb))
+      // At least one prompt token is always recomputed, as TRT-LLM does.
+      const matchable = Math.min(s.hashes.length, Math.floor((s.promptLen - 1) / tpb))
+      const alloc = manager.acquire(s.id, s.hashes, matchable, blocksNeeded)
+      if (!alloc) break
+      waiting.shift()
+      s.acquired = true
+      active.add(s)
+      if (faults.stall > 0 && Math.random() < faults.stall) {
+        s.state = 'stalled'
+        continue
+      }
+      s.state = 'loading'
+      void load(s, alloc)
+    }
+  }
+
+  const load = async (s: Seq, alloc: NonNullable<ReturnType<BlockManager['acquire']>>) => {
+    try {
+      if (s.req.adapter) await lora.load(s.req.adapter)
+      const g2Wait = sleepMs(hostOnboardSeconds(p, alloc.g2Hits) * opts.timeScale * 1000)
+      if (alloc.g3Reads.length > 0) {
+        const t0 = process.hrtime.bigint()
+        await Promise.all(
+          alloc.g3Reads.map(async (r) => {
+            if (faults.slowDiskMs > 0) await sleepMs(faults.slowDiskMs)
+            const corrupt = faults.corruptDisk > 0 && Math.random() < faults.corruptDisk
+            alloc.contents[r.index] = await g3File!.read(r.slot, corrupt)
+          }),
+        )
+        lastOnboardMs = Number(process.hrtime.bigint() - t0) / 1e6
+      }
+      await g2Wait
+    } catch (err) {
+      if (s.state !== 'done') fail(s, 'kv_onboard_failed', `Expected request ${s.id} to load its KV/adapter got ${(err as Error).message}`)
+      return
+    }
+    if (s.state !== 'loading') return
+    const matched = alloc.g1Hits + alloc.g2Hits + alloc.g3Hits
+    manager.finishOnboard(s.id, alloc.contents.slice(alloc.g1Hits) as string[])
+    for (let i = 0; i < matched; i++) s.contents[i] = alloc.contents[i]!
+    s.computed = matched * tpb
+    s.cachedTokens = s.computed
+    s.blocksRegistered = matched
+    s.state = 'prefill'
+    kick()
+  }
+
+  const registerFullBlocks = (s: Seq, upTo: number) => {
+    const full = Math.floor(upTo / tpb)
+    while (s.blocksRegistered < full) {
+      const b = s.blocksRegistered
+      let key: string
+      if (b < s.hashes.length) {
+        key = s.hashes[b]
+        s.contents[b] = key
+      } else {
+        key = hashBlock(b === 0 ? '0000000000000000' : s.lastBlockHash, s.tokens, b * tpb, (b + 1) * tpb)
+      }
+      // Prompt blocks were already counted as uses at admission; decode blocks are new uses.
+      manager.register(s.id, key, key, b >= s.hashes.length)
+      s.lastBlockHash = key
+      s.blocksRegistered++
+    }
+    if (s.blocksRegistered > 0 && s.blocksRegistered <= s.hashes.length) s.lastBlockHash = s.hashes[s.blocksRegistered - 1]
+  }
+
+  const startDecode = (s: Seq) => {
+    const full = s.hashes.length
+    let prefixTokens: number[] = []
+    const needle = s.req.needle
+    if (needle) {
+      const b = Math.floor(needle.tokenOffset / tpb)
+      const intact = b >= full || s.contents[b] === s.hashes[b]
+      if (intact) prefixTokens = tokenizer.encode(needle.answer)
+    }
+    const seed = s.req.temperature > 0 ? (s.req.seed ?? Math.floor(Math.random() * 2 ** 31)) : 0
+    s.gen = new TextGenerator({
+      tokenizer: p.tokenizer,
+      blockContents: s.contents.slice(0, full),
+      tailTokens: s.tokens.slice(full * tpb, s.promptLen),
+      seed,
+      ignoreEos: s.req.ignoreEos,
+      prefixTokens,
+    })
+    s.state = 'decode'
+  }
+
+  const maxStopLen = (s: Seq) => s.req.stop.reduce((m, x) => Math.max(m, x.length), 0)
+
+  /** Emits the sequence's next token (due at `dueNs`) or finishes it. */
+  const emitNext = (s: Seq, dueNs: bigint) => {
+    const t = s.gen!.next(s.generated)
+    if (!t) return finish(s, 'stop')
+    if (s.req.stop.length > 0) {
+      const text = s.textTail + t.text
+      let hit = -1
+      for (const stop of s.req.stop) {
+        if (!stop) continue
+        const i = text.indexOf(stop)
+        if (i >= 0 && (hit < 0 || i < hit)) hit = i
+      }
+      if (hit >= 0) {
+        // The stop string is not part of the output; emit what precedes it in this piece.
+        const before = hit > s.textTail.length ? text.slice(s.textTail.length, hit) : ''
+        if (before) {
+          s.generated++
+          s.sink.onToken(before, t.id, dueNs)
+        }
+        return finish(s, 'stop')
+      }
+      s.textTail = text.slice(-Math.max(1, maxStopLen(s)))
+    }
+    s.generated++
+    s.tokens.push(t.id)
+    s.sink.onToken(t.text, t.id, dueNs)
+    if (s.state === 'done') return
+    registerFullBlocks(s, s.tokens.length)
+    if (s.generated >= s.req.maxTokens) finish(s, 'length')
+  }
+
+  const runIteration = () => {
+    if (closed) return
+    admit()
+    const decodeSeqs: Seq[] = []
+    const chunks: { s: Seq; start: number; n: number }[] = []
+    let budget = p.maxNumTokens
+    for (const s of active) if (s.state === 'decode' && decodeSeqs.length < p.maxBatchSize) decodeSeqs.push(s)
+    budget -= decodeSeqs.length
+    for (const s of active) {
+      if (budget <= 0) break
+      if (s.state !== 'prefill') continue
+      const n = Math.min(budget, s.promptLen - s.computed)
+      chunks.push({ s, start: s.computed, n })
+      budget -= n
+    }
+    if (decodeSeqs.length === 0 && chunks.length === 0) {
+      iterating = false
+      return
+    }
+    let seconds = 0
+    for (const c of chunks) seconds += prefillSeconds(p, c.start, c.n)
+    let ctx = 0
+    for (const s of decodeSeqs) ctx += s.tokens.length
+    seconds += decodeStepSeconds(p, decodeSeqs.length, ctx)
+    const now = process.hrtime.bigint()
+    const start = lastDueNs > now ? lastDueNs : now
+    const dueNs = start + BigInt(Math.max(1, Math.round(seconds * opts.timeScale * 1e9)))
+    lastDueNs = dueNs
+    scheduleAt(dueNs, () => {
+      for (const c of chunks) {
+        const s = c.s
+        if (s.state !== 'prefill') continue
+        s.computed += c.n
+        registerFullBlocks(s, s.computed)
+        if (s.computed >= s.promptLen) {
+          startDecode(s)
+          emitNext(s, dueNs)
+        }
+      }
+      for (const s of decodeSeqs) if (s.state === 'decode') emitNext(s, dueNs)
+      iterating = false
+      kick()
+    })
+  }
+
+  const submit = (req: GenerateRequest, sink: TokenSink): EngineRequestHandle => {
+    const id = `${req.id}#${++seqCounter}`
+    const s: Seq = {
+      id,
+      req,
+      sink,
+      state: 'waiting',
+      tokens: req.promptTokens.slice(),
+      promptLen: req.promptTokens.length,
+      hashes: [],
+      contents: [],
+      computed: 0,
+      cachedTokens: 0,
+      blocksRegistered: 0,
+      lastBlockHash: '0000000000000000',
+      generated: 0,
+      textTail: '',
+      gen: null,
+      acquired: false,
+    }
+    const reject = (code: string, message: string) => {
+      s.state = 'done'
+      queueMicrotask(() => sink.onError({ code, message }))
+      return { cancel: () => undefined }
+    }
+    if (closed) return reject('engine_closed', `Expected an open engine for request ${req.id} got a closed one`)
+    if (s.promptLen === 0) return reject('invalid_request', `Expected request ${req.id} to have prompt tokens got 0`)
+    if (s.promptLen > p.maxInputTokens)
+      return reject('prompt_too_long', `Expected request ${req.id} prompt <= ${p.maxInputTokens} tokens got ${s.promptLen}`)
+    if (!(req.maxTokens >= 1)) return reject('invalid_request', `Expected request ${req.id} max_tokens >= 1 got ${req.maxTokens}`)
+    if (req.adapter && !lora.has(req.adapter))
+      return reject('adapter_not_found', `Expected request ${req.id} adapter to be one of adapter-000… got ${req.adapter}`)
+    s.hashes = blockHashesOf(s.tokens)
+    seqs.set(id, s)
+    waiting.push(s)
+    kick()
+    return {
+      cancel: () => {
+        if (s.state === 'done') return
+        retire(s)
+      },
+    }
+  }
+
+  const blockHashesOf = (tokens: number[]): string[] => {
+    const out: string[] = []
+    let parent = '0000000000000000'
+    for (let start = 0; start + tpb <= tokens.length; start += tpb) {
+      parent = hashBlock(parent, tokens, start, start + tpb)
+      out.push(parent)
+    }
+    return out
+  }
+
+  const stats = (): EngineStats => {
+    let running = 0
+    for (const s of active) if (s.state === 'prefill' || s.state === 'decode' || s.state === 'loading' || s.state === 'stalled') running++
+    return {
+      inflight: seqs.size,
+      queued: waiting.length,
+      running,
+      g1: { totalBlocks: tiers.g1, usedBlocks: manager.g1Used },
+      g2: { totalBlocks: tiers.g2, usedBlocks: manager.g2.size },
+      g3: { totalBlocks: tiers.g3, usedBlocks: manager.g3.size },
+      hostHitRate: manager.hitRates.hostHitRate,
+      diskHitRate: manager.hitRates.diskHitRate,
+      lastOnboardMs,
+      loadedAdapters: lora.loadedAdapters(),
+    }
+  }
+
+  return {
+    profileName: p.name,
+    maxInputTokens: p.maxInputTokens,
+    tokensPerBlock: tpb,
+    g3BlockBytes: g3File?.blockBytes ?? Math.ceil(kvBlockBytes(p) / opts.ioScale / 4096) * 4096,
+    g3: {
+      path: g3File?.path ?? null,
+      oDirect: g3File?.oDirect ?? false,
+      fallbackReason: g3File?.fallbackReason ?? (g3File ? null : 'no disk tier in this mode'),
+    },
+    submit,
+    stats,
+    kvbmCounters: (): KvbmCounters => ({ ...manager.counters }),
+    faults,
+    close: async () => {
+      if (closed) return
+      for (const s of [...seqs.values()]) fail(s, 'engine_closed', `Expected request ${s.req.id} to finish got the engine closing`)
+      closed = true
+      if (timer) {
+        clearTimeout(timer as NodeJS.Timeout)
+        clearImmediate(timer as NodeJS.Immediate)
+      }
+      await g3File?.close()
+      void g3WriteErrors
+    },
+  }
+}
