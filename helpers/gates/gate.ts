@@ -15,6 +15,10 @@ export const BlockerGroup = z.enum([
 ])
 export type BlockerGroup = z.infer<typeof BlockerGroup>
 
+/** Which link of the canonical evidence chain (seed 002) a passing gate supplies. */
+export const EvidenceRole = z.enum(['mechanism', 'os_corroboration', 'user_impact', 'repeatability'])
+export type EvidenceRole = z.infer<typeof EvidenceRole>
+
 export const Gate = z.object({
   id: z.string().regex(/^[a-z0-9_.-]+$/),
   /** Metric the expression reads, e.g. `ttft_ms`, `kvbm_onboard_blocks_d2d_delta`, `aligned_pct`. */
@@ -33,6 +37,10 @@ export const Gate = z.object({
       targets: z.array(z.enum(['emulator', 'external', 'dynamo'])).optional(),
     })
     .optional(),
+  /** A hard gate with nothing to evaluate fails its test unless this is set. */
+  allow_no_data: z.boolean().optional(),
+  /** Evidence-chain link this gate supplies when it passes (verdict.ts). */
+  evidence_role: EvidenceRole.optional(),
 })
 export type Gate = z.infer<typeof Gate>
 
@@ -53,5 +61,8 @@ export const GateResult = z.object({
   /** Files (relative to the run dir) and figures a reviewer needs to check the result. */
   evidence: z.object({ files: z.array(z.string()), details: z.record(z.string(), z.unknown()) }),
   wall_ms: z.number(),
+  /** Copied from the gate so the verdict can judge no_data without the catalog. */
+  allow_no_data: z.boolean().optional(),
+  evidence_role: EvidenceRole.optional(),
 })
 export type GateResult = z.infer<typeof GateResult>

@@ -1,0 +1,246 @@
+import { z } from 'zod'
+import { BlockerGroup, EvidenceRole, GateResult } from './gate'
+
+// Canonical plan P6 verdict semantics (seed 002):
+// - run_valid: artifacts complete (no run_errors), not interrupted, no run-validity gate failed.
+// - decision_grade: run_valid AND every hard gate passed AND the evidence chain is complete
+//   (mechanism, OS corroboration, user-visible impact, repeatability — each supplied by at least one
+//   passing gate of that evidence_role and contradicted by none) AND the target is not emulated.
+// - outcome: 'evidence' when decision-grade; 'blocked' when the run is valid and a hard gate of a
+//   blocker group (control gap, mechanism invisibility, attribution, reproducibility, long context)
+//   failed — the dossier then proves the block; otherwise 'inconclusive'.
+// A hard gate with no data (and no allow_no_data) counts as failed and adds GATE_NO_DATA.
+
+export const EvidenceStatus = z.enum(['present', 'failed', 'missing', 'not_required'])
+export type EvidenceStatus = z.infer<typeof EvidenceStatus>
+
+export const VerdictOutcome = z.enum(['evidence', 'blocked', 'inconclusive'])
+export type VerdictOutcome = z.infer<typeof VerdictOutcome>
+
+export const VerdictBlocker = z.object({
+  suite_id: z.string(),
+  gate_id: z.string(),
+  reason_code: z.string(),
+  severity: z.enum(['hard', 'soft']),
+  scope: z.string().nullable(),
+  message: z.string(),
+})
+export type VerdictBlocker = z.infer<typeof VerdictBlocker>
+
+export const GateTally = z.object({
+  total: z.number().int(),
+  pass: z.number().int(),
+  fail: z.number().int(),
+  not_applicable: z.number().int(),
+  no_data: z.number().int(),
+  hard_fail: z.number().int(),
+  soft_fail: z.number().int(),
+})
+export type GateTally = z.infer<typeof GateTally>
+
+export const Verdict = z.object({
+  suite_id: z.string(),
+  emulated: z.boolean(),
+  run_valid: z.boolean(),
+  decision_grade: z.boolean(),
+  outcome: VerdictOutcome,
+  /** Sorted, unique. */
+  reason_codes: z.array(z.string()),
+  /** Failed gates (hard and soft) grouped by blocker group; only groups with entries. */
+  blockers: z.array(z.object({ blocker_group: BlockerGroup, gates: z.array(VerdictBlocker) })),
+  evidence_chain: z.object({
+    mechanism: EvidenceStatus,
+    os_corroboration: EvidenceStatus,
+    user_impact: EvidenceStatus,
+    repeatability: EvidenceStatus,
+  }),
+  evidence_chain_complete: z.boolean(),
+  gates: GateTally,
+  tests: z.object({ total: z.number().int(), pass: z.number().int(), fail: z.number().int(), other: z.number().int() }),
+  interrupted: z.boolean(),
+  run_errors: z.array(z.string()),
+  /** One sentence for report headers. */
+  summary: z.string(),
+})
+export type Verdict = z.infer<typeof Verdict>
+
+export interface VerdictInput {
+  suite_id: string
+  emulated: boolean
+  gate_results: readonly GateResult[]
+  tests: readonly { name: string; state: string }[]
+  interrupted: boolean
+  /** Missing artifacts, analyzer errors, crashed hooks… each a sentence. */
+  run_errors: readonly string[]
+  /** Links of the evidence chain this suite's claim needs. @default all four */
+  required_evidence?: readonly EvidenceRole[]
+}
+
+const ROLES = EvidenceRole.options
+const CHAIN_MISSING_CODE: Record<EvidenceRole, string> = {
+  mechanism: 'MECHANISM_EVIDENCE_MISSING',
+  os_corroboration: 'OS_CORROBORATION_MISSING',
+  user_impact: 'USER_IMPACT_MISSING',
+  repeatability: 'REPEATABILITY_MISSING',
+}
+
+/** Failed for verdict purposes: status fail, or a hard gate without data that did not allow it. */
+export const gateFailed = (r: GateResult): boolean =>
+  r.status === 'fail' || (r.status === 'no_data' && r.severity === 'hard' && r.allow_no_data !== true)
+
+const tally = (rs: readonly GateResult[]): GateTally => ({
+  total: rs.length,
+  pass: rs.filter((r) => r.status === 'pass').length,
+  fail: rs.filter((r) => r.status === 'fail').length,
+  not_applicable: rs.filter((r) => r.status === 'not_applicable').length,
+  no_data: rs.filter((r) => r.status === 'no_data').length,
+  hard_fail: rs.filter((r) => r.severity === 'hard' && gateFailed(r)).length,
+  soft_fail: rs.filter((r) => r.severity === 'soft' && gateFailed(r)).length,
+})
+
+const groupBlockers = (items: readonly (VerdictBlocker & { blocker_group: BlockerGroup })[]): Verdict['blockers'] =>
+  BlockerGroup.options
+    .map((g) => ({ blocker_group: g, gates: items.filter((b) => b.blocker_group === g).map(({ blocker_group: _, ...b }) => b) }))
+    .filter((g) => g.gates.length > 0)
+
+export const computeVerdict = (input: VerdictInput): Verdict => {
+  const rs = input.gate_results
+  const failed = rs.filter(gateFailed)
+  const hardFailed = failed.filter((r) => r.severity === 'hard')
+  const required = new Set<EvidenceRole>(input.required_evidence ?? ROLES)
+
+  const chainOf = (role: EvidenceRole): EvidenceStatus => {
+    if (!required.has(role)) return 'not_required'
+    const mine = rs.filter((r) => r.evidence_role === role)
+    if (mine.some(gateFailed)) return 'failed'
+    return mine.some((r) => r.status === 'pass') ? 'present' : 'missing'
+  }
+  const chain = {
+    mechanism: chainOf('mechanism'),
+    os_corroboration: chainOf('os_corroboration'),
+    user_impact: chainOf('user_impact'),
+    repeatability: chainOf('repeatability'),
+  }
+  const chainComplete = ROLES.every((r) => chain[r] === 'present' || chain[r] === 'not_required')
+
+  const runValidityFailed = failed.some((r) => r.blocker_group === 'run_validity')
+  const run_valid = !input.interrupted && input.run_errors.length === 0 && !runValidityFailed
+  const decision_grade = run_valid && hardFailed.length === 0 && chainComplete && !input.emulated
+  const blocked = run_valid && hardFailed.some((r) => r.blocker_group !== 'run_validity')
+  const outcome: VerdictOutcome = decision_grade ? 'evidence' : blocked ? 'blocked' : 'inconclusive'
+
+  const codes = new Set<string>(failed.map((r) => r.reason_code))
+  if (failed.some((r) => r.status === 'no_data')) codes.add('GATE_NO_DATA')
+  if (input.emulated) codes.add('EMULATED_TARGET')
+  if (input.interrupted) codes.add('RUN_INTERRUPTED')
+  if (input.run_errors.length > 0) codes.add('RUN_ERRORS_PRESENT')
+  const testFails = input.tests.filter((t) => t.state === 'fail').length
+  if (testFails > 0) codes.add('TESTS_FAILED')
+  for (const role of ROLES) if (chain[role] === 'missing') codes.add(CHAIN_MISSING_CODE[role])
+  const reason_codes = [...codes].sort()
+
+  const blockers = groupBlockers(
+    failed.map((r) => ({
+      blocker_group: r.blocker_group,
+      suite_id: r.suite_id,
+      gate_id: r.gate_id,
+      reason_code: r.reason_code,
+      severity: r.severity,
+      scope: r.scope,
+      message: r.message,
+    })),
+  )
+  const why = reason_codes.length ? ` (${reason_codes.join(', ')})` : ''
+  const summary = decision_grade
+    ? `${input.suite_id}: decision-grade evidence; every hard gate passed and the evidence chain is complete.`
+    : `${input.suite_id}: ${outcome}, run ${run_valid ? 'valid' : 'invalid'}, not decision-grade${why}.`
+  return {
+    suite_id: input.suite_id,
+    emulated: input.emulated,
+    run_valid,
+    decision_grade,
+    outcome,
+    reason_codes,
+    blockers,
+    evidence_chain: chain,
+    evidence_chain_complete: chainComplete,
+    gates: tally(rs),
+    tests: {
+      total: input.tests.length,
+      pass: input.tests.filter((t) => t.state === 'pass').length,
+      fail: testFails,
+      other: input.tests.filter((t) => t.state !== 'pass' && t.state !== 'fail').length,
+    },
+    interrupted: input.interrupted,
+    run_errors: [...input.run_errors],
+    summary,
+  }
+}
+
+export const verdictJsonSchema = (): Record<string, unknown> => z.toJSONSchema(Verdict) as Record<string, unknown>
+
+export const RunVerdict = z.object({
+  run_valid: z.boolean(),
+  decision_grade: z.boolean(),
+  outcome: VerdictOutcome,
+  emulated: z.boolean(),
+  reason_codes: z.array(z.string()),
+  suites: z.array(
+    z.object({
+      suite_id: z.string(),
+      outcome: VerdictOutcome,
+      run_valid: z.boolean(),
+      decision_grade: z.boolean(),
+      reason_codes: z.array(z.string()),
+    }),
+  ),
+  blockers: Verdict.shape.blockers,
+  gates: GateTally,
+  summary: z.string(),
+})
+export type RunVerdict = z.infer<typeof RunVerdict>
+
+/**
+ * The run's verdict.json from its suites: valid and decision-grade only if every suite is (and
+ * there is at least one); blocked if any suite is blocked; evidence only if every suite is.
+ */
+export const computeRunVerdict = (suites: readonly Verdict[]): RunVerdict => {
+  const n = suites.length
+  const run_valid = n > 0 && suites.every((s) => s.run_valid)
+  const decision_grade = n > 0 && suites.every((s) => s.decision_grade)
+  const outcome: VerdictOutcome = suites.some((s) => s.outcome === 'blocked')
+    ? 'blocked'
+    : n > 0 && suites.every((s) => s.outcome === 'evidence')
+      ? 'evidence'
+      : 'inconclusive'
+  const codes = new Set(suites.flatMap((s) => s.reason_codes))
+  if (n === 0) codes.add('NO_SUITES')
+  const reason_codes = [...codes].sort()
+  const blockers = groupBlockers(suites.flatMap((s) => s.blockers.flatMap((b) => b.gates.map((g) => ({ ...g, blocker_group: b.blocker_group })))))
+  const gates = suites.reduce<GateTally>(
+    (a, s) => ({
+      total: a.total + s.gates.total,
+      pass: a.pass + s.gates.pass,
+      fail: a.fail + s.gates.fail,
+      not_applicable: a.not_applicable + s.gates.not_applicable,
+      no_data: a.no_data + s.gates.no_data,
+      hard_fail: a.hard_fail + s.gates.hard_fail,
+      soft_fail: a.soft_fail + s.gates.soft_fail,
+    }),
+    { total: 0, pass: 0, fail: 0, not_applicable: 0, no_data: 0, hard_fail: 0, soft_fail: 0 },
+  )
+  const counts = VerdictOutcome.options.map((o) => `${suites.filter((s) => s.outcome === o).length} ${o}`).join(', ')
+  return {
+    run_valid,
+    decision_grade,
+    outcome,
+    emulated: suites.some((s) => s.emulated),
+    reason_codes,
+    suites: suites.map((s) => ({ suite_id: s.suite_id, outcome: s.outcome, run_valid: s.run_valid, decision_grade: s.decision_grade, reason_codes: s.reason_codes })),
+    blockers,
+    gates,
+    summary: `${n} suites: ${counts}; run ${run_valid ? 'valid' : 'invalid'}, ${decision_grade ? 'decision-grade' : 'not decision-grade'}.`,
+  }
+}
+
+export const runVerdictJsonSchema = (): Record<string, unknown> => z.toJSONSchema(RunVerdict) as Record<string, unknown>
