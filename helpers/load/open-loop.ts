@@ -1,0 +1,34 @@
+import type { WorkItem } from '../workload/workload-types'
+import type { ExecutorDeps } from './executor-deps'
+import type { PhaseTally } from './phase-tally'
+import { waitUntil } from './precise-wait'
+
+export interface Arrival {
+  item: WorkItem
+  /** Offset from the phase start, ms. */
+  at_ms: number
+}
+
+// The open-loop sender shared by arrivalRate, rampingArrivalRate and fixedSchedule: it never waits
+// on completions. Each arrival is sent at its instant (t_scheduled = phase start + at_ms, so lateness
+// shows as schedule_delay_ms), or dropped and recorded when max_in_flight requests are running.
+// The next item is built right after a send, while the loop would otherwise be idle.
+export const runOpenLoop = async (
+  deps: ExecutorDeps,
+  tally: PhaseTally,
+  nextArrival: () => Arrival | null,
+  maxInFlight: number,
+): Promise<void> => {
+  const { clock, signal } = deps
+  const t0 = clock.nowMs()
+  let next = signal.aborted ? null : nextArrival()
+  while (next !== null) {
+    const due = t0 + next.at_ms
+    await waitUntil(clock, due, signal)
+    if (signal.aborted) break
+    if (tally.inFlight >= maxInFlight) tally.dropped(next.item, due, `Expected fewer than max_in_flight=${maxInFlight} requests running, got ${tally.inFlight}`)
+    else void tally.launch(next.item, due)
+    next = nextArrival()
+  }
+  await tally.drain()
+}

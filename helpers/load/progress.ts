@@ -1,0 +1,72 @@
+import { percentile } from '../analysis/percentile'
+import type { RequestRecord } from '../client/request-record'
+import type { RunClock } from '../client/run-clock'
+
+export interface ProgressOptions {
+  phase: string
+  /** Planned length in seconds; null when open-ended (trace replay, iteration count). */
+  planned_s: number | null
+  clock: RunClock
+  /** Requests in flight right now (client pool running + queued). */
+  inFlight: () => number
+  /** @default 5000 */
+  intervalMs?: number
+  /** Rolling window of the TTFT p99. @default 30000 */
+  windowMs?: number
+  /** @default process.stderr */
+  write?: (line: string) => void
+}
+
+export interface Progress {
+  record(r: RequestRecord): void
+  /** The line that would be printed now (tests, final summary). */
+  line(): string
+  stop(): void
+}
+
+// A heartbeat for people watching a 300 s phase: one stderr line every 5 s with elapsed/planned,
+// done, errors, dropped, in flight and the TTFT p99 of the last 30 s.
+export const startProgress = (o: ProgressOptions): Progress => {
+  const windowMs = o.windowMs ?? 30_000
+  const write = o.write ?? ((l: string) => process.stderr.write(l + '\n'))
+  const t0 = o.clock.nowMs()
+  let done = 0
+  let errors = 0
+  let dropped = 0
+  // Ring of (t_end, ttft) pairs; old entries are trimmed from the head when a line is printed.
+  let times: number[] = []
+  let ttfts: number[] = []
+
+  const line = () => {
+    const now = o.clock.nowMs()
+    let cut = 0
+    while (cut < times.length && times[cut] < now - windowMs) cut++
+    if (cut > 0) {
+      times = times.slice(cut)
+      ttfts = ttfts.slice(cut)
+    }
+    const p99 = percentile(ttfts, 99)
+    const elapsed = ((now - t0) / 1000).toFixed(1)
+    const planned = o.planned_s === null ? '?' : String(o.planned_s)
+    const ttft = p99 === null ? 'n/a' : `${p99.toFixed(1)} ms`
+    return `[tierbench] phase=${o.phase} ${elapsed}/${planned} s done=${done} errors=${errors} dropped=${dropped} in_flight=${o.inFlight()} ttft_p99_${Math.round(windowMs / 1000)}s=${ttft}`
+  }
+
+  const timer = setInterval(() => write(line()), o.intervalMs ?? 5000)
+  timer.unref()
+  return {
+    record(r) {
+      if (r.error_class === 'dropped') dropped++
+      else {
+        done++
+        if (!r.ok) errors++
+      }
+      if (r.ttft_ms !== null) {
+        times.push(r.t_end_ms)
+        ttfts.push(r.ttft_ms)
+      }
+    },
+    line,
+    stop: () => clearInterval(timer),
+  }
+}
