@@ -187,7 +187,7 @@ export const createEngine = async (opts: CreateEngineOptions): Promise<Engine> =
       timer = null
       if (closed) return
       const remMs = Number(dueNs - process.hrtime.bigint()) / 1e6
-      if (remMs <= 0.02) fn()
+      if (remMs <= 0) fn()
       else if (remMs > 2) timer = setTimeout(tick, remMs - 1.5)
       else timer = setImmediate(tick)
     }
