@@ -41,6 +41,9 @@ export const kvModeHasHostTier = (id: KvModeId): boolean => id === 'B1' || id ==
 
 const DEFAULT_CPU_GB: Record<KvModeId, number> = { B0: 0, B1: 8, B2: 8, B2p: 8, B3: 0 }
 const DEFAULT_DISK_GB: Record<KvModeId, number> = { B0: 0, B1: 0, B2: 32, B2p: 32, B3: 32 }
+/** The default tier sizes per mode, for configs that spell them out. */
+export const KV_MODE_DEFAULT_CPU_GB: Readonly<Record<KvModeId, number>> = DEFAULT_CPU_GB
+export const KV_MODE_DEFAULT_DISK_GB: Readonly<Record<KvModeId, number>> = DEFAULT_DISK_GB
 
 /** Every DYN_KVBM_* variable a mode may set; kvModeEnv unsets the ones a mode does not use. */
 export const KVBM_ENV_NAMES = [

@@ -1,0 +1,34 @@
+import type { TargetKindId } from './target-config'
+
+// The public environment contract. Each variable names the config path it sets, so precedence is
+// uniform (an env var is just the top layer) and docs/configuration.md can list them from here.
+
+export interface EnvVarSpec {
+  name: string
+  /** Dotted config path the variable sets; null for TIERBENCH_CONFIG (it names a layer, not a value). */
+  path: string | null
+  type: 'string' | 'number'
+  /** Only applies to these target kinds; ignored with a warning otherwise. */
+  targetKinds?: readonly TargetKindId[]
+  default: string
+  description: string
+}
+
+export const ENV_VARS: readonly EnvVarSpec[] = [
+  { name: 'TIERBENCH_TARGET', path: 'target.kind', type: 'string', default: 'emulator', description: 'emulator | external | dynamo' },
+  { name: 'TIERBENCH_BASE_URL', path: 'target.base_url', type: 'string', targetKinds: ['external'], default: '(required for external)', description: 'OpenAI-compatible base URL, e.g. http://127.0.0.1:8000' },
+  { name: 'TIERBENCH_MODEL', path: 'target.model', type: 'string', targetKinds: ['external'], default: '(required for external)', description: 'served model name sent in requests' },
+  { name: 'TIERBENCH_DECLARED_MODE', path: 'target.declared_mode', type: 'string', targetKinds: ['external'], default: '(required for external)', description: 'KV mode the external stack runs in: B0 | B1 | B2 | B2p | B3' },
+  { name: 'TIERBENCH_KVBM_METRICS_URL', path: 'target.kvbm_metrics_url', type: 'string', targetKinds: ['external', 'dynamo'], default: '(none)', description: 'KVBM Prometheus endpoint, e.g. http://127.0.0.1:6880/metrics' },
+  { name: 'TIERBENCH_EMULATOR_PROFILE', path: 'target.profile', type: 'string', targetKinds: ['emulator'], default: 'tiny (smoke) / llama31-8b-fp8 (full)', description: 'kvsim profile = a configs/models/ id' },
+  { name: 'TIERBENCH_EMULATOR_FAULTS', path: 'target.faults', type: 'string', targetKinds: ['emulator'], default: '(none)', description: 'kvsim fault spec' },
+  { name: 'TIERBENCH_PROFILE', path: 'profile', type: 'string', default: 'smoke', description: 'run profile: smoke | full' },
+  { name: 'TIERBENCH_MODEL_SPEC', path: 'model', type: 'string', default: 'emulator profile, else llama31-8b-fp8', description: 'model spec id (configs/models/<id>.yaml): tokenizer, template, KV bytes' },
+  { name: 'TIERBENCH_DATASET', path: 'dataset', type: 'string', default: 'S', description: 'dataset tier: S | L' },
+  { name: 'TIERBENCH_SLO', path: 'slo', type: 'string', default: "the model's slo", description: 'SLO preset id (configs/slo/<id>.yaml)' },
+  { name: 'TIERBENCH_RESULTS_DIR', path: 'results_dir', type: 'string', default: 'results', description: 'where run bundles go (relative to the working directory)' },
+  { name: 'TIERBENCH_SCRATCH_DIR', path: 'scratch_dir', type: 'string', default: 'results/.scratch', description: 'scratch space (KV cache dirs, fio files)' },
+  { name: 'TIERBENCH_SEED', path: 'seed', type: 'number', default: '1337', description: 'seed of every workload' },
+  { name: 'TIERBENCH_TELEMETRY_CADENCE_MS', path: 'telemetry.cadence_ms', type: 'number', default: '200', description: 'telemetry sampling period, ms' },
+  { name: 'TIERBENCH_CONFIG', path: null, type: 'string', default: '(none)', description: 'extra YAML file layered over configs/tierbench.yaml' },
+]

@@ -1,0 +1,65 @@
+import { z } from 'zod'
+import { KvModeId } from './kv-mode'
+
+// Which serving stack a run talks to. The emulator is the default so every suite runs anywhere;
+// external attaches to any OpenAI-compatible URL; dynamo drives the Spark runbook.
+
+const HttpUrl = z.url({ protocol: /^https?$/, error: 'an http(s) URL such as http://127.0.0.1:8000' })
+
+/** Emulator tier sizes in blocks; unset means the emulator profile's own size. */
+export const EmulatorTierOverrides = z.strictObject({
+  g1_blocks: z.int().positive().optional(),
+  g2_blocks: z.int().positive().optional(),
+  g3_blocks: z.int().positive().optional(),
+  /** Write G3 blocks with O_DIRECT when the filesystem allows it. @default true */
+  o_direct: z.boolean().optional(),
+})
+export type EmulatorTierOverrides = z.infer<typeof EmulatorTierOverrides>
+
+export const EmulatorTargetConfig = z.strictObject({
+  kind: z.literal('emulator'),
+  /** kvsim profile; names match configs/models/*.yaml. */
+  profile: z.string().min(1).default('tiny'),
+  /** kvsim fault spec (`--faults`), e.g. `slow-disk=5,corrupt-disk=0.01`; empty = none. */
+  faults: z.string().default(''),
+  /** Multiplier on modelled time (0.05 = 20x faster than the modelled GB10). */
+  time_scale: z.number().positive().default(1),
+  /** Multiplier on bytes written per G3 block (keeps CI disks small). */
+  io_scale: z.number().positive().max(1).default(1),
+  tiers: EmulatorTierOverrides.default({}),
+  /** 0 = pick a free port on 127.0.0.1. */
+  port: z.int().min(0).max(65535).default(0),
+})
+export type EmulatorTargetConfig = z.infer<typeof EmulatorTargetConfig>
+
+export const ExternalTargetConfig = z.strictObject({
+  kind: z.literal('external'),
+  base_url: HttpUrl,
+  /** Served model name sent in every request. */
+  model: z.string().min(1),
+  kvbm_metrics_url: HttpUrl.optional(),
+  frontend_metrics_url: HttpUrl.optional(),
+  /** The mode the operator says the stack runs in; verified from /metrics where possible. */
+  declared_mode: KvModeId,
+  health_style: z.enum(['dynamo', 'http-status']).default('http-status'),
+  health_path: z.string().startsWith('/').default('/health'),
+  max_input_tokens: z.int().positive().optional(),
+  /** Serving-stack processes for IO attribution (or a pattern matched against /proc/<pid>/cmdline). */
+  pids: z.array(z.int().positive()).optional(),
+  process_pattern: z.string().min(1).optional(),
+})
+export type ExternalTargetConfig = z.infer<typeof ExternalTargetConfig>
+
+export const DynamoTargetConfig = z.strictObject({
+  kind: z.literal('dynamo'),
+  kvbm_metrics_url: HttpUrl.optional(),
+  /** Open slot: its schema is DynamoConfig in helpers/target/dynamo-config.ts, checked by that driver. */
+  dynamo: z.record(z.string(), z.unknown()).default({}),
+})
+export type DynamoTargetConfig = z.infer<typeof DynamoTargetConfig>
+
+export const TargetConfig = z.discriminatedUnion('kind', [EmulatorTargetConfig, ExternalTargetConfig, DynamoTargetConfig])
+export type TargetConfig = z.infer<typeof TargetConfig>
+
+export const TargetKindId = z.enum(['emulator', 'external', 'dynamo'])
+export type TargetKindId = z.infer<typeof TargetKindId>
