@@ -1,0 +1,244 @@
+import type { ChartConfiguration, ChartDataset } from 'chart.js'
+import type { FigureSpec } from '../figure-catalog'
+import type { FigureRow, PhaseSpan } from '../figure-data'
+import { compareModes, modeLabel } from '../mode-order'
+import type { PhaseMarker } from './chart-canvas'
+import { modeColor, SERIES_COLORS, withAlpha } from './mode-colors'
+
+// One chart per figure, built from the same rows as its CSV (the chart can never show data the CSV
+// lacks). Time-series charts get phase boundaries; latency axes go logarithmic when spread is wide.
+
+export interface FigureChart {
+  config: ChartConfiguration
+  markers: PhaseMarker[]
+}
+
+type Pt = { x: number; y: number }
+const n = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null)
+const uniq = <T>(xs: T[]) => [...new Set(xs)]
+const DASH: Record<string, number[]> = { p50: [], p95: [6, 3], p99: [2, 2] }
+
+const axisTitle = (text: string) => ({ display: true, text })
+
+const base = (spec: FigureSpec, suiteId: string, xTitle: string, yTitle: string, extra: Record<string, unknown> = {}) => ({
+  plugins: {
+    title: { display: true, text: `${suiteId}: ${spec.title}`, font: { size: 16 } },
+    legend: { display: true, position: 'top' as const },
+  },
+  scales: {
+    x: { type: 'linear' as const, title: axisTitle(xTitle) },
+    y: { type: 'linear' as const, title: axisTitle(yTitle) },
+    ...extra,
+  },
+})
+
+/** Log scale when the largest positive value is more than 20× the smallest. */
+export const wideSpread = (values: (number | null)[]): boolean => {
+  const pos = values.filter((v): v is number => v !== null && v > 0)
+  return pos.length > 1 && Math.max(...pos) / Math.min(...pos) > 20
+}
+
+const markersFor = (spans: PhaseSpan[]): PhaseMarker[] => spans.map((s) => ({ x: s.t_start_ms / 1000, label: `${s.phase} (${modeLabel(s.mode)})` }))
+
+const line = (label: string, data: Pt[], color: string, dash: number[] = [], extra: Record<string, unknown> = {}): ChartDataset<'line', Pt[]> => ({
+  type: 'line',
+  label,
+  data,
+  borderColor: color,
+  backgroundColor: color,
+  borderDash: dash,
+  borderWidth: 2,
+  pointRadius: data.length > 60 ? 0 : 3,
+  tension: 0,
+  ...extra,
+})
+
+const latencyByStep = (spec: FigureSpec, suiteId: string, rows: FigureRow[]): ChartConfiguration => {
+  const modes = uniq(rows.map((r) => String(r.mode))).sort(compareModes)
+  const datasets = modes.flatMap((mode) =>
+    (['p50', 'p95', 'p99'] as const).map((q) =>
+      line(`${modeLabel(mode)} ${q}`, rows.filter((r) => r.mode === mode && n(r[`ttft_${q}_ms`]) !== null).map((r) => ({ x: r.step_value as number, y: r[`ttft_${q}_ms`] as number })).sort((a, b) => a.x - b.x), modeColor(mode), DASH[q]),
+    ),
+  )
+  const log = wideSpread(rows.flatMap((r) => [n(r.ttft_p50_ms), n(r.ttft_p99_ms)]))
+  const options = base(spec, suiteId, `${rows[0]?.step_key ?? 'step'} (sweep step)`, `TTFT (ms)${log ? ', log scale' : ''}`)
+  options.scales.y = { type: (log ? 'logarithmic' : 'linear') as 'linear', title: axisTitle(`TTFT (ms)${log ? ', log scale' : ''}`) }
+  return { type: 'line', data: { datasets }, options }
+}
+
+const ttftCdf = (spec: FigureSpec, suiteId: string, rows: FigureRow[]): ChartConfiguration => {
+  const series = uniq(rows.map((r) => `${r.mode}\u0000${r.phase}`)).slice(0, 16)
+  const perMode = new Map<string, number>()
+  const datasets = series.map((key) => {
+    const [mode, phase] = key.split('\u0000') as [string, string]
+    const i = perMode.get(mode) ?? 0
+    perMode.set(mode, i + 1)
+    const data = rows.filter((r) => r.mode === mode && r.phase === phase && n(r.ttft_ms) !== null).map((r) => ({ x: r.ttft_ms as number, y: r.cum_fraction as number }))
+    return line(`${modeLabel(mode)} · ${phase}`, data, modeColor(mode), [[], [6, 3], [2, 2], [10, 3, 2, 3]][i % 4], { pointRadius: 0 })
+  })
+  const log = wideSpread(rows.map((r) => n(r.ttft_ms)))
+  const options = base(spec, suiteId, `TTFT (ms)${log ? ', log scale' : ''}`, 'cumulative fraction of requests')
+  options.scales.x = { type: (log ? 'logarithmic' : 'linear') as 'linear', title: axisTitle(`TTFT (ms)${log ? ', log scale' : ''}`) }
+  options.scales.y = { type: 'linear', title: axisTitle('cumulative fraction of requests'), min: 0, max: 1 } as typeof options.scales.y
+  return { type: 'line', data: { datasets }, options }
+}
+
+const ttftWindows = (spec: FigureSpec, suiteId: string, rows: FigureRow[]): ChartConfiguration => {
+  const modes = uniq(rows.map((r) => String(r.mode))).sort(compareModes)
+  const datasets: ChartDataset<'line', Pt[]>[] = modes.map((mode) =>
+    line(`${modeLabel(mode)} TTFT p99 (ms)`, rows.filter((r) => r.mode === mode && n(r.ttft_p99_ms) !== null).map((r) => ({ x: r.window_start_s as number, y: r.ttft_p99_ms as number })), modeColor(mode), [], { spanGaps: false }),
+  )
+  const rAwait = rows.filter((r) => n(r.r_await_ms) !== null).map((r) => ({ x: r.window_start_s as number, y: r.r_await_ms as number }))
+  const onboard = rows.filter((r) => n(r.kvbm_onboard_d2d_blocks_per_s) !== null).map((r) => ({ x: r.window_start_s as number, y: r.kvbm_onboard_d2d_blocks_per_s as number }))
+  if (rAwait.length) datasets.push(line('NVMe r_await (ms, right axis)', dedupe(rAwait), '#2ca02c', [4, 3], { yAxisID: 'y2', pointRadius: 0 }))
+  if (onboard.length) datasets.push(line('KVBM onboard disk→device (blocks/s, right axis)', dedupe(onboard), '#8c564b', [2, 2], { yAxisID: 'y2', pointRadius: 0 }))
+  const log = wideSpread(rows.map((r) => n(r.ttft_p99_ms)))
+  const y2 = rAwait.length || onboard.length ? { y2: { type: 'linear', position: 'right', title: axisTitle('r_await (ms) / onboard (blocks/s)'), grid: { drawOnChartArea: false } } } : {}
+  const options = base(spec, suiteId, 'time (s, run clock)', `TTFT p99 per window (ms)${log ? ', log scale' : ''}`, y2)
+  options.scales.y = { type: (log ? 'logarithmic' : 'linear') as 'linear', title: axisTitle(`TTFT p99 per window (ms)${log ? ', log scale' : ''}`) }
+  return { type: 'line', data: { datasets }, options }
+}
+
+const dedupe = (pts: Pt[]): Pt[] => {
+  const m = new Map<number, Pt>()
+  for (const p of pts) m.set(p.x, p)
+  return [...m.values()].sort((a, b) => a.x - b.x)
+}
+
+const blockIo = (spec: FigureSpec, suiteId: string, rows: FigureRow[]): ChartConfiguration => {
+  const pts = (f: string) => rows.filter((r) => n(r[f]) !== null).map((r) => ({ x: r.t_s as number, y: r[f] as number }))
+  const datasets = [
+    line('read (MB/s)', pts('rMB_s'), SERIES_COLORS[0]!, [], { pointRadius: 0 }),
+    line('write (MB/s)', pts('wMB_s'), SERIES_COLORS[1]!, [], { pointRadius: 0 }),
+    line('r_await (ms, right axis)', pts('r_await_ms'), SERIES_COLORS[2]!, [4, 3], { pointRadius: 0, yAxisID: 'y2' }),
+    line('util (%, right axis)', pts('util_pct'), SERIES_COLORS[4]!, [2, 2], { pointRadius: 0, yAxisID: 'y2' }),
+  ].filter((d) => d.data.length)
+  const options = base(spec, suiteId, 'time (s, run clock)', 'throughput (MB/s)', {
+    y2: { type: 'linear', position: 'right', title: axisTitle('r_await (ms) / util (%)'), grid: { drawOnChartArea: false } },
+  })
+  return { type: 'line', data: { datasets }, options }
+}
+
+const kvbmTs = (spec: FigureSpec, suiteId: string, rows: FigureRow[]): ChartConfiguration => {
+  const cols = spec.columns.map((c) => c.name).filter((c) => c.endsWith('_per_s'))
+  const datasets = cols
+    .map((c, i) => line(c.replace(/_per_s$/, '').replace(/_/g, ' ') + (c.startsWith('matched') ? ' (tokens/s, right axis)' : ' (blocks/s)'), rows.filter((r) => n(r[c]) !== null).map((r) => ({ x: r.t_s as number, y: r[c] as number })), SERIES_COLORS[i % SERIES_COLORS.length]!, [], { pointRadius: 0, ...(c.startsWith('matched') ? { yAxisID: 'y2' } : {}) }))
+    .filter((d) => d.data.some((p) => p.y !== 0))
+  const options = base(spec, suiteId, 'time (s, run clock)', 'KVBM blocks per second', {
+    y2: { type: 'linear', position: 'right', title: axisTitle('matched tokens per second'), grid: { drawOnChartArea: false } },
+  })
+  return { type: 'line', data: { datasets }, options }
+}
+
+const kvbmDeltas = (spec: FigureSpec, suiteId: string, rows: FigureRow[]): ChartConfiguration => {
+  const labels = uniq(rows.map((r) => `${r.phase} (${modeLabel(String(r.mode))})`))
+  const metrics = uniq(rows.map((r) => String(r.metric))).filter((m) => m !== 'kvbm_matched_tokens')
+  const datasets = metrics.map((m, i) => ({
+    type: 'bar' as const,
+    label: `${m} (blocks)`,
+    data: labels.map((l) => n(rows.find((r) => `${r.phase} (${modeLabel(String(r.mode))})` === l && r.metric === m)?.delta) ?? 0),
+    backgroundColor: SERIES_COLORS[i % SERIES_COLORS.length],
+  }))
+  const options = base(spec, suiteId, 'phase (mode)', 'counter delta over the phase (blocks)')
+  options.scales.x = { type: 'category', title: axisTitle('phase (mode)') } as unknown as typeof options.scales.x
+  return { type: 'bar', data: { labels, datasets }, options }
+}
+
+const predictedVsObserved = (spec: FigureSpec, suiteId: string, rows: FigureRow[]): ChartConfiguration => {
+  const labels = rows.map((r) => `${r.phase} (${modeLabel(String(r.mode))})`)
+  const mb = (v: unknown) => (n(v) === null ? null : (v as number) / 1e6)
+  const datasets = [
+    ['predicted read (MB)', 'predicted_read_bytes', SERIES_COLORS[0]],
+    ['observed read (MB)', 'observed_read_bytes', withAlpha(SERIES_COLORS[0]!, 0.5)],
+    ['predicted write (MB)', 'predicted_write_bytes', SERIES_COLORS[1]],
+    ['observed write (MB)', 'observed_write_bytes', withAlpha(SERIES_COLORS[1]!, 0.5)],
+  ].map(([label, col, color]) => ({ type: 'bar' as const, label: label!, data: rows.map((r) => mb(r[col!])), backgroundColor: color }))
+  const options = base(spec, suiteId, 'phase (mode)', 'bytes over the phase (MB)')
+  options.scales.x = { type: 'category', title: axisTitle('phase (mode)') } as unknown as typeof options.scales.x
+  return { type: 'bar', data: { labels, datasets }, options }
+}
+
+const scatterByMode = (spec: FigureSpec, suiteId: string, rows: FigureRow[], xCol: string, xTitle: string): ChartConfiguration => {
+  const modes = uniq(rows.map((r) => String(r.mode))).sort(compareModes)
+  const datasets = modes.map((mode) => ({
+    type: 'scatter' as const,
+    label: modeLabel(mode),
+    data: rows.filter((r) => r.mode === mode).map((r) => ({ x: r[xCol] as number, y: r.ttft_p99_ms as number })),
+    backgroundColor: modeColor(mode),
+    borderColor: modeColor(mode),
+    pointRadius: 5,
+  }))
+  return { type: 'scatter', data: { datasets }, options: base(spec, suiteId, xTitle, 'TTFT p99 over the phase (ms)') }
+}
+
+const modeCompare = (spec: FigureSpec, suiteId: string, rows: FigureRow[]): ChartConfiguration => {
+  const labels = ['TTFT p50', 'TTFT p95', 'TTFT p99', 'E2E p99']
+  const cols = ['ttft_p50_ms', 'ttft_p95_ms', 'ttft_p99_ms', 'e2e_p99_ms']
+  const datasets = rows.map((r) => ({ type: 'bar' as const, label: modeLabel(String(r.mode)), data: cols.map((c) => n(r[c])), backgroundColor: modeColor(String(r.mode)) }))
+  const options = base(spec, suiteId, 'latency figure', 'latency (ms)')
+  options.scales.x = { type: 'category', title: axisTitle('latency figure over all measured phases') } as unknown as typeof options.scales.x
+  return { type: 'bar', data: { labels, datasets }, options }
+}
+
+const paired = (spec: FigureSpec, suiteId: string, rows: FigureRow[]): ChartConfiguration => {
+  const metrics = uniq(rows.map((r) => String(r.metric)))
+  const datasets: ChartDataset[] = []
+  metrics.forEach((m, i) => {
+    const color = SERIES_COLORS[i % SERIES_COLORS.length]!
+    const pairs = rows.filter((r) => r.metric === m && r.pair !== 'mean')
+    const mean = rows.find((r) => r.metric === m && r.pair === 'mean')
+    const xs = pairs.map((_, k) => k + 1)
+    datasets.push({ type: 'scatter', label: `${m} delta per pair (ms)`, data: pairs.map((r, k) => ({ x: xs[k]!, y: r.delta as number })), backgroundColor: color, borderColor: color, pointRadius: 5 } as ChartDataset)
+    if (mean && n(mean.delta) !== null) {
+      const x0 = 0.5
+      const x1 = pairs.length + 0.5
+      datasets.push(line(`${m} mean delta (ms)`, [{ x: x0, y: mean.delta as number }, { x: x1, y: mean.delta as number }], color, [], { pointRadius: 0 }) as ChartDataset)
+      if (n(mean.ci95_low) !== null && n(mean.ci95_high) !== null) {
+        datasets.push(line(`${m} 95% CI`, [{ x: x0, y: mean.ci95_low as number }, { x: x1, y: mean.ci95_low as number }], withAlpha(color, 0.6), [5, 4], { pointRadius: 0 }) as ChartDataset)
+        datasets.push(line(`${m} 95% CI (upper)`, [{ x: x0, y: mean.ci95_high as number }, { x: x1, y: mean.ci95_high as number }], withAlpha(color, 0.6), [5, 4], { pointRadius: 0, fill: '-1', backgroundColor: withAlpha(color, 0.1) }) as ChartDataset)
+      }
+    }
+  })
+  const a = rows[0]?.mode_a
+  const b = rows[0]?.mode_b
+  const options = base(spec, suiteId, 'pair (repetition order)', `delta ${modeLabel(String(b))} − ${modeLabel(String(a))} (ms)`)
+  options.plugins.legend = { display: true, position: 'top', labels: { filter: (item: { text: string }) => !item.text.endsWith('(upper)') } } as unknown as typeof options.plugins.legend
+  return { type: 'scatter', data: { datasets }, options } as ChartConfiguration
+}
+
+const sloCapacity = (spec: FigureSpec, suiteId: string, rows: FigureRow[]): ChartConfiguration => {
+  const labels = rows.map((r) => modeLabel(String(r.mode)))
+  const first = rows[0]
+  const datasets = [{ type: 'bar' as const, label: `max ${first?.step_key ?? 'step'} with ${first?.slo_metric} ≤ ${first?.slo_threshold_ms} ms`, data: rows.map((r) => n(r.max_step_value) ?? 0), backgroundColor: rows.map((r) => modeColor(String(r.mode))) }]
+  const options = base(spec, suiteId, 'KV mode', `max ${first?.step_key ?? 'step'} under SLO (step units)`)
+  options.scales.x = { type: 'category', title: axisTitle('KV mode') } as unknown as typeof options.scales.x
+  return { type: 'bar', data: { labels, datasets }, options }
+}
+
+const tierHit = (spec: FigureSpec, suiteId: string, rows: FigureRow[]): ChartConfiguration => {
+  const modes = uniq(rows.map((r) => String(r.mode))).sort(compareModes)
+  const datasets = modes.map((mode) => line(modeLabel(mode), rows.filter((r) => r.mode === mode && n(r.disk_share) !== null).map((r) => ({ x: r.step_value as number, y: r.disk_share as number })), modeColor(mode)))
+  const options = base(spec, suiteId, `${rows[0]?.step_key ?? 'step'} (sweep step)`, 'disk share of onboarded blocks (fraction)')
+  options.scales.y = { type: 'linear', title: axisTitle('disk share of onboarded blocks (fraction)'), min: 0, max: 1 } as typeof options.scales.y
+  return { type: 'line', data: { datasets }, options }
+}
+
+export const buildFigureChart = (spec: FigureSpec, suiteId: string, rows: FigureRow[], spans: PhaseSpan[]): FigureChart => {
+  const timeMarkers = markersFor(spans)
+  switch (spec.id) {
+    case 'latency_by_step': return { config: latencyByStep(spec, suiteId, rows), markers: [] }
+    case 'ttft_cdf': return { config: ttftCdf(spec, suiteId, rows), markers: [] }
+    case 'ttft_windows': return { config: ttftWindows(spec, suiteId, rows), markers: timeMarkers }
+    case 'block_io_timeseries': return { config: blockIo(spec, suiteId, rows), markers: timeMarkers }
+    case 'kvbm_timeseries': return { config: kvbmTs(spec, suiteId, rows), markers: timeMarkers }
+    case 'kvbm_deltas_by_phase': return { config: kvbmDeltas(spec, suiteId, rows), markers: [] }
+    case 'predicted_vs_observed_disk': return { config: predictedVsObserved(spec, suiteId, rows), markers: [] }
+    case 'p99_vs_r_await': return { config: scatterByMode(spec, suiteId, rows, 'r_await_ms', 'NVMe r_await, mean over the phase (ms)'), markers: [] }
+    case 'iowait_vs_p99': return { config: scatterByMode(spec, suiteId, rows, 'iowait_pct', 'CPU iowait, mean over the phase (%)'), markers: [] }
+    case 'mode_compare': return { config: modeCompare(spec, suiteId, rows), markers: [] }
+    case 'paired_deltas': return { config: paired(spec, suiteId, rows), markers: [] }
+    case 'slo_capacity': return { config: sloCapacity(spec, suiteId, rows), markers: [] }
+    case 'tier_hit_by_step': return { config: tierHit(spec, suiteId, rows), markers: [] }
+    default: throw new Error(`Expected a figure id with a chart, got ${JSON.stringify(spec.id)}`)
+  }
+}

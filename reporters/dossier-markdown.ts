@@ -1,0 +1,68 @@
+import { BlockerGroup, type GateResult } from '../helpers/gates/gate'
+import { BLOCKER_GROUP_TEXT } from './blocker-groups'
+import type { RunVerdict, Verdict } from './verdict-fallback'
+
+// dossier.md: the canonical plan's blocker dossier. Every failed hard gate is one entry — what
+// failed, the evidence (paths relative to the run dir), a minimal command that reproduces it, and
+// what must change — grouped by blocked outcome.
+
+export interface DossierSuite {
+  suite_id: string
+  file: string | null
+  target_kind: string | null
+  verdict: Verdict
+  gates: GateResult[]
+}
+
+const q = (s: string) => s.replace(/["\\$`]/g, '\\$&')
+
+/** A regex-safe `-t` filter for the phase a gate looked at (`replay*` → `replay`). */
+const phaseFilter = (scope: string | null): string | null => {
+  if (!scope) return null
+  const plain = scope.replace(/\*.*$/, '')
+  return plain ? plain.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') : null
+}
+
+export const reproduceCommand = (s: DossierSuite, scope: string | null): string => {
+  const target = s.target_kind ?? 'emulator'
+  const file = s.file ?? `suites/${s.suite_id}.test.ts`
+  const filter = phaseFilter(scope)
+  return `TIERBENCH_TARGET=${target} npx vitest run --project suites ${file}${filter ? ` -t "${q(filter)}"` : ''}`
+}
+
+const hardFailures = (s: DossierSuite) => s.gates.filter((g) => g.severity === 'hard' && (g.status === 'fail' || g.status === 'no_data'))
+
+export const dossierMarkdown = (runId: string, run: RunVerdict, suites: DossierSuite[], interrupted: boolean): string => {
+  const out: string[] = []
+  out.push(`# Blocker dossier — run ${runId}\n`)
+  out.push(`Run verdict: outcome **${run.outcome}**, run_valid=${run.run_valid}, decision_grade=${run.decision_grade}. Reason codes: ${run.reason_codes.join(', ') || 'none'}.\n`)
+  if (suites.some((s) => s.verdict.emulated)) out.push('> **EMULATED** — at least one suite ran against kvsim. Its blockers prove the harness catches the fault; they are not platform findings.\n')
+  const entries = suites.flatMap((s) => hardFailures(s).map((g) => ({ s, g })))
+  if (entries.length === 0 && !interrupted) out.push('No hard gate failed: no blockers.\n')
+  for (const group of BlockerGroup.options) {
+    const inGroup = entries.filter((e) => e.g.blocker_group === group)
+    const showInterrupt = group === 'run_validity' && interrupted
+    if (inGroup.length === 0 && !showInterrupt) continue
+    const text = BLOCKER_GROUP_TEXT[group]
+    out.push(`## ${text.title} (\`${group}\`)\n`)
+    out.push(`${text.means}\n`)
+    if (showInterrupt) {
+      out.push('### run · RUN_INTERRUPTED\n')
+      out.push('- **What failed:** the run was interrupted before every suite finished; the bundle is partial and `run_valid` is false.')
+      out.push('- **Evidence:** `manifest.json`, `raw/events.jsonl`, each suite\'s `raw/phases.jsonl` (phases marked `interrupted`).')
+      out.push(`- **Reproduce:** \`${suites.map((s) => reproduceCommand(s, null)).join(' && ') || 'npx vitest run --project suites'}\``)
+      out.push('- **What must change:** let the run finish (or resume the interrupted suites) and regenerate with `npx tierbench report <run-dir>`.\n')
+    }
+    for (const { s, g } of inGroup) {
+      const files = [...new Set([...g.evidence.files, `${s.suite_id}/raw/gates.jsonl`, `${s.suite_id}/verdict.json`, `${s.suite_id}/summary.json`])]
+      out.push(`### ${s.suite_id} · \`${g.gate_id}\` (${g.reason_code})\n`)
+      out.push(`- **What failed:** ${g.status === 'no_data' ? 'no data to evaluate' : 'gate failed'} — \`${g.metric} ${g.expr}\` on ${g.scope ? `phase \`${g.scope}\`` : 'the suite'}; observed ${g.observed ?? 'none'}${g.threshold !== null ? `, threshold ${g.threshold}` : ''}. ${g.message}`)
+      out.push(`- **Evidence:** ${files.map((f) => `\`${f}\``).join(', ')}`)
+      const details = Object.entries(g.evidence.details)
+      if (details.length) out.push(`  - details: ${details.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join('; ')}`)
+      out.push(`- **Reproduce:** \`${reproduceCommand(s, g.scope)}\``)
+      out.push(`- **What must change:** ${text.must_change}\n`)
+    }
+  }
+  return out.join('\n')
+}

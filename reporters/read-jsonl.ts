@@ -1,0 +1,51 @@
+import { createReadStream, existsSync } from 'node:fs'
+import { createInterface } from 'node:readline'
+
+export interface JsonlReadStats {
+  /** Lines parsed and handed to the callback. */
+  rows: number
+  /** Lines that did not parse (other than a truncated last line). */
+  bad_lines: number
+  /** 1 when the last line was cut short (a crash or Ctrl-C mid-write), else 0. */
+  truncated_last: number
+  /** Line numbers (1-based) of the first few unparseable lines, for the report. */
+  bad_line_numbers: number[]
+}
+
+// Streams a JSONL file line by line so a 1 GB requests.jsonl is never held as one string. A cut-off
+// last line is what a crash leaves behind: it is skipped and counted, not treated as corruption.
+export const readJsonl = async (path: string, onRow: (row: unknown, lineNo: number) => void): Promise<JsonlReadStats> => {
+  const stats: JsonlReadStats = { rows: 0, bad_lines: 0, truncated_last: 0, bad_line_numbers: [] }
+  if (!existsSync(path)) return stats
+  const rl = createInterface({ input: createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 }), crlfDelay: Infinity })
+  let lineNo = 0
+  let pendingBad = 0
+  for await (const line of rl) {
+    lineNo++
+    if (pendingBad) {
+      // The previous bad line was not the last one, so it was real corruption.
+      stats.bad_lines++
+      if (stats.bad_line_numbers.length < 10) stats.bad_line_numbers.push(pendingBad)
+      pendingBad = 0
+    }
+    if (line.length === 0 || line.trim().length === 0) continue
+    let row: unknown
+    try {
+      row = JSON.parse(line)
+    } catch {
+      pendingBad = lineNo
+      continue
+    }
+    stats.rows++
+    onRow(row, lineNo)
+  }
+  if (pendingBad) stats.truncated_last = 1
+  return stats
+}
+
+// Small JSONL files (phases, gates, events): all rows in memory, same tolerance as readJsonl.
+export const readJsonlRows = async <T = unknown>(path: string): Promise<{ rows: T[]; stats: JsonlReadStats }> => {
+  const rows: T[] = []
+  const stats = await readJsonl(path, (row) => rows.push(row as T))
+  return { rows, stats }
+}

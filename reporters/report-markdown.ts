@@ -1,0 +1,86 @@
+import type { GateResult } from '../helpers/gates/gate'
+import { modeLabel } from './mode-order'
+import type { PhaseFigures } from './phase-figures'
+import type { FigureIndexEntry } from './suite-summary'
+import type { Verdict } from './verdict-fallback'
+
+// <suite>/report.md: verdict, gate table, phase table and every chart, readable on GitHub.
+
+const fmt = (v: number | null | undefined, d = 1): string => (v === null || v === undefined || !Number.isFinite(v) ? '–' : v.toFixed(d))
+const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ')
+
+/** One paragraph a human can read in the console or at the top of the report. */
+export const verdictParagraph = (v: Verdict, title: string | null): string => {
+  const failedHard = Object.values(v.blockers).flat()
+  const parts = [
+    `${v.suite_id}${title ? ` (${title})` : ''}: outcome **${v.outcome}**, run_valid=${v.run_valid}, decision_grade=${v.decision_grade}${v.emulated ? ' (EMULATED target: never decision-grade)' : ''}.`,
+    `Gates: ${v.gates.pass} passed, ${v.gates.hard_fail} hard failed, ${v.gates.soft_fail} soft failed, ${v.gates.not_applicable} not applicable, ${v.gates.no_data} no data; tests: ${v.tests.passed}/${v.tests.total} passed.`,
+  ]
+  if (failedHard.length) parts.push(`Blockers: ${failedHard.map((b) => `${b.gate_id} (${b.reason_code})`).join(', ')}.`)
+  if (v.reason_codes.length) parts.push(`Reason codes: ${v.reason_codes.join(', ')}.`)
+  return parts.join(' ')
+}
+
+export const gateTable = (gates: GateResult[]): string => {
+  if (gates.length === 0) return '_No gate results were recorded (raw/gates.jsonl is empty or missing)._\n'
+  const rows = gates.map(
+    (g) => `| ${g.status === 'fail' ? `**${g.status}**` : g.status} | ${g.severity} | \`${cell(g.gate_id)}\` | ${cell(g.scope ?? 'suite')} | \`${cell(g.metric)} ${cell(g.expr)}\` | ${fmt(g.observed, 3)} | ${g.reason_code} | ${cell(g.message)} |`,
+  )
+  return ['| status | severity | gate | scope | expression | observed | reason code | message |', '|---|---|---|---|---|---|---|---|', ...rows].join('\n') + '\n'
+}
+
+export const phaseTable = (phases: PhaseFigures[]): string => {
+  if (phases.length === 0) return '_No phases were recorded._\n'
+  const rows = phases.map(
+    (p) =>
+      `| ${cell(p.phase)} | ${p.phase_kind} | ${modeLabel(p.mode)} | ${cell(p.step_label || '–')} | ${p.repetition ?? '–'} | ${p.count} | ${fmt(p.error_rate * 100, 2)} | ${fmt(p.latency.ttft_ms.p50)} | ${fmt(p.latency.ttft_ms.p95)} | ${fmt(p.latency.ttft_ms.p99)} | ${fmt(p.latency.tpot_ms.p99, 2)} | ${fmt(p.latency.e2e_ms.p99)} | ${fmt(p.req_per_s, 2)} | ${p.record?.interrupted ? 'interrupted' : ''} |`,
+  )
+  return [
+    '| phase | kind | mode | step | rep | requests | errors % | TTFT p50 ms | TTFT p95 ms | TTFT p99 ms | TPOT p99 ms | E2E p99 ms | req/s | note |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    ...rows,
+  ].join('\n') + '\n'
+}
+
+export const suiteReportMarkdown = (args: {
+  verdict: Verdict
+  title: string | null
+  hypothesis: string | null
+  phases: PhaseFigures[]
+  gates: GateResult[]
+  figures: FigureIndexEntry[]
+  requested_charts: string[]
+  read_issues: string[]
+}): string => {
+  const { verdict: v } = args
+  const out: string[] = []
+  out.push(`# ${v.suite_id}${args.title ? `: ${args.title}` : ''}\n`)
+  if (v.emulated) out.push('> **EMULATED** — these results come from the kvsim emulator. They exercise the harness and its gates; they are not hardware evidence and are never decision-grade.\n')
+  if (args.hypothesis) out.push(`Hypothesis: ${args.hypothesis}\n`)
+  out.push('## Verdict\n')
+  out.push(`${verdictParagraph(v, null)}\n`)
+  out.push(`Evidence chain: mechanism ${v.evidence.mechanism ? 'yes' : 'no'} · OS corroboration ${v.evidence.os_corroboration ? 'yes' : 'no'} · user-visible impact ${v.evidence.user_visible_impact ? 'yes' : 'no'} · repeatability ${v.evidence.repeatability ? 'yes' : 'no'}. Full record: [verdict.json](verdict.json), figures: [summary.json](summary.json).\n`)
+  out.push('## Gates\n')
+  out.push(gateTable(args.gates))
+  out.push('## Phases\n')
+  out.push('Figures recomputed from `raw/requests.jsonl` (successful requests only for latencies; percentiles by linear interpolation).\n')
+  out.push(phaseTable(args.phases))
+  out.push('## Figures\n')
+  for (const f of args.figures.filter((f) => f.chart || f.csv)) {
+    out.push(`### ${f.title}\n`)
+    if (f.chart) out.push(`![${f.title}](${f.chart})\n`)
+    if (f.csv) out.push(`Data: [${f.csv}](${f.csv}) (${f.rows} rows)\n`)
+  }
+  const missing = args.figures.filter((f) => !f.csv && !f.chart)
+  if (missing.length) {
+    out.push('### Figures without data\n')
+    for (const f of missing) out.push(`- \`${f.id}\`${args.requested_charts.includes(f.id) ? ' (requested by the suite)' : ''}: ${f.skipped}`)
+    out.push('')
+  }
+  if (args.read_issues.length) {
+    out.push('## Input problems\n')
+    for (const i of args.read_issues) out.push(`- ${i}`)
+    out.push('')
+  }
+  return out.join('\n')
+}

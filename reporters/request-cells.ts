@@ -1,0 +1,130 @@
+import { readJsonl, type JsonlReadStats } from './read-jsonl'
+
+// Columnar accumulation of raw/requests.jsonl: one pass, one "cell" per (suite, phase, mode, step,
+// repetition). Only numbers are kept (no record objects), so 10^6 requests fit in a few hundred MB.
+
+/** Latency columns kept per cell; each is a metric of helpers/client/request-record.ts. */
+export const LATENCY_COLUMNS = [
+  'ttft_ms',
+  'ttft_from_schedule_ms',
+  'ttfb_ms',
+  'ttfc_ms',
+  'tpot_ms',
+  'e2e_ms',
+  'schedule_delay_ms',
+  'client_overhead_ms',
+] as const
+export type LatencyColumn = (typeof LATENCY_COLUMNS)[number]
+
+export interface RequestCell {
+  suite_id: string
+  phase: string
+  phase_kind: string
+  mode: string
+  step: Record<string, number | string> | undefined
+  repetition: number | undefined
+  workload: string
+  count: number
+  ok: number
+  errors_by_class: Record<string, number>
+  input_tokens: number
+  output_tokens: number
+  cached_tokens: number
+  t_first_sent_ms: number
+  t_last_end_ms: number
+  columns: Record<LatencyColumn, number[]>
+  /** All inter-token gaps of the cell's requests. */
+  itl_ms: number[]
+  /** t_sent_ms of every request, aligned with columns.ttft_ms (NaN when no token arrived). */
+  t_sent_ms: number[]
+}
+
+export interface RequestScan {
+  cells: Map<string, RequestCell>
+  stats: JsonlReadStats
+  /** Lines that parsed but lack the fields a request record must have. */
+  invalid_records: number
+}
+
+const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : Number.NaN)
+
+export const cellKey = (suite: string, phase: string, mode: string, step: unknown, rep: unknown): string =>
+  `${suite}\u0000${phase}\u0000${mode}\u0000${step === undefined ? '' : JSON.stringify(step)}\u0000${rep ?? ''}`
+
+const newCell = (r: Record<string, unknown>): RequestCell => ({
+  suite_id: String(r.suite_id),
+  phase: String(r.phase),
+  phase_kind: String(r.phase_kind ?? 'measure'),
+  mode: String(r.mode ?? 'unknown'),
+  step: r.step as RequestCell['step'],
+  repetition: typeof r.repetition === 'number' ? r.repetition : undefined,
+  workload: String(r.workload ?? ''),
+  count: 0,
+  ok: 0,
+  errors_by_class: {},
+  input_tokens: 0,
+  output_tokens: 0,
+  cached_tokens: 0,
+  t_first_sent_ms: Number.POSITIVE_INFINITY,
+  t_last_end_ms: Number.NEGATIVE_INFINITY,
+  columns: Object.fromEntries(LATENCY_COLUMNS.map((c) => [c, []])) as unknown as Record<LatencyColumn, number[]>,
+  itl_ms: [],
+  t_sent_ms: [],
+})
+
+// Adds one parsed line to its cell. Exported for tests and for callers that already hold records.
+export const addRequest = (cells: Map<string, RequestCell>, r: Record<string, unknown>): boolean => {
+  if (typeof r.suite_id !== 'string' || typeof r.phase !== 'string') return false
+  const key = cellKey(r.suite_id, r.phase, String(r.mode ?? 'unknown'), r.step, r.repetition)
+  let cell = cells.get(key)
+  if (!cell) {
+    cell = newCell(r)
+    cells.set(key, cell)
+  }
+  cell.count++
+  const ok = r.ok === true
+  if (ok) cell.ok++
+  else {
+    const cls = typeof r.error_class === 'string' ? r.error_class : 'unknown'
+    cell.errors_by_class[cls] = (cell.errors_by_class[cls] ?? 0) + 1
+  }
+  const sent = num(r.t_sent_ms)
+  const end = num(r.t_end_ms)
+  if (sent < cell.t_first_sent_ms) cell.t_first_sent_ms = sent
+  if (end > cell.t_last_end_ms) cell.t_last_end_ms = end
+  cell.t_sent_ms.push(sent)
+  const cols = cell.columns
+  // Latencies of failed requests are not latencies of served requests; keep ttft NaN to stay aligned.
+  cols.ttft_ms.push(ok ? num(r.ttft_ms) : Number.NaN)
+  if (ok) {
+    cols.ttft_from_schedule_ms.push(num(r.ttft_from_schedule_ms))
+    cols.ttfb_ms.push(num(r.ttfb_ms))
+    cols.ttfc_ms.push(num(r.ttfc_ms))
+    cols.tpot_ms.push(num(r.tpot_ms))
+    cols.e2e_ms.push(num(r.e2e_ms))
+    const st = r.server_timing as { first_token_ms?: unknown } | null | undefined
+    const serverFirst = st ? num(st.first_token_ms) : Number.NaN
+    const clientFirst = num(r.t_first_token_ms)
+    if (Number.isFinite(serverFirst) && Number.isFinite(clientFirst)) cols.client_overhead_ms.push(clientFirst - serverFirst)
+    const itl = r.itl_ms
+    if (Array.isArray(itl)) for (const g of itl) if (typeof g === 'number') cell.itl_ms.push(g)
+  }
+  cols.schedule_delay_ms.push(num(r.schedule_delay_ms))
+  if (typeof r.input_tokens === 'number') cell.input_tokens += r.input_tokens
+  if (typeof r.output_tokens === 'number') cell.output_tokens += r.output_tokens
+  if (typeof r.cached_tokens === 'number') cell.cached_tokens += r.cached_tokens
+  return true
+}
+
+// One streaming pass over raw/requests.jsonl into cells for every suite of the run.
+export const scanRequests = async (path: string): Promise<RequestScan> => {
+  const cells = new Map<string, RequestCell>()
+  let invalid = 0
+  const stats = await readJsonl(path, (row) => {
+    if (!row || typeof row !== 'object' || !addRequest(cells, row as Record<string, unknown>)) invalid++
+  })
+  return { cells, stats, invalid_records: invalid }
+}
+
+export const stepLabel = (step: Record<string, number | string> | undefined): string =>
+  step ? Object.entries(step).map(([k, v]) => `${k}=${v}`).join(',') : ''
