@@ -76,20 +76,28 @@ export interface ProcessIoOptions extends CollectorOptions<ProcessIoSample> {
 
 export const createProcessIoCollector = (opts: ProcessIoOptions): Collector<ProcessIoSample> => {
   const roots = () => (typeof opts.pids === 'function' ? opts.pids() : opts.pids)
-  // Last value seen per process, so a child that exits keeps its bytes in the cumulative sum.
-  const last = new Map<string, ProcIo>()
+  // Last value seen per process. A child that exits is folded into its parent's counters when
+  // the parent reaps it (wait_task_zombie adds the child's ioac), so it is dropped then; one
+  // whose parent is not tracked keeps its last value, so the cumulative sum never loses bytes.
+  const last = new Map<string, { ppid: number; pid: number; io: ProcIo }>()
   const read = async (): Promise<ProcessIoReading> => {
     const r = roots()
     const procs = opts.children === false ? listProcesses().filter((p) => r.includes(p.pid)) : descendants(r, listProcesses())
+    const alive = new Set<string>()
+    const alivePids = new Set(procs.map((p) => p.pid))
     for (const p of procs) {
+      const key = `${p.pid}:${p.starttime}`
       try {
-        last.set(`${p.pid}:${p.starttime}`, parseProcIo(readFileSync(`/proc/${p.pid}/io`, 'utf8')))
+        last.set(key, { ppid: p.ppid, pid: p.pid, io: parseProcIo(readFileSync(`/proc/${p.pid}/io`, 'utf8')) })
+        alive.add(key)
       } catch {
-        // exited or not ours to read; keep its last value
+        // exited between listing and reading, or not ours to read: keep its last value
+        if (last.has(key)) alive.add(key)
       }
     }
+    for (const [key, v] of last) if (!alive.has(key) && alivePids.has(v.ppid)) last.delete(key)
     const totals = Object.fromEntries(PROC_IO_FIELDS.map((f) => [f, 0])) as ProcIo
-    for (const v of last.values()) for (const f of PROC_IO_FIELDS) totals[f] += v[f]
+    for (const v of last.values()) for (const f of PROC_IO_FIELDS) totals[f] += v.io[f]
     const cgPath = r.length ? cgroupIoStatPath(r[0]) : null
     let cgroup: CgroupIo | null = null
     if (cgPath) {

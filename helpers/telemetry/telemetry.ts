@@ -15,6 +15,7 @@ import { frontendPhaseDeltas, kvbmPhaseDeltas } from './kvbm-deltas'
 import { createMemoryCollector } from './memory'
 import { createNvmeHealthCollector } from './nvme-health'
 import { createProcessIoCollector } from './process-io'
+import { flattenFamilies } from './prometheus-parser'
 import { type PrometheusCollector, type Scrape, createPrometheusCollector } from './prometheus'
 import { createSysstatCollector } from './sysstat'
 
