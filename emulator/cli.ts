@@ -114,48 +114,57 @@ export const runCli = async (argv: string[]): Promise<number> => {
     return 0
   }
   const { startKvsim } = await import('./index')
-  let handle: Awaited<ReturnType<typeof startKvsim>>
+  let handle: Awaited<ReturnType<typeof startKvsim>> | null = null
+  let stopping: string | null = null
+  let finish: (code: number) => void = () => {}
+  const done = new Promise<number>((resolve) => (finish = resolve))
+
+  const shutdown = () => {
+    if (!handle) return
+    handle.close().then(
+      () => {
+        logLine({ level: 'info', msg: 'stopped' })
+        finish(0)
+      },
+      (e) => {
+        logLine({ level: 'error', msg: 'shutdown failed', error: String(e) })
+        finish(1)
+      },
+    )
+  }
+  const stop = (reason: string, repeatable = true) => {
+    if (stopping !== null && !repeatable) return
+    if (stopping !== null) {
+      // A second signal means "now": skip the graceful path.
+      logLine({ level: 'warn', msg: 'second stop request, exiting immediately', reason })
+      finish(1)
+      return
+    }
+    stopping = reason
+    logLine({ level: 'info', msg: 'shutting down', reason })
+    shutdown()
+  }
+  // Handlers go in before anything starts, so a signal during startup or right after the ready
+  // line still shuts down cleanly.
+  process.on('SIGTERM', () => stop('SIGTERM'))
+  process.on('SIGINT', () => stop('SIGINT'))
+  if (args.exitWithParent) {
+    // The harness spawns kvsim with a stdin pipe: EOF means the parent is gone.
+    process.stdin.on('end', () => stop('stdin closed', false))
+    process.stdin.on('close', () => stop('stdin closed', false))
+    process.stdin.on('error', () => stop('stdin error', false))
+    process.stdin.resume()
+  }
+
   try {
     handle = await startKvsim({ ...args, log: logLine })
   } catch (e) {
     logLine({ level: 'fatal', msg: 'kvsim failed to start', error: String((e as Error)?.stack ?? e) })
     return 1
   }
-  process.stdout.write(`${JSON.stringify(handle.info())}\n`)
-
-  return new Promise<number>((resolve) => {
-    let stopping = false
-    const stop = (reason: string, repeatable = true) => {
-      if (stopping && !repeatable) return
-      if (stopping) {
-        // A second signal means "now": skip the graceful path.
-        logLine({ level: 'warn', msg: 'second stop request, exiting immediately', reason })
-        resolve(1)
-        return
-      }
-      stopping = true
-      logLine({ level: 'info', msg: 'shutting down', reason })
-      handle.close().then(
-        () => {
-          logLine({ level: 'info', msg: 'stopped' })
-          resolve(0)
-        },
-        (e) => {
-          logLine({ level: 'error', msg: 'shutdown failed', error: String(e) })
-          resolve(1)
-        },
-      )
-    }
-    process.on('SIGTERM', () => stop('SIGTERM'))
-    process.on('SIGINT', () => stop('SIGINT'))
-    if (args.exitWithParent) {
-      // The harness spawns kvsim with a stdin pipe: EOF means the parent is gone.
-      process.stdin.on('end', () => stop('stdin closed', false))
-      process.stdin.on('close', () => stop('stdin closed', false))
-      process.stdin.on('error', () => stop('stdin error', false))
-      process.stdin.resume()
-    }
-  })
+  if (stopping !== null) shutdown()
+  else process.stdout.write(`${JSON.stringify(handle.info())}\n`)
+  return done
 }
 
 const isMain = process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href

@@ -1,0 +1,106 @@
+import { spawn } from 'node:child_process'
+import { readdirSync } from 'node:fs'
+import { createInterface } from 'node:readline'
+import { describe, expect, it } from 'vitest'
+import { parseCliArgs } from '../../emulator/cli'
+import { B2_ENV, BIN, cleanEnv, ROOT, runKvsimExpectingExit, spawnKvsim } from './server/spawn-kvsim'
+import { getText, streamCompletion } from './server/sse-request'
+
+describe('kvsim CLI', () => {
+  it('prints exactly one JSON ready line and exits 0 on SIGTERM', async () => {
+    const k = await spawnKvsim([], B2_ENV)
+    let extraStdout = ''
+    k.child.stdout!.on('data', (c) => (extraStdout += c))
+    const { info } = k
+    expect(info.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
+    expect(info.metricsUrl).toBe(`${info.url}/metrics`)
+    expect(info.kvbmMetricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/)
+    expect(info.pid).toBe(k.child.pid)
+    expect(info).toMatchObject({ profile: 'tiny', mode: 'B2', model: 'kvsim/tiny', maxInputTokens: 8192, emulated: true })
+    expect(typeof info.g3.oDirect).toBe('boolean')
+    expect((await getText(`${info.url}/health`)).status).toBe(200)
+    expect(await k.stop()).toBe(0)
+    expect(extraStdout).toBe('')
+    // Logs are JSON lines on stderr.
+    const logs = k.stderr().trim().split('\n')
+    for (const l of logs) expect(() => JSON.parse(l)).not.toThrow()
+  })
+
+  it('reports B0 with no KVBM metrics URL when no DYN_KVBM_* is set', async () => {
+    const k = await spawnKvsim([], { DYN_KVBM_METRICS: 'true' })
+    expect(k.info.mode).toBe('B0')
+    expect(k.info.kvbmMetricsUrl).toBeNull()
+    expect(await k.stop()).toBe(0)
+  })
+
+  it('takes the KVBM metrics port from DYN_KVBM_METRICS_PORT when no flag is given', async () => {
+    const port = 20000 + (process.pid % 20000)
+    const child = spawn(process.execPath, [BIN, '--profile', 'tiny', '--port', '0'], {
+      cwd: ROOT,
+      env: cleanEnv({ DYN_KVBM_CPU_CACHE_GB: '1', DYN_KVBM_METRICS: '1', DYN_KVBM_METRICS_PORT: String(port) }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    const line = await new Promise<string>((resolve) => createInterface({ input: child.stdout! }).once('line', resolve))
+    const info = JSON.parse(line)
+    expect(info.mode).toBe('B1')
+    expect(info.kvbmMetricsUrl).toBe(`http://127.0.0.1:${port}/metrics`)
+    expect((await getText(info.kvbmMetricsUrl)).text).toContain('kvbm_offload_blocks_d2h 0')
+    child.kill('SIGTERM')
+    expect(await new Promise((r) => child.once('exit', r))).toBe(0)
+  })
+
+  it('exits when its stdin closes with --exit-with-parent', async () => {
+    const k = await spawnKvsim(['--exit-with-parent'], {}, { stdin: 'pipe' })
+    const exited = new Promise<number | null>((r) => k.child.once('exit', r))
+    k.child.stdin!.end()
+    expect(await exited).toBe(0)
+    await k.stop()
+  })
+
+  it('ends an in-flight stream with an SSE error event on SIGTERM and removes nothing it did not create', async () => {
+    const k = await spawnKvsim([], B2_ENV)
+    const before = readdirSync(k.dir)
+    const pending = streamCompletion(k.info.url, { prompt: 'hello there', max_tokens: 100000, ignore_eos: true, stream: true })
+    await new Promise((r) => setTimeout(r, 300))
+    k.child.kill('SIGTERM')
+    const res = await pending
+    expect(res.status).toBe(200)
+    expect(res.errorEvents).toHaveLength(1)
+    expect(res.errorEvents[0].error.message).toBeTruthy()
+    expect(res.done).toBe(false)
+    expect(await k.stop()).toBe(0)
+    // The G3 file is unlinked at creation, so the cache dir holds no kvsim file before or after.
+    expect(before.filter((f) => f.startsWith('kvsim-disk-cache'))).toEqual([])
+  })
+
+  // Concurrent: each case is a process start, and they share nothing.
+  it.concurrent.each([
+    [['--profile', 'nope'], /Expected --profile to be one of .*got "nope"/],
+    [['--profile', 'tiny', '--port', 'abc'], /Expected --port to be an integer/],
+    [['--profile', 'tiny', '--port', '70000'], /Expected --port to be an integer in \[0, 65535\], got "70000"/],
+    [['--profile', 'tiny', '--time-scale', '0'], /Expected --time-scale to be a number > 0, got "0"/],
+    [['--profile', 'tiny', '--bogus'], /Expected kvsim flags, got: .*bogus/],
+    [['--profile', 'tiny', '--faults', 'stall:2'], /Expected --faults to be a valid fault spec: .*stall:2/],
+    [[], /Expected --profile <name>, got nothing/],
+  ])('rejects %j with exit code 2 and a clear message', async (args, message) => {
+    const { code, stderr, stdout } = await runKvsimExpectingExit(args)
+    expect(code).toBe(2)
+    expect(stderr).toMatch(message)
+    expect(stdout).toBe('')
+  })
+})
+
+describe('parseCliArgs', () => {
+  it('applies the documented defaults', () => {
+    expect(parseCliArgs(['--profile', 'tiny'])).toMatchObject({
+      profile: 'tiny', port: 0, host: '127.0.0.1', kvbmMetricsPort: undefined, faults: '', timeScale: 1, ioScale: 1, exitWithParent: false,
+    })
+  })
+
+  it('parses every flag', () => {
+    const a = parseCliArgs(['--profile', 'tiny', '--port', '8000', '--kvbm-metrics-port', '0', '--faults', 'stall:0.5', '--time-scale', '0.01',
+      '--io-scale', '16', '--cache-dir', '/tmp/x', '--adapters-dir', '/tmp/y', '--max-body-bytes', '2048', '--exit-with-parent'])
+    expect(a).toMatchObject({ port: 8000, kvbmMetricsPort: 0, faults: 'stall:0.5', timeScale: 0.01, ioScale: 16, cacheDir: '/tmp/x',
+      adaptersDir: '/tmp/y', maxBodyBytes: 2048, exitWithParent: true })
+  })
+})
