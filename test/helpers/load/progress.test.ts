@@ -1,0 +1,27 @@
+import { describe, expect, test } from 'vitest'
+import { createRunClock } from '../../../helpers/client/run-clock'
+import { droppedRecord } from '../../../helpers/load/dropped-record'
+import { startProgress } from '../../../helpers/load/progress'
+import { request } from './fake-deps'
+
+describe('progress', () => {
+  test('prints a heartbeat line with counts, in-flight and the rolling TTFT p99, and forgets old TTFTs', async () => {
+    const clock = createRunClock()
+    const lines: string[] = []
+    const p = startProgress({ phase: 'steady', planned_s: 300, clock, inFlight: () => 7, intervalMs: 30, windowMs: 200, write: (l) => lines.push(l) })
+    const ctx = { run_id: 'r', suite_id: 's', phase: 'steady', phase_kind: 'measure' as const, mode: 'B0', t_scheduled_ms: 0, seq: 0 }
+    const ok = (ttft: number) => Object.assign(droppedRecord(request('x'), ctx, clock, ''), { ok: true, error_class: null, ttft_ms: ttft, t_end_ms: clock.nowMs() })
+    for (let i = 1; i <= 100; i++) p.record(ok(i))
+    p.record(Object.assign(droppedRecord(request('e'), ctx, clock, ''), { error_class: 'http_5xx' as const }))
+    p.record(droppedRecord(request('d'), ctx, clock, 'full'))
+    await new Promise((r) => setTimeout(r, 80))
+    expect(lines.length).toBeGreaterThanOrEqual(1)
+    expect(lines[0]).toMatch(/^\[tierbench\] phase=steady \d+\.\d\/300 s done=101 errors=1 dropped=1 in_flight=7 ttft_p99_0s=99\.0 ms$/)
+    await new Promise((r) => setTimeout(r, 250))
+    expect(p.line()).toContain('ttft_p99_0s=n/a')
+    p.stop()
+    const n = lines.length
+    await new Promise((r) => setTimeout(r, 80))
+    expect(lines.length).toBe(n)
+  })
+})
