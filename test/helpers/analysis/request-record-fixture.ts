@@ -1,0 +1,56 @@
+import { RequestRecord } from '../../../helpers/client/request-record'
+
+// A valid RequestRecord with plausible timings; tests override what they exercise. Parsed through
+// the real schema so a fixture that drifts from the contract fails loudly.
+export const makeRecord = (over: Partial<RequestRecord> = {}): RequestRecord => {
+  const seq = over.seq ?? 0
+  const t0 = over.t_sent_ms ?? 1000 + seq * 10
+  return RequestRecord.parse({
+    run_id: 'run-test',
+    suite_id: 'suite-test',
+    phase: 'main',
+    phase_kind: 'measure',
+    mode: 'B2',
+    seq,
+    request_id: `req-${seq}`,
+    workload: 'fixed',
+    endpoint: 'completions',
+    stream: true,
+    max_tokens: 16,
+    prompt_sha: 'p',
+    params_hash: 'h',
+    identity_hash: `id-${seq}`,
+    payload_hash: 'x',
+    prompt_tokens_expected: 100,
+    t_scheduled_ms: t0,
+    t_sent_ms: t0,
+    t_headers_ms: t0 + 5,
+    t_first_chunk_ms: t0 + 8,
+    t_first_token_ms: t0 + 10,
+    t_last_token_ms: t0 + 40,
+    t_end_ms: t0 + 41,
+    wall_sent_ms: 1.7e12 + t0,
+    schedule_delay_ms: 0,
+    ttfb_ms: 5,
+    ttfc_ms: 8,
+    ttft_ms: 10,
+    ttft_from_schedule_ms: 10,
+    tpot_ms: 2,
+    e2e_ms: 41,
+    itl_ms: [2, 2],
+    ok: true,
+    http_status: 200,
+    error_class: null,
+    error_message: null,
+    input_tokens: 100,
+    input_tokens_source: 'usage',
+    output_tokens: 16,
+    output_tokens_source: 'usage',
+    cached_tokens: 0,
+    output_sha: 'sha-a',
+    response_id: 'r',
+    x_request_id: null,
+    server_timing: null,
+    ...over,
+  })
+}
