@@ -23,7 +23,7 @@ const axisTitle = (text: string) => ({ display: true, text })
 const base = (spec: FigureSpec, suiteId: string, xTitle: string, yTitle: string, extra: Record<string, unknown> = {}) => ({
   plugins: {
     title: { display: true, text: `${suiteId}: ${spec.title}`, font: { size: 16 } },
-    legend: { display: true, position: 'top' as const },
+    legend: { display: true, position: 'top' as const, labels: { boxWidth: 28, boxHeight: 3 } },
   },
   scales: {
     x: { type: 'linear' as const, title: axisTitle(xTitle) },
@@ -74,7 +74,7 @@ const ttftCdf = (spec: FigureSpec, suiteId: string, rows: FigureRow[]): ChartCon
     const i = perMode.get(mode) ?? 0
     perMode.set(mode, i + 1)
     const data = rows.filter((r) => r.mode === mode && r.phase === phase && n(r.ttft_ms) !== null).map((r) => ({ x: r.ttft_ms as number, y: r.cum_fraction as number }))
-    return line(`${modeLabel(mode)} · ${phase}`, data, modeColor(mode), [[], [6, 3], [2, 2], [10, 3, 2, 3]][i % 4], { pointRadius: 0 })
+    return line(`${modeLabel(mode)} · ${phase}`, data, modeColor(mode), [[], [6, 3], [2, 2], [10, 3, 2, 3], [12, 6], [1, 4]][i % 6], { pointRadius: 0 })
   })
   const log = wideSpread(rows.map((r) => n(r.ttft_ms)))
   const options = base(spec, suiteId, `TTFT (ms)${log ? ', log scale' : ''}`, 'cumulative fraction of requests')
