@@ -1,7 +1,10 @@
+import { StringDecoder } from 'node:string_decoder'
+
 // Incremental Server-Sent Events parser (WHATWG "event stream interpretation"), built for the hot
 // path of 1,000 concurrent token streams: no regex, no per-line arrays, one string slice per line.
 // Chunks may split anywhere: inside a field name, inside `data:`, between CR and LF, inside a
-// multi-byte UTF-8 sequence (bytes are decoded with a streaming TextDecoder).
+// multi-byte UTF-8 sequence (bytes go through node's StringDecoder, which holds back partial
+// sequences and is several times faster per chunk than a streaming TextDecoder).
 
 export interface SseEvent {
   /** `event:` field, `message` when absent. */
@@ -37,7 +40,7 @@ const SPACE = 32
 // Dispatches events through a callback rather than returning arrays so a chunk carrying one token
 // costs no allocation beyond the event itself.
 export const createSseParser = (onEvent: (event: SseEvent) => void): SseParser => {
-  const decoder = new TextDecoder('utf-8')
+  const decoder = new StringDecoder('utf8')
   let carry = '' // unterminated line from the previous chunk
   let skipLeadingLF = false // previous chunk ended with CR; a following LF belongs to it
   let data = ''
@@ -127,10 +130,10 @@ export const createSseParser = (onEvent: (event: SseEvent) => void): SseParser =
 
   return {
     push(chunk) {
-      pushText(typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }))
+      pushText(typeof chunk === 'string' ? chunk : decoder.write(chunk as Buffer))
     },
     end() {
-      pushText(decoder.decode())
+      pushText(decoder.end())
       const incomplete = carry.length > 0 || hasData
       if (carry.length > 0) {
         const rest = carry
