@@ -19,6 +19,7 @@ import { type G3File, openG3File } from './g3-file'
 import { LoraStore } from './lora-store'
 import { decodeStepSeconds, hostOnboardSeconds, prefillSeconds } from './perf-model'
 import { TextGenerator } from './text-generator'
+import { wordTokens } from './word-tokens'
 
 export interface CreateEngineOptions {
   profile: EmulatorProfile
@@ -142,6 +143,8 @@ export const createEngine = async (opts: CreateEngineOptions): Promise<Engine> =
   await lora.ensureFiles()
 
   const tokenizer = getTokenizer(p.tokenizer)
+  // Build the word list (and warm the tokenizer) now, not inside the first request's TTFT.
+  wordTokens(p.tokenizer)
   const faults: EngineFaults = { corruptDisk: 0, slowDiskMs: 0, stall: 0, ...opts.faults }
   const seqs = new Map<string, Seq>()
   const waiting: Seq[] = []
@@ -151,6 +154,8 @@ export const createEngine = async (opts: CreateEngineOptions): Promise<Engine> =
   let iterating = false
   let timer: NodeJS.Timeout | NodeJS.Immediate | null = null
   let lastDueNs = 0n
+  /** Set when an iteration ends with work left: the next one starts at that due time, back to back. */
+  let chainFromNs: bigint | null = null
   let lastOnboardMs: number | null = null
   let seqCounter = 0
 
@@ -346,6 +351,7 @@ export const createEngine = async (opts: CreateEngineOptions): Promise<Engine> =
     }
     if (decodeSeqs.length === 0 && chunks.length === 0) {
       iterating = false
+      chainFromNs = null
       return
     }
     let seconds = 0
@@ -354,7 +360,11 @@ export const createEngine = async (opts: CreateEngineOptions): Promise<Engine> =
     for (const s of decodeSeqs) ctx += s.tokens.length
     seconds += decodeStepSeconds(p, decodeSeqs.length, ctx)
     const now = process.hrtime.bigint()
-    const start = lastDueNs > now ? lastDueNs : now
+    // Back-to-back iterations start when the previous one was due, so timer lateness never
+    // accumulates into modeled time; after idle (or a stall of the process > 50 ms) start from now.
+    const chained = chainFromNs !== null && now - chainFromNs < 50_000_000n ? chainFromNs : null
+    chainFromNs = null
+    const start = chained ?? (lastDueNs > now ? lastDueNs : now)
     const dueNs = start + BigInt(Math.max(1, Math.round(seconds * opts.timeScale * 1e9)))
     lastDueNs = dueNs
     scheduleAt(dueNs, () => {
@@ -370,6 +380,7 @@ export const createEngine = async (opts: CreateEngineOptions): Promise<Engine> =
       }
       for (const s of decodeSeqs) if (s.state === 'decode') emitNext(s, dueNs)
       iterating = false
+      chainFromNs = dueNs
       kick()
     })
   }
