@@ -21,6 +21,8 @@ export interface SyntheticRunOptions {
   writeTests?: boolean
   /** ITL gaps kept per request. @default 4 */
   itlGaps?: number
+  /** manifest.json status as written. @default 'running' (what globalSetup writes at start) */
+  status?: 'running' | 'complete' | 'interrupted' | 'failed'
   /** Modes of the sweep suite. @default ['B1', 'B2'] */
   modes?: string[]
   /** Concurrency steps of the sweep suite. @default [1, 2, 4, 8, 16] */
@@ -149,10 +151,10 @@ const suiteInfo = (suite_id: string, runId: string, emulated: boolean): SuiteInf
   started_wall_ms: 1_763_800_000_000,
 })
 
-const manifest = (runId: string, emulated: boolean) => ({
+const manifest = (runId: string, emulated: boolean, status: string) => ({
   run_id: runId,
   tierbench_version: '0.1.0',
-  status: 'running',
+  status,
   run_valid: false,
   reason_codes: ['RUN_INCOMPLETE'],
   emulated,
@@ -176,7 +178,7 @@ export const writeSyntheticRun = async (resultsDir: string, opts: SyntheticRunOp
   const rand = mulberry32(42)
   const gauss = () => Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand())
   mkdirSync(join(runDir, 'raw'), { recursive: true })
-  writeFileSync(join(runDir, 'manifest.json'), JSON.stringify(manifest(runId, emulated), null, 2))
+  writeFileSync(join(runDir, 'manifest.json'), JSON.stringify(manifest(runId, emulated, opts.status ?? 'running'), null, 2))
   const plan = syntheticPlan(opts.requestsPerPhase ?? 200, opts.modes, opts.steps)
   const gates = syntheticGates()
   const suites = [SWEEP_SUITE, PAIRED_SUITE]

@@ -1,0 +1,170 @@
+import { createReadStream, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { buildRunArtifacts, CHART_HEIGHT, CHART_WIDTH, type BuildResult } from '../../reporters/build-artifacts'
+import { FIGURE_CATALOG, figureSpec } from '../../reporters/figure-catalog'
+import { Verdict } from '../../reporters/verdict-fallback'
+import { parseCsv, parseCsvObjects } from './csv-rows'
+import { pngInfo } from './png-info'
+import { PAIRED_SUITE, SWEEP_SUITE, writeSyntheticRun, type SyntheticRun } from './synthetic-run'
+
+const root = mkdtempSync(join(tmpdir(), 'tierbench-build-artifacts-'))
+let run: SyntheticRun
+let built: BuildResult
+afterAll(() => rmSync(root, { recursive: true, force: true }))
+
+beforeAll(async () => {
+  run = await writeSyntheticRun(join(root, 'emulated'), { requestsPerPhase: 150, truncateRequests: true })
+  built = await buildRunArtifacts(run.runDir)
+})
+
+const readJson = (p: string) => JSON.parse(readFileSync(p, 'utf8'))
+
+// Independent reference: numpy-linear percentile over a naive sort of the raw file.
+const referenceP = (values: number[], p: number) => {
+  const s = [...values].sort((a, b) => a - b)
+  const h = ((s.length - 1) * p) / 100
+  const lo = Math.floor(h)
+  return lo + 1 < s.length ? s[lo]! + (h - lo) * (s[lo + 1]! - s[lo]!) : s[lo]!
+}
+
+describe('buildRunArtifacts on an emulated run with a failed hard gate', () => {
+  test('every file it reports exists and parses (JSON, CSV with the catalog header, PNG of the chart size)', () => {
+    expect(built.suites).toEqual([SWEEP_SUITE, PAIRED_SUITE])
+    expect(built.files.length).toBeGreaterThan(20)
+    for (const f of built.files) {
+      const p = join(run.runDir, f)
+      expect(existsSync(p), f).toBe(true)
+      if (f.endsWith('.json')) expect(() => readJson(p), f).not.toThrow()
+      if (f.endsWith('.csv')) {
+        const rows = parseCsv(readFileSync(p, 'utf8'))
+        const id = f.split('/').pop()!.replace(/\.csv$/, '')
+        expect(rows[0], f).toEqual(figureSpec(id).columns.map((c) => c.name))
+        expect(rows.length, f).toBeGreaterThan(1)
+      }
+      if (f.endsWith('.png')) expect(pngInfo(p), f).toEqual({ isPng: true, width: CHART_WIDTH, height: CHART_HEIGHT })
+    }
+    for (const s of built.suites) for (const name of ['summary.json', 'verdict.json', 'report.md']) expect(built.files).toContain(`${s}/${name}`)
+    for (const name of ['verdict.json', 'verdict.schema.json', 'dossier.md']) expect(built.files).toContain(name)
+  })
+
+  test('the sweep suite gets every figure its data supports, including the figure checklist ones', () => {
+    const summary = readJson(join(run.runDir, SWEEP_SUITE, 'summary.json'))
+    const produced = summary.figures.filter((f: { csv: string | null }) => f.csv).map((f: { id: string }) => f.id)
+    for (const id of ['latency_by_step', 'ttft_cdf', 'ttft_windows', 'block_io_timeseries', 'kvbm_timeseries', 'kvbm_deltas_by_phase', 'predicted_vs_observed_disk', 'p99_vs_r_await', 'iowait_vs_p99', 'mode_compare', 'slo_capacity', 'tier_hit_by_step'])
+      expect(produced).toContain(id)
+    // One mode per repetition pair only exists in the paired suite.
+    expect(produced).not.toContain('paired_deltas')
+    expect(summary.figures.find((f: { id: string }) => f.id === 'paired_deltas').skipped).toMatch(/^no data: needs/)
+    expect(FIGURE_CATALOG.map((f) => f.id)).toEqual(expect.arrayContaining(produced))
+  })
+
+  test('verdicts validate against the schema and carry EMULATED_TARGET; the failed hard gate blocks its suite', () => {
+    for (const s of built.suites) {
+      const v = Verdict.parse(readJson(join(run.runDir, s, 'verdict.json')))
+      expect(v.emulated).toBe(true)
+      expect(v.decision_grade).toBe(false)
+      expect(v.reason_codes).toContain('EMULATED_TARGET')
+    }
+    const sweep = Verdict.parse(readJson(join(run.runDir, SWEEP_SUITE, 'verdict.json')))
+    expect(sweep.outcome).toBe('blocked')
+    expect(sweep.reason_codes).toContain('NO_DISK_REHYDRATE')
+    expect(sweep.blockers.mechanism_invisibility.map((b) => b.gate_id)).toEqual(['disk_rehydrate'])
+    const schema = readJson(join(run.runDir, 'verdict.schema.json'))
+    expect(schema.type).toBe('object')
+    expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['run_valid', 'decision_grade', 'reason_codes']))
+    const runVerdict = readJson(join(run.runDir, 'verdict.json'))
+    expect(runVerdict.outcome).toBe('blocked')
+    expect(runVerdict.reason_codes).toEqual(expect.arrayContaining(['EMULATED_TARGET', 'NO_DISK_REHYDRATE']))
+  })
+
+  test('the dossier lists the failed hard gate under mechanism invisibility with evidence and a reproduce command', () => {
+    const md = readFileSync(join(run.runDir, 'dossier.md'), 'utf8')
+    const section = md.slice(md.indexOf('## Mechanism invisibility'))
+    const entry = section.slice(0, section.indexOf('\n## ') > 0 ? section.indexOf('\n## ') : undefined)
+    expect(entry).toContain('### h2b · `disk_rehydrate` (NO_DISK_REHYDRATE)')
+    expect(entry).toContain('`h2b/phase_deltas/sweep_c16_B2.json`')
+    expect(entry).toContain('TIERBENCH_TARGET=emulator npx vitest run --project suites suites/h2b.test.ts -t "replay"')
+    expect(entry).toContain('**What must change:**')
+    // The soft failure is not a blocker.
+    expect(md).not.toContain('`alignment`')
+  })
+
+  test('the truncated last request line is skipped and counted, and every whole line is summarized', () => {
+    const summary = readJson(join(run.runDir, SWEEP_SUITE, 'summary.json'))
+    expect(summary.inputs.truncated_last_line).toBe(1)
+    expect(summary.inputs.requests_rows_in_run).toBe(run.requests)
+    const paired = readJson(join(run.runDir, PAIRED_SUITE, 'summary.json'))
+    expect(summary.inputs.requests_rows_in_suite + paired.inputs.requests_rows_in_suite).toBe(run.requests)
+    expect(readFileSync(join(run.runDir, SWEEP_SUITE, 'report.md'), 'utf8')).toContain('truncated last line skipped')
+  })
+
+  test('per-phase TTFT percentiles equal an independent computation over the raw file', async () => {
+    const ttft: number[] = []
+    const rl = createInterface({ input: createReadStream(join(run.runDir, 'raw', 'requests.jsonl')) })
+    for await (const line of rl) {
+      try {
+        const r = JSON.parse(line)
+        if (r.phase === 'sweep_c8_B2' && r.ok) ttft.push(r.ttft_ms)
+      } catch {}
+    }
+    const summary = readJson(join(run.runDir, SWEEP_SUITE, 'summary.json'))
+    const phase = summary.phases.find((p: { phase: string }) => p.phase === 'sweep_c8_B2')
+    expect(phase.latency.ttft_ms.count).toBe(ttft.length)
+    expect(phase.latency.ttft_ms.p99).toBeCloseTo(referenceP(ttft, 99), 3)
+    expect(phase.latency.ttft_ms.p50).toBeCloseTo(referenceP(ttft, 50), 3)
+    expect(summary.percentile_method).toMatch(/linear interpolation/)
+    expect(summary.metric_definitions.ttft_ms.unit).toBe('ms')
+  })
+
+  test('paired deltas are B − A per repetition with a CI around their mean', () => {
+    const rows = parseCsvObjects(readFileSync(join(run.runDir, PAIRED_SUITE, 'paired_deltas.csv'), 'utf8'))
+    const p99 = rows.filter((r) => r.metric === 'ttft_p99_ms')
+    const pairs = p99.filter((r) => r.pair !== 'mean')
+    expect(pairs).toHaveLength(6)
+    for (const r of pairs) expect(Number(r.delta)).toBeCloseTo(Number(r.b_value) - Number(r.a_value), 2)
+    expect(new Set(pairs.map((r) => r.order))).toEqual(new Set(['AB', 'BA']))
+    const mean = p99.find((r) => r.pair === 'mean')!
+    expect(mean.mode_a).toBe('B1')
+    expect(mean.mode_b).toBe('B2')
+    expect(Number(mean.ci95_low)).toBeLessThan(Number(mean.delta))
+    expect(Number(mean.ci95_high)).toBeGreaterThan(Number(mean.delta))
+  })
+
+  test('a rebuild writes byte-identical verdicts and summaries', async () => {
+    const before = built.suites.map((s) => readFileSync(join(run.runDir, s, 'summary.json'), 'utf8') + readFileSync(join(run.runDir, s, 'verdict.json'), 'utf8'))
+    await buildRunArtifacts(run.runDir)
+    const after = built.suites.map((s) => readFileSync(join(run.runDir, s, 'summary.json'), 'utf8') + readFileSync(join(run.runDir, s, 'verdict.json'), 'utf8'))
+    expect(after).toEqual(before)
+  })
+})
+
+describe('buildRunArtifacts on a hardware run that completed', () => {
+  test('no EMULATED_TARGET, no watermark, and RUN_INTERRUPTED only when the manifest says so', async () => {
+    const hw = await writeSyntheticRun(join(root, 'hardware'), { requestsPerPhase: 40, emulated: false, status: 'complete' })
+    const res = await buildRunArtifacts(hw.runDir)
+    for (const v of res.verdicts) {
+      expect(v.emulated).toBe(false)
+      expect(v.reason_codes).not.toContain('EMULATED_TARGET')
+      expect(v.reason_codes).not.toContain('RUN_INTERRUPTED')
+    }
+    expect(readFileSync(join(hw.runDir, SWEEP_SUITE, 'report.md'), 'utf8')).not.toContain('EMULATED')
+    const interrupted = await buildRunArtifacts(hw.runDir, { interrupted: true, charts: false })
+    expect(interrupted.run_verdict.run_valid).toBe(false)
+    expect(interrupted.run_verdict.reason_codes).toContain('RUN_INTERRUPTED')
+    expect(readFileSync(join(hw.runDir, 'dossier.md'), 'utf8')).toContain('### run · RUN_INTERRUPTED')
+  })
+
+  test('a run dir with only raw requests (no suite dirs yet) still yields a readable partial bundle', async () => {
+    const partial = await writeSyntheticRun(join(root, 'partial'), { requestsPerPhase: 20 })
+    for (const s of partial.suites) rmSync(join(partial.runDir, s), { recursive: true, force: true })
+    const res = await buildRunArtifacts(partial.runDir, { charts: false })
+    expect(res.suites).toEqual([SWEEP_SUITE, PAIRED_SUITE])
+    const v = Verdict.parse(readJson(join(partial.runDir, SWEEP_SUITE, 'verdict.json')))
+    expect(v.run_valid).toBe(false)
+    expect(readdirSync(join(partial.runDir, SWEEP_SUITE))).toContain('report.md')
+    expect(readFileSync(join(partial.runDir, SWEEP_SUITE, 'report.md'), 'utf8')).toContain('Expected suite.json, got none')
+  })
+})
