@@ -1,0 +1,41 @@
+import { readFileSync } from 'node:fs'
+import { z } from 'zod'
+
+// Mooncake FAST'25 trace rows (shared/data/mooncake/README.md): timestamp in ms from trace start,
+// token lengths, and one hash_id per 512-token block of the prompt (equal ids = equal blocks).
+
+export const MooncakeRow = z.object({
+  timestamp: z.number().nonnegative(),
+  input_length: z.int().nonnegative(),
+  output_length: z.int().nonnegative(),
+  hash_ids: z.array(z.int().nonnegative()),
+})
+export type MooncakeRow = z.infer<typeof MooncakeRow>
+
+export const MOONCAKE_BLOCK_TOKENS = 512
+
+/** Parses JSONL, keeping the first `firstN` rows; errors name the line. */
+export const parseMooncakeTrace = (text: string, firstN = Number.POSITIVE_INFINITY, source = 'trace'): MooncakeRow[] => {
+  const rows: MooncakeRow[] = []
+  const lines = text.split('\n')
+  for (let i = 0; i < lines.length && rows.length < firstN; i++) {
+    const line = lines[i].trim()
+    if (!line) continue
+    let json: unknown
+    try {
+      json = JSON.parse(line)
+    } catch {
+      throw new Error(`Expected JSON on ${source} line ${i + 1}, got ${JSON.stringify(line.slice(0, 60))}`)
+    }
+    const r = MooncakeRow.safeParse(json)
+    if (!r.success) {
+      const issue = r.error.issues[0]
+      throw new Error(`Expected a Mooncake row on ${source} line ${i + 1} (${issue.path.join('.')}: ${issue.message}), got ${line.slice(0, 80)}`)
+    }
+    rows.push(r.data)
+  }
+  return rows
+}
+
+export const readMooncakeTrace = (path: string, firstN?: number): MooncakeRow[] =>
+  parseMooncakeTrace(readFileSync(path, 'utf8'), firstN, path)

@@ -1,0 +1,100 @@
+import { blockText } from './prompt-filler'
+import { fitPrompt } from './prompt-fit'
+import { PromptPreflightError } from './prompt-preflight'
+import { buildRequest } from './request-builder'
+import { requestId } from './request-stream'
+import { MOONCAKE_BLOCK_TOKENS, type MooncakeRow, readMooncakeTrace } from './mooncake-trace'
+import type { WorkloadContext } from './workload-context'
+import type { ChatMessage, RequestStream, Workload } from './workload-types'
+
+// Trace replay: each row becomes a request sent at its timestamp (at_ms; the fixedSchedule
+// executor applies its speed factor). Every hash_id expands to the same block of prose, so prefix
+// sharing in the trace becomes real token-prefix sharing at the server. Lengths can be scaled down
+// for small engines; block size scales with them so the sharing structure is kept.
+
+export interface TraceReplayOptions {
+  /** @default 'trace_replay' */
+  name?: string
+  /** JSONL path, or rows already parsed. */
+  path?: string
+  rows?: readonly MooncakeRow[]
+  /** Replay only the first N rows. */
+  firstN?: number
+  /** Multiplier on input lengths and block size (0.125 turns 512-token blocks into 64). @default 1 */
+  lengthScale?: number
+  /** Multiplier on output lengths. @default lengthScale */
+  outputScale?: number
+  /** Tokens per hash_id in the trace. @default 512 */
+  blockTokens?: number
+  /** What to do with rows over the preflight ceiling. @default 'error' */
+  oversize?: 'error' | 'skip'
+}
+
+export interface TraceReplayStream extends RequestStream {
+  /** Rows skipped as oversize so far (oversize: 'skip'). */
+  skipped(): number
+}
+
+export const traceReplay = (ctx: WorkloadContext, o: TraceReplayOptions): Workload & { source: TraceReplayStream } => {
+  const name = o.name ?? 'trace_replay'
+  const rows = o.rows ?? (o.path ? readMooncakeTrace(o.path, o.firstN) : null)
+  if (!rows) throw new Error(`Expected trace rows or a path for ${name}, got neither`)
+  const limit = Math.min(rows.length, o.firstN ?? rows.length)
+  const scale = o.lengthScale ?? 1
+  const outScale = o.outputScale ?? scale
+  const block = Math.max(1, Math.round((o.blockTokens ?? MOONCAKE_BLOCK_TOKENS) * scale))
+  let i = 0
+  let skipped = 0
+
+  const build = (index: number) => {
+    const row = rows[index]
+    const input = Math.max(1, Math.round(row.input_length * scale))
+    const ids = [...row.hash_ids]
+    // Rows whose hash_ids are short of their length get blocks unique to the row.
+    for (let k = ids.length; k * block < input; k++) ids.push(-1 - k)
+    const keyOf = (k: number) => (ids[k] >= 0 ? `${ctx.seed}:${name}:h${ids[k]}:${block}` : `${ctx.seed}:${name}:row${index}:x${k}`)
+    const render = (fill: number): ChatMessage[] => {
+      let body = ''
+      for (let k = 0, used = 0; used < fill && k < ids.length; k++) {
+        const take = Math.min(block, fill - used)
+        body += blockText(ctx.tokenizer, block, keyOf(k), take)
+        used += take
+      }
+      return [{ role: 'user', content: `Conversation log:${body}` }]
+    }
+    const prompt = fitPrompt({ tokenizer: ctx.tokenizer, template: ctx.template, tokens: Math.max(input, 24), render, label: `trace row ${index}` })
+    const first = blockText(ctx.tokenizer, block, keyOf(0))
+    const cut = prompt.text.indexOf(first)
+    return {
+      request: buildRequest(ctx, {
+        workload: name,
+        requestId: requestId(name, index),
+        prompt,
+        prefixText: cut >= 0 ? prompt.text.slice(0, cut + first.length) : undefined,
+        params: { max_tokens: Math.max(1, Math.round(row.output_length * outScale)) },
+      }),
+      at_ms: row.timestamp,
+    }
+  }
+
+  const source: TraceReplayStream = {
+    name,
+    skipped: () => skipped,
+    next: () => {
+      while (i < limit) {
+        const index = i++
+        try {
+          return build(index)
+        } catch (err) {
+          if (o.oversize === 'skip' && err instanceof PromptPreflightError) {
+            skipped++
+            continue
+          }
+          throw err
+        }
+      }
+      return null
+    },
+  }
+  return { kind: 'stream', source }
+}
