@@ -127,6 +127,8 @@ export interface NvmeHealthOptions extends CollectorOptions<NvmeHealthCapture> {
 export const createNvmeHealthCollector = (opts: NvmeHealthOptions): Collector<NvmeHealthCapture> => {
   const series: Series<NvmeHealthCapture> = emptySeries('nvme_health', opts.cadenceMs ?? DEFAULT_CADENCE_MS)
   let state: 'idle' | 'running' | 'stopped' = 'idle'
+  // Unavailable (no NVMe, no tools) records nothing; the reason lives in available().
+  let usable = false
   const base = () => ({ t_ms: opts.clock.nowMs(), wall_ms: opts.clock.wallMs() })
   const capture = async (when: 'before' | 'after') => {
     const c = await captureNvmeHealth(opts.dir, when, base())
@@ -143,12 +145,17 @@ export const createNvmeHealthCollector = (opts: NvmeHealthOptions): Collector<Nv
     async start() {
       if (state !== 'idle') return
       state = 'running'
-      await capture('before')
+      const c = await captureNvmeHealth(opts.dir, 'before', base())
+      usable = c.available
+      if (usable) {
+        series.samples.push(c)
+        opts.onSample?.(c)
+      }
     },
     async stop() {
       if (state === 'running') {
         state = 'stopped'
-        await capture('after')
+        if (usable) await capture('after')
       }
       state = 'stopped'
       return series
