@@ -84,9 +84,9 @@ export const METRIC_DEFINITIONS: Record<string, MetricDefinition> = {
   cpu_user_pct: { unit: '%', kind: 'gauge', definition: 'Δ user + nice jiffies / Δ total jiffies × 100.', source: '/proc/stat' },
   cpu_system_pct: { unit: '%', kind: 'gauge', definition: 'Δ system + irq + softirq jiffies / Δ total × 100.', source: '/proc/stat' },
   cpu_iowait_pct: { unit: '%', kind: 'gauge', definition: 'Δ iowait jiffies / Δ total × 100.', source: '/proc/stat' },
-  mem_available_bytes: { unit: 'bytes', kind: 'gauge', definition: 'MemAvailable.', source: '/proc/meminfo' },
+  mem_available_bytes: { unit: 'bytes', kind: 'gauge', definition: 'MemAvailable: memory available without swapping.', source: '/proc/meminfo' },
   mem_cached_bytes: { unit: 'bytes', kind: 'gauge', definition: 'Cached (page cache).', source: '/proc/meminfo' },
-  mem_dirty_bytes: { unit: 'bytes', kind: 'gauge', definition: 'Dirty.', source: '/proc/meminfo' },
+  mem_dirty_bytes: { unit: 'bytes', kind: 'gauge', definition: 'Dirty: page-cache bytes waiting for writeback.', source: '/proc/meminfo' },
   // --- KVBM (counter deltas per phase; windowed hit-rate gauges are recorded, never evidence) ---
   ...Object.fromEntries([
     kvbmDelta('offload_blocks_d2h', 'device → host (G1 → G2) offloads'),

@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest'
+import {
+  GATE_ATTRIBUTION,
+  GATE_COV_P99,
+  GATE_DISK_REHYDRATE,
+  GATE_ERROR_RATE,
+  GATE_USER_IMPACT,
+} from '../../../helpers/gates/catalog'
+import { evaluateGate } from '../../../helpers/gates/evaluate-gate'
+import type { Gate, GateResult } from '../../../helpers/gates/gate'
+import { computeRunVerdict, computeVerdict, Verdict, verdictJsonSchema, type VerdictInput } from '../../../helpers/gates/verdict'
+
+const ev = (gate: Gate, value: number | null): GateResult =>
+  evaluateGate(gate, { value, context: { suite_id: 's1', scope: 'replay', mode: 'B2', target_kind: 'dynamo' } })
+
+// A complete evidence chain: mechanism, OS corroboration, user impact, repeatability, all passing.
+const allPass = (): GateResult[] => [
+  ev(GATE_ERROR_RATE, 0),
+  ev(GATE_DISK_REHYDRATE, 120),
+  ev(GATE_ATTRIBUTION, 95),
+  ev(GATE_USER_IMPACT, -40),
+  ev(GATE_COV_P99, 4),
+]
+const input = (over: Partial<VerdictInput> = {}): VerdictInput => ({
+  suite_id: 's1',
+  emulated: false,
+  gate_results: allPass(),
+  tests: [{ name: 'replay', state: 'pass' }],
+  interrupted: false,
+  run_errors: [],
+  ...over,
+})
+
+describe('computeVerdict', () => {
+  it('is decision-grade evidence when valid, every hard gate passed and the chain is complete', () => {
+    const v = computeVerdict(input())
+    expect(Verdict.parse(v)).toEqual(v)
+    expect(v).toMatchObject({ run_valid: true, decision_grade: true, outcome: 'evidence', reason_codes: [], evidence_chain_complete: true })
+    expect(v.gates).toMatchObject({ total: 5, pass: 5, hard_fail: 0 })
+  })
+
+  it('never makes an emulated run decision-grade and always tags it EMULATED_TARGET', () => {
+    const v = computeVerdict(input({ emulated: true }))
+    expect(v.decision_grade).toBe(false)
+    expect(v.run_valid).toBe(true)
+    expect(v.evidence_chain_complete).toBe(true)
+    expect(v.outcome).toBe('inconclusive')
+    expect(v.reason_codes).toContain('EMULATED_TARGET')
+  })
+
+  it('marks an interrupted run invalid with RUN_INTERRUPTED', () => {
+    const v = computeVerdict(input({ interrupted: true, emulated: true }))
+    expect(v.run_valid).toBe(false)
+    expect(v.decision_grade).toBe(false)
+    expect(v.reason_codes).toEqual(['EMULATED_TARGET', 'RUN_INTERRUPTED'])
+  })
+
+  it('is blocked, with the blocker grouped, when a valid run fails a hard mechanism gate', () => {
+    const gates = [...allPass().filter((g) => g.gate_id !== 'disk_rehydrate'), ev(GATE_DISK_REHYDRATE, 0)]
+    const v = computeVerdict(input({ gate_results: gates, tests: [{ name: 'replay', state: 'fail' }] }))
+    expect(v.outcome).toBe('blocked')
+    expect(v.run_valid).toBe(true)
+    expect(v.evidence_chain.mechanism).toBe('failed')
+    expect(v.blockers).toHaveLength(1)
+    expect(v.blockers[0].blocker_group).toBe('mechanism_invisibility')
+    expect(v.blockers[0].gates[0]).toMatchObject({ gate_id: 'disk_rehydrate', reason_code: 'NO_DISK_REHYDRATE', severity: 'hard' })
+    expect(v.reason_codes).toEqual(['NO_DISK_REHYDRATE', 'TESTS_FAILED'])
+  })
+
+  it('makes the run invalid (not blocked) when a run-validity gate fails, and when artifacts are missing', () => {
+    const v = computeVerdict(input({ gate_results: [...allPass(), ev(GATE_ERROR_RATE, 0.2)] }))
+    expect(v).toMatchObject({ run_valid: false, outcome: 'inconclusive' })
+    expect(v.reason_codes).toContain('ERROR_RATE_HIGH')
+    const missing = computeVerdict(input({ run_errors: ['Expected raw/phases.jsonl, got no file'] }))
+    expect(missing.run_valid).toBe(false)
+    expect(missing.reason_codes).toEqual(['RUN_ERRORS_PRESENT'])
+  })
+
+  it('counts a hard gate without data as failed (GATE_NO_DATA) unless it allows no data', () => {
+    const v = computeVerdict(input({ gate_results: [...allPass().filter((g) => g.gate_id !== 'disk_rehydrate'), ev(GATE_DISK_REHYDRATE, null)] }))
+    expect(v.decision_grade).toBe(false)
+    expect(v.gates.hard_fail).toBe(1)
+    expect(v.reason_codes).toEqual(['GATE_NO_DATA', 'NO_DISK_REHYDRATE'])
+    const allowed = computeVerdict(input({ gate_results: [...allPass(), ev({ ...GATE_DISK_REHYDRATE, id: 'x', allow_no_data: true }, null)] }))
+    expect(allowed.decision_grade).toBe(true)
+  })
+
+  it('is not decision-grade when a soft corroboration gate fails, and names missing chain links', () => {
+    const soft = computeVerdict(input({ gate_results: [...allPass(), ev(GATE_ATTRIBUTION, 10)] }))
+    expect(soft).toMatchObject({ run_valid: true, decision_grade: false, outcome: 'inconclusive' })
+    expect(soft.evidence_chain.os_corroboration).toBe('failed')
+    const bare = computeVerdict(input({ gate_results: [ev(GATE_ERROR_RATE, 0)] }))
+    expect(bare.reason_codes).toEqual(['MECHANISM_EVIDENCE_MISSING', 'OS_CORROBORATION_MISSING', 'REPEATABILITY_MISSING', 'USER_IMPACT_MISSING'])
+    const h0 = computeVerdict(input({ gate_results: [ev(GATE_ERROR_RATE, 0), ev(GATE_COV_P99, 3)], required_evidence: ['repeatability'] }))
+    expect(h0.decision_grade).toBe(true)
+    expect(h0.evidence_chain.mechanism).toBe('not_required')
+  })
+
+  it('exports a JSON schema of the verdict', () => {
+    const schema = verdictJsonSchema() as { properties: Record<string, unknown>; required: string[] }
+    expect(Object.keys(schema.properties)).toContain('decision_grade')
+    expect(schema.required).toContain('reason_codes')
+  })
+})
+
+describe('computeRunVerdict', () => {
+  it('is blocked if any suite is blocked and evidence only if every suite is', () => {
+    const ok = computeVerdict(input())
+    const blocked = computeVerdict(input({ suite_id: 's2', gate_results: [...allPass().filter((g) => g.gate_id !== 'disk_rehydrate'), ev(GATE_DISK_REHYDRATE, 0)] }))
+    const emu = computeVerdict(input({ suite_id: 's3', emulated: true }))
+    expect(computeRunVerdict([ok, ok]).outcome).toBe('evidence')
+    const mixed = computeRunVerdict([ok, blocked, emu])
+    expect(mixed).toMatchObject({ outcome: 'blocked', decision_grade: false, run_valid: true, emulated: true })
+    expect(mixed.reason_codes).toEqual(['EMULATED_TARGET', 'NO_DISK_REHYDRATE'])
+    expect(mixed.blockers[0].gates[0].suite_id).toBe('s1') // gate results carry their suite id
+    expect(mixed.gates.total).toBe(15)
+    expect(computeRunVerdict([]).reason_codes).toEqual(['NO_SUITES'])
+  })
+})
