@@ -64,6 +64,7 @@ const GB = 1e9
 const DEFAULT_LORA_COUNT = 64
 const DEFAULT_STATS_WINDOW = 1000
 const MAX_LORA_COUNT = 1000
+const MAX_OUTPUT_RESERVE_TOKENS = 1024
 
 const envNumber = (env: Record<string, string | undefined>, name: string): number => {
   const raw = env[name]
@@ -213,7 +214,10 @@ export const createEngine = async (opts: CreateEngineOptions): Promise<Engine> =
         fail(s, 'kv_capacity_exceeded', `Expected request ${s.id} to fit in G1 (${tiers.g1} blocks) got ${promptBlocks + 1} blocks`)
         continue
       }
-      const blocksNeeded = Math.min(tiers.g1, Math.ceil((s.promptLen + s.req.maxTokens) / tpb))
+      // Reserve room for the prompt and the output, as TRT-LLM's GUARANTEED_NO_EVICT scheduler does,
+      // but cap the output share so a huge max_tokens cannot serialise a small G1.
+      const outputReserve = Math.min(s.req.maxTokens, MAX_OUTPUT_RESERVE_TOKENS)
+      const blocksNeeded = Math.min(tiers.g1, Math.ceil((s.promptLen + outputReserve) / tpb))
       // At least one prompt token is always recomputed, as TRT-LLM does.
       const matchable = Math.min(s.hashes.length, Math.floor((s.promptLen - 1) / tpb))
       const alloc = manager.acquire(s.id, s.hashes, matchable, blocksNeeded)
