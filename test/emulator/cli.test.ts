@@ -33,6 +33,14 @@ describe('kvsim CLI', () => {
     expect(await k.stop()).toBe(0)
   })
 
+  it('does not serve KVBM metrics when started with the no_kvbm_metrics fault', async () => {
+    const k = await spawnKvsim(['--faults', 'no_kvbm_metrics'], B2_ENV)
+    expect(k.info.mode).toBe('B2')
+    expect(k.info.kvbmMetricsUrl).toBeNull()
+    expect((await getText(`${k.info.url}/admin/faults`)).text).toContain('"spec":"no_kvbm_metrics"')
+    expect(await k.stop()).toBe(0)
+  })
+
   it('takes the KVBM metrics port from DYN_KVBM_METRICS_PORT when no flag is given', async () => {
     const port = 20000 + (process.pid % 20000)
     const child = spawn(process.execPath, [BIN, '--profile', 'tiny', '--port', '0'], {

@@ -241,6 +241,15 @@ describe('server-side faults', () => {
     expect(sample((await getText(`${url}/metrics`)).text, 'dynamo_frontend_disconnected_clients')).toBeGreaterThanOrEqual(1)
   })
 
+  it('no_kvbm_metrics closes the KVBM port and clearing it reopens the same URL', async () => {
+    const kvbmUrl = k.info.kvbmMetricsUrl!
+    await setFaults('no_kvbm_metrics')
+    await expect(fetch(kvbmUrl)).rejects.toThrow()
+    await setFaults('')
+    await new Promise((r) => setTimeout(r, 50))
+    expect((await getText(kvbmUrl)).text).toContain('kvbm_matched_tokens')
+  })
+
   it('unregister_on_oversize drops the worker after an over-limit prompt', async () => {
     await setFaults('unregister_on_oversize')
     expect((await completion(url, { prompt: 'fine', max_tokens: 1 })).status).toBe(200)

@@ -103,9 +103,14 @@ export const sample = (exposition: string, name: string): number | undefined => 
   return undefined
 }
 
-/** A prompt of roughly n Llama-3 tokens of distinct words (seeded by `tag` so prompts differ). */
+/**
+ * A prompt of about 4 Llama-3 tokens per word whose token count does not depend on `tag`; the tag
+ * opens the prompt so every KV block of the hash chain differs between tags.
+ */
 export const longPrompt = (tag: string, words: number): string => {
-  const out: string[] = []
-  for (let i = 0; i < words; i++) out.push(`${tag}${i % 97} word${(i * 7919) % 1009}`)
+  let seed = 0
+  for (const c of tag) seed = (seed * 31 + c.charCodeAt(0)) % 1009
+  const out: string[] = [`[${tag}]`]
+  for (let i = 0; i < words; i++) out.push(`word${100 + ((i * 7919 + seed) % 900)}`)
   return out.join(' ')
 }
