@@ -43,6 +43,11 @@ const suiteOf = (tc: TestCase): { suite_id: string; run_dir: string | null } => 
   }
   const phase = tc.meta().tierbenchPhase
   if (phase && typeof phase.suite_id === 'string') return { suite_id: phase.suite_id, run_dir: null }
+  // A test that failed before recording its phase (e.g. a gate test) belongs with its siblings.
+  for (const sib of tc.parent.children.allTests()) {
+    const p = sib.meta().tierbenchPhase
+    if (p && typeof p.suite_id === 'string') return { suite_id: p.suite_id, run_dir: null }
+  }
   return { suite_id: basename(tc.module.moduleId).replace(/\.(test|spec)\.[cm]?[jt]s$/, '').replace(/\.[cm]?[jt]s$/, ''), run_dir: null }
 }
 
