@@ -5,7 +5,7 @@ import { BlockerGroup, EvidenceRole, GateResult } from './gate'
 // - run_valid: artifacts complete (no run_errors), not interrupted, no run-validity gate failed.
 // - decision_grade: run_valid AND every hard gate passed AND the evidence chain is complete
 //   (mechanism, OS corroboration, user-visible impact, repeatability — each supplied by at least one
-//   passing gate of that evidence_role and contradicted by none) AND the target is not emulated.
+//   passing gate of that role and contradicted by none; see evidenceRoleOf) AND not emulated.
 // - outcome: 'evidence' when decision-grade; 'blocked' when the run is valid and a hard gate of a
 //   blocker group (control gap, mechanism invisibility, attribution, reproducibility, long context)
 //   failed — the dossier then proves the block; otherwise 'inconclusive'.
@@ -84,6 +84,27 @@ const CHAIN_MISSING_CODE: Record<EvidenceRole, string> = {
   repeatability: 'REPEATABILITY_MISSING',
 }
 
+const USER_IMPACT_METRIC = /^(ttft|ttfb|ttfc|tpot|e2e|itl|req_per_s|output_tok_per_s|slo_capacity|u_work|knee)/
+const MECHANISM_METRIC = /^(kvbm_|tier2_hit)/
+const OS_METRIC = /^(r_s|w_s|rMB_s|wMB_s|r_await|w_await|aqu_sz|util_pct|read_bytes|write_bytes|process_|attributed_io|disk_)/
+const REPEATABILITY_METRIC = /(_cov_pct|_max_rel_dev_pct|^order_effect)/
+
+/**
+ * The evidence-chain link a result supplies: its gate's evidence_role, else inferred from the
+ * metric name for gates suites define inline (latency/throughput/capacity → user_impact, kvbm_* →
+ * mechanism, disk telemetry → os_corroboration, CoV/deviation → repeatability). Run-validity and
+ * control-gap gates never supply a link: passing them proves the setup, not the claim.
+ */
+export const evidenceRoleOf = (r: GateResult): EvidenceRole | null => {
+  if (r.evidence_role) return r.evidence_role
+  if (r.blocker_group === 'run_validity' || r.blocker_group === 'control_gap') return null
+  if (REPEATABILITY_METRIC.test(r.metric)) return 'repeatability'
+  if (MECHANISM_METRIC.test(r.metric)) return 'mechanism'
+  if (OS_METRIC.test(r.metric)) return 'os_corroboration'
+  if (USER_IMPACT_METRIC.test(r.metric)) return 'user_impact'
+  return null
+}
+
 /** Failed for verdict purposes: status fail, or a hard gate without data that did not allow it. */
 export const gateFailed = (r: GateResult): boolean =>
   r.status === 'fail' || (r.status === 'no_data' && r.severity === 'hard' && r.allow_no_data !== true)
@@ -111,7 +132,7 @@ export const computeVerdict = (input: VerdictInput): Verdict => {
 
   const chainOf = (role: EvidenceRole): EvidenceStatus => {
     if (!required.has(role)) return 'not_required'
-    const mine = rs.filter((r) => r.evidence_role === role)
+    const mine = rs.filter((r) => evidenceRoleOf(r) === role)
     if (mine.some(gateFailed)) return 'failed'
     return mine.some((r) => r.status === 'pass') ? 'present' : 'missing'
   }

@@ -8,7 +8,7 @@ import {
 } from '../../../helpers/gates/catalog'
 import { evaluateGate } from '../../../helpers/gates/evaluate-gate'
 import type { Gate, GateResult } from '../../../helpers/gates/gate'
-import { computeRunVerdict, computeVerdict, Verdict, verdictJsonSchema, type VerdictInput } from '../../../helpers/gates/verdict'
+import { computeRunVerdict, computeVerdict, evidenceRoleOf, Verdict, verdictJsonSchema, type VerdictInput } from '../../../helpers/gates/verdict'
 
 const ev = (gate: Gate, value: number | null): GateResult =>
   evaluateGate(gate, { value, context: { suite_id: 's1', scope: 'replay', mode: 'B2', target_kind: 'dynamo' } })
@@ -115,5 +115,20 @@ describe('computeRunVerdict', () => {
     expect(mixed.blockers[0].gates[0].suite_id).toBe('s1') // gate results carry their suite id
     expect(mixed.gates.total).toBe(15)
     expect(computeRunVerdict([]).reason_codes).toEqual(['NO_SUITES'])
+  })
+})
+
+describe('evidenceRoleOf', () => {
+  const base = ev(GATE_ERROR_RATE, 0)
+  it('prefers the gate role and infers one from the metric for inline suite gates', () => {
+    expect(evidenceRoleOf(ev(GATE_ATTRIBUTION, 90))).toBe('os_corroboration')
+    const inline = (metric: string, blocker_group: GateResult['blocker_group'] = 'reproducibility_failure'): GateResult => ({ ...base, metric, blocker_group, evidence_role: undefined })
+    expect(evidenceRoleOf(inline('ttft_p99_ms'))).toBe('user_impact')
+    expect(evidenceRoleOf(inline('kvbm_offload_blocks_h2d_delta', 'mechanism_invisibility'))).toBe('mechanism')
+    expect(evidenceRoleOf(inline('r_await_ms', 'attribution_failure'))).toBe('os_corroboration')
+    expect(evidenceRoleOf(inline('e2e_p99_cov_pct'))).toBe('repeatability')
+    // Setup gates prove the setup, not the claim.
+    expect(evidenceRoleOf(inline('ttft_ms', 'run_validity'))).toBeNull()
+    expect(evidenceRoleOf(inline('kvbm_disk_tier_blocks_delta', 'control_gap'))).toBeNull()
   })
 })
