@@ -338,6 +338,21 @@ export const createEngine = async (opts: CreateEngineOptions): Promise<Engine> =
     if (s.generated >= s.req.maxTokens) finish(s, 'length')
   }
 
+  /** A throwing sink must not stop the batch: that request ends, the others go on. */
+  const guarded = (s: Seq, fn: () => void) => {
+    try {
+      fn()
+    } catch (err) {
+      if (s.state === 'done') return
+      retire(s)
+      try {
+        s.sink.onError({ code: 'internal_error', message: `Expected request ${s.req.id} to stream got ${(err as Error).message}` })
+      } catch {
+        // The sink is broken; nothing left to tell it.
+      }
+    }
+  }
+
   const runIteration = () => {
     if (closed) return
     admit()
@@ -372,20 +387,25 @@ export const createEngine = async (opts: CreateEngineOptions): Promise<Engine> =
     const dueNs = start + BigInt(Math.max(1, Math.round(seconds * opts.timeScale * 1e9)))
     lastDueNs = dueNs
     scheduleAt(dueNs, () => {
-      for (const c of chunks) {
-        const s = c.s
-        if (s.state !== 'prefill') continue
-        s.computed += c.n
-        registerFullBlocks(s, s.computed)
-        if (s.computed >= s.promptLen) {
-          startDecode(s)
-          emitNext(s, dueNs)
+      try {
+        for (const c of chunks) {
+          const s = c.s
+          if (s.state !== 'prefill') continue
+          guarded(s, () => {
+            s.computed += c.n
+            registerFullBlocks(s, s.computed)
+            if (s.computed >= s.promptLen) {
+              startDecode(s)
+              emitNext(s, dueNs)
+            }
+          })
         }
+        for (const s of decodeSeqs) if (s.state === 'decode') guarded(s, () => emitNext(s, dueNs))
+      } finally {
+        iterating = false
+        chainFromNs = dueNs
+        kick()
       }
-      for (const s of decodeSeqs) if (s.state === 'decode') emitNext(s, dueNs)
-      iterating = false
-      chainFromNs = dueNs
-      kick()
     })
   }
 

@@ -2,7 +2,7 @@ import { mkdtemp, readdir, readlink, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type CreateEngineOptions, createEngine } from '../../../emulator/engine/create-engine'
+import { type CreateEngineOptions, createEngine, tierBlocksFromEnv } from '../../../emulator/engine/create-engine'
 import type { Engine, FinishInfo, GenerateRequest, KvbmCounters } from '../../../emulator/engine/engine-types'
 import { getProfile } from '../../../emulator/profiles'
 
@@ -114,6 +114,33 @@ describe('createEngine', () => {
     expect(b2.kvbmCounters().offload_blocks_h2d).toBeGreaterThan(0)
   })
 
+  it('writes the first touch to disk only with the filter off (B2p) and device→disk in B3', async () => {
+    const b2 = await start(B2)
+    const b2p = await start({ ...B2, DYN_KVBM_DISABLE_DISK_OFFLOAD_FILTER: 'true' })
+    const b3 = await start({ DYN_KVBM_DISK_CACHE_OVERRIDE_NUM_BLOCKS: '512' })
+    for (const e of [b2, b2p, b3]) await run(e, request(prompt(4000)))
+    expect(b2.kvbmCounters().offload_blocks_h2d).toBe(0)
+    expect(b2p.kvbmCounters().offload_blocks_h2d).toBe(62)
+    expect(b3.kvbmCounters().offload_blocks_d2d).toBe(62)
+    expect(b3.kvbmCounters().offload_blocks_d2h).toBe(0)
+    await run(b3, request(prompt(90_000)))
+    const back = await run(b3, request(prompt(4000)))
+    expect(back.info?.cachedTokens).toBeGreaterThan(0)
+    expect(b3.kvbmCounters().onboard_blocks_d2d).toBeGreaterThan(0)
+    expect(b3.kvbmCounters().onboard_blocks_h2d).toBe(0)
+  })
+
+  it('sizes tiers from DYN_KVBM_* with block overrides winning, and rejects an unknown eviction policy', async () => {
+    const p = getProfile('llama31-8b-fp8')
+    expect(tierBlocksFromEnv(p, { DYN_KVBM_CPU_CACHE_GB: '8' }, 'B1').g2).toBe(Math.floor(8e9 / (4 * 2 ** 20)))
+    expect(tierBlocksFromEnv(p, { DYN_KVBM_CPU_CACHE_GB: '8', DYN_KVBM_CPU_CACHE_OVERRIDE_NUM_BLOCKS: '77' }, 'B1').g2).toBe(77)
+    expect(tierBlocksFromEnv(p, { DYN_KVBM_CPU_CACHE_GB: '8', DYN_KVBM_DISK_CACHE_GB: '32' }, 'B1').g3).toBe(0)
+    expect(tierBlocksFromEnv(getProfile('tiny'), { DYN_KVBM_DISK_CACHE_GB: '32' }, 'B3').g3).toBe(768)
+    await expect(start({ KVSIM_EVICTION_POLICY: 'mru' })).rejects.toThrow(/Expected KVSIM_EVICTION_POLICY to be one of lru, lfu got "mru"/)
+    const lfu = await start({ KVSIM_EVICTION_POLICY: 'lfu' })
+    expect((await run(lfu, request(prompt(10, 100)))).info?.finishReason).toBe('length')
+  })
+
   it('gives identical text for identical requests across B0, B1 and B2', async () => {
     const texts: string[][] = []
     const counters: KvbmCounters[] = []
@@ -203,6 +230,24 @@ describe('createEngine', () => {
     expect(e.stats().inflight).toBe(0)
     e.faults.stall = 0
     expect((await run(e, request(prompt(0, 64)))).info?.finishReason).toBe('length')
+  })
+
+  it('keeps serving other requests when one sink throws', async () => {
+    const e = await start({})
+    let error = ''
+    e.submit(request(prompt(0, 64)), {
+      onToken: () => {
+        throw new Error('socket gone')
+      },
+      onDone: () => undefined,
+      onError: (err) => {
+        error = err.message
+      },
+    })
+    const other = await run(e, request(prompt(1, 64)))
+    expect(other.info?.completionTokens).toBe(12)
+    expect(error).toMatch(/socket gone/)
+    expect(e.stats().inflight).toBe(0)
   })
 
   it('fails in-flight requests on close and leaves no G3 file in the directory or open', async () => {
