@@ -1,0 +1,65 @@
+import { describe, expect, test } from 'vitest'
+import { parseMooncakeTrace, readMooncakeTrace } from '../../../helpers/workload/mooncake-trace'
+import { takeAll } from '../../../helpers/workload/request-stream'
+import { traceReplay } from '../../../helpers/workload/trace-replay'
+import { promptIds, sharedBlocks } from './block-chain'
+
+const TRACE = '/work/shared/data/mooncake/conversation_trace.jsonl'
+const ctx = { model: 'm', tokenizer: 'llama3' as const, template: 'llama3' as const, seed: 1 }
+
+describe('traceReplay', () => {
+  test('equal hash_ids expand to equal token blocks and a differing id ends the shared prefix', () => {
+    const rows = [
+      { timestamp: 0, input_length: 1536, output_length: 10, hash_ids: [7, 8, 9] },
+      { timestamp: 250, input_length: 1536, output_length: 20, hash_ids: [7, 8, 42] },
+      { timestamp: 900, input_length: 1536, output_length: 30, hash_ids: [99, 8, 9] },
+    ]
+    const items = takeAll(traceReplay(ctx, { rows }).source)
+    const ids = items.map((i) => promptIds(i.request, 'llama3'))
+    for (const x of ids) expect(x.length).toBe(1536)
+    // The template header (~9 tokens) sits before the first block, so block k starts at 9 + 512k.
+    const shared01 = sharedBlocks(ids[0], ids[1])
+    expect(shared01).toBeGreaterThanOrEqual(Math.floor(1024 / 32))
+    expect(shared01).toBeLessThanOrEqual(Math.floor((1024 + 32) / 32))
+    expect(sharedBlocks(ids[0], ids[2])).toBe(0)
+    expect(items.map((i) => i.at_ms)).toEqual([0, 250, 900])
+    expect(items.map((i) => i.request.body.max_tokens)).toEqual([10, 20, 30])
+    expect(items[0].request.meta.prefix_hash).toBe(items[1].request.meta.prefix_hash)
+  })
+
+  test('the Mooncake conversation trace replays with its timestamps, scaled down for a small engine', () => {
+    const rows = readMooncakeTrace(TRACE, 40)
+    const items = takeAll(traceReplay({ ...ctx, maxInputTokens: 16384 }, { path: TRACE, firstN: 40, lengthScale: 1 / 16, oversize: 'skip' }).source)
+    expect(items.length).toBe(40)
+    expect(items.map((i) => i.at_ms)).toEqual(rows.map((r) => r.timestamp))
+    for (const [k, item] of items.entries())
+      expect(item.request.meta.prompt_tokens_expected).toBe(Math.max(24, Math.round(rows[k].input_length / 16)))
+    // Rows starting with hash_id 0 share their first (32-token) block.
+    const zero = items.filter((_, k) => rows[k].hash_ids[0] === 0).slice(0, 2).map((i) => promptIds(i.request, 'llama3'))
+    expect(sharedBlocks(zero[0], zero[1])).toBeGreaterThanOrEqual(1)
+  })
+
+  test('the same seed reproduces the replay and first N limits it', () => {
+    const a = takeAll(traceReplay(ctx, { path: TRACE, firstN: 3, lengthScale: 1 / 32 }).source)
+    const b = takeAll(traceReplay(ctx, { path: TRACE, firstN: 3, lengthScale: 1 / 32 }).source)
+    expect(a).toHaveLength(3)
+    expect(b.map((i) => i.request.meta.identity_hash)).toEqual(a.map((i) => i.request.meta.identity_hash))
+  })
+
+  test('oversize rows either stop the replay with a preflight error or are skipped and counted', () => {
+    const rows = [
+      { timestamp: 0, input_length: 600, output_length: 10, hash_ids: [1, 2] },
+      { timestamp: 1, input_length: 9000, output_length: 10, hash_ids: Array.from({ length: 18 }, (_, k) => k + 10) },
+    ]
+    const strict = traceReplay({ ...ctx, maxInputTokens: 8192 }, { rows })
+    expect(strict.source.next()).not.toBeNull()
+    expect(() => strict.source.next()).toThrow(/Expected request trace_replay-000001 to have at most 7926 prompt tokens/)
+    const lenient = traceReplay({ ...ctx, maxInputTokens: 8192 }, { rows, oversize: 'skip' })
+    expect(takeAll(lenient.source)).toHaveLength(1)
+    expect(lenient.source.skipped()).toBe(1)
+  })
+})
+
+test('a malformed trace line is reported with its line number', () => {
+  expect(() => parseMooncakeTrace('{"timestamp":0,"input_length":1,"output_length":1,"hash_ids":[0]}\n{"timestamp":"x"}\n')).toThrow(/trace line 2/)
+})
