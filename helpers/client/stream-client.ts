@@ -5,6 +5,7 @@ import type { ClientRequest } from '../workload/workload-types'
 import { classifyHttpStatus, classifyTransportError, errorMessage } from './classify-error'
 import type { ErrorClass, RequestRecord, ServerTiming } from './request-record'
 import type { RunClock } from './run-clock'
+import { createDeferredParseQueue } from './deferred-parse-queue'
 import { createSseParser } from './sse-parser'
 import { createStreamState, parseKvsimTiming, parseUsage, type KvsimTiming, type UsageInfo } from './stream-state'
 
@@ -104,6 +105,7 @@ export const createStreamClient = (opts: StreamClientOptions): StreamClient => {
     bodyTimeout: opts.bodyTimeoutMs ?? 300_000,
     keepAliveTimeout: 30_000,
   })
+  const parseQueue = createDeferredParseQueue()
   const paths = { chat: apiPath(opts.baseUrl, 'chat'), completions: apiPath(opts.baseUrl, 'completions') }
 
   const exchange = async (req: ClientRequest, body: Buffer, ctx: SendContext, tSent: number): Promise<Outcome> => {
@@ -213,23 +215,30 @@ export const createStreamClient = (opts: StreamClientOptions): StreamClient => {
       const parser = createSseParser((ev) => state.event(ev, tChunk))
       let sawBytes = false
       let rawHead = ''
+      const feed = (chunk: Buffer, t: number) => {
+        tChunk = t
+        parser.push(chunk)
+      }
       await new Promise<void>((resolve, reject) => {
         resBody.on('data', (chunk: Buffer) => {
-          // One clock read per chunk: every event in it arrived at this instant.
-          tChunk = clock.nowMs()
+          // One clock read per chunk, first thing: every event in it arrived at this instant.
+          const t = clock.nowMs()
           if (!sawBytes) {
             sawBytes = true
             rawHead = chunk.subarray(0, 2048).toString('utf8')
           }
-          parser.push(chunk)
+          parseQueue.push(feed, chunk, t)
         })
         resBody.on('end', () => {
-          tChunk = clock.nowMs()
+          const t = clock.nowMs()
+          parseQueue.flush()
+          tChunk = t
           parser.end()
           resolve()
         })
         resBody.on('error', reject)
       }).catch((err) => {
+        parseQueue.flush()
         parser.end()
         if (state.t_done_ms === null && state.error === null) {
           out.error = { error_class: classifyTransportError(err, 'body'), message: errorMessage(err) }

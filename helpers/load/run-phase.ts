@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events'
 import type { RequestRecord } from '../client/request-record'
 import type { RunClock } from '../client/run-clock'
 import type { SendContext, StreamClient } from '../client/stream-client'
@@ -52,6 +53,14 @@ export const runExecutor = (spec: ExecutorSpec, deps: ExecutorDeps): Promise<Pha
 // in-flight requests, and streams each record to onRecord as it finishes.
 export const runPhase = async (o: RunPhaseOptions): Promise<PhaseRunResult> => {
   let seq = 0
+  // Every in-flight request listens on the phase signal (undici aborts through it); hundreds of
+  // listeners are expected, so the phase gets its own signal without the 10-listener warning.
+  const phaseAbort = new AbortController()
+  setMaxListeners(0, phaseAbort.signal)
+  const forward = () => phaseAbort.abort(o.signal.reason)
+  if (o.signal.aborted) forward()
+  else o.signal.addEventListener('abort', forward, { once: true })
+  const signal = phaseAbort.signal
   // Sessions need each answer to build the next turn; the text is kept only in memory and stripped
   // from the record unless the workload itself asked to keep it.
   const stripText = new Set<string>()
@@ -70,14 +79,14 @@ export const runPhase = async (o: RunPhaseOptions): Promise<PhaseRunResult> => {
   const deps: ExecutorDeps = {
     workload: o.workload,
     clock: o.clock,
-    signal: o.signal,
+    signal,
     send: (item, t_scheduled_ms) => {
       let req = item.request
       if (o.workload.kind === 'sessions' && !req.meta.keep_text) {
         req = { ...req, meta: { ...req.meta, keep_text: true } }
         stripText.add(req.meta.request_id)
       }
-      return o.client.send(req, { ...o.context, t_scheduled_ms, seq: seq++, signal: o.signal })
+      return o.client.send(req, { ...o.context, t_scheduled_ms, seq: seq++, signal })
     },
     drop: (item, t_scheduled_ms, reason) => droppedRecord(item.request, { ...o.context, t_scheduled_ms, seq: seq++ }, o.clock, reason),
     onRecord: (r) => {
@@ -89,6 +98,7 @@ export const runPhase = async (o: RunPhaseOptions): Promise<PhaseRunResult> => {
   try {
     return await runExecutor(o.executor, deps)
   } finally {
+    o.signal.removeEventListener('abort', forward)
     if (progress) {
       ;(o.progressWrite ?? ((l: string) => process.stderr.write(l + '\n')))(progress.line() + ' (phase end)')
       progress.stop()
