@@ -9,7 +9,7 @@ import type { StartKvsimOptions } from './index'
 
 export const USAGE = `Usage: kvsim --profile <name> [--port 0] [--host 127.0.0.1] [--kvbm-metrics-port <n>]
              [--faults <spec>] [--time-scale <f>] [--io-scale <n>] [--cache-dir <dir>]
-             [--adapters-dir <dir>] [--max-body-bytes <n>] [--exit-with-parent]
+             [--adapters-dir <dir>] [--max-batch-size <n>] [--max-body-bytes <n>] [--exit-with-parent]
 Profiles: ${Object.keys(PROFILES).join(', ')}
 Mode comes from DYN_KVBM_* (B0 none, B1 CPU_CACHE_GB, B2 + DISK_CACHE_GB, B2p + DISABLE_DISK_OFFLOAD_FILTER, B3 disk only).`
 
@@ -52,6 +52,7 @@ export const parseCliArgs = (argv: string[]): CliArgs => {
         'io-scale': { type: 'string' },
         'cache-dir': { type: 'string' },
         'adapters-dir': { type: 'string' },
+        'max-batch-size': { type: 'string' },
         'max-body-bytes': { type: 'string' },
         'exit-with-parent': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -89,6 +90,7 @@ export const parseCliArgs = (argv: string[]): CliArgs => {
     ioScale: numArg('io-scale', s('io-scale'), (n) => n >= 1, 'a number >= 1') ?? 1,
     cacheDir: s('cache-dir'),
     adaptersDir: s('adapters-dir'),
+    maxBatchSize: intArg('max-batch-size', s('max-batch-size'), 1, 65536),
     maxBodyBytes: intArg('max-body-bytes', s('max-body-bytes'), 1024, 2 ** 31 - 1),
     exitWithParent: values['exit-with-parent'] === true,
     help,

@@ -36,6 +36,8 @@ export interface StartKvsimOptions {
   adaptersDir?: string
   /** The DYN_KVBM_* environment the mode comes from. @default process.env */
   env?: Record<string, string | undefined>
+  /** Overrides the profile's max_batch_size (benches that hold thousands of streams in one batch). */
+  maxBatchSize?: number
   /** @default 16 MiB */
   maxBodyBytes?: number
   log?: (entry: Record<string, unknown>) => void
@@ -67,7 +69,8 @@ const truthy = (v: string | undefined) => /^(1|true)$/i.test(v ?? '')
 export const startKvsim = async (opts: StartKvsimOptions): Promise<KvsimHandle> => {
   const env = opts.env ?? process.env
   const log = opts.log ?? (() => {})
-  const profile = getProfile(opts.profile)
+  const base = getProfile(opts.profile)
+  const profile = opts.maxBatchSize === undefined ? base : { ...base, maxBatchSize: opts.maxBatchSize }
   const mode = kvModeFromEnv(env)
   const host = opts.host ?? '127.0.0.1'
   const cacheDir = opts.cacheDir ?? env.DYN_KVBM_DISK_CACHE_DIR ?? os.tmpdir()
@@ -163,12 +166,12 @@ export const startKvsim = async (opts: StartKvsimOptions): Promise<KvsimHandle> 
     throw e
   }
 
-  const base = `http://${host.includes(':') ? `[${host}]` : host}`
-  const url = `${base}:${port}`
+  const origin = `http://${host.includes(':') ? `[${host}]` : host}`
+  const url = `${origin}:${port}`
   const info = (): KvsimInfo => ({
     url,
     metricsUrl: `${url}/metrics`,
-    kvbmMetricsUrl: kvbmListening ? `${base}:${kvbmPort}/metrics` : null,
+    kvbmMetricsUrl: kvbmListening ? `${origin}:${kvbmPort}/metrics` : null,
     pid: process.pid,
     profile: profile.name,
     mode,

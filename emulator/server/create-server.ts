@@ -211,6 +211,8 @@ export const createKvsimServer = (opts: KvsimServerOptions): KvsimServer => {
 
     const finish = (status: RequestTiming['status'], error: string | null = null) => {
       finished = true
+      // Stringified once here, not per token: BigInt formatting is the costliest step of a write.
+      if (lastNs !== 0n && timing.last_token_ns === null) timing.last_token_ns = lastNs.toString()
       active.delete(entry)
       metrics.inflight--
       timing.status = status
@@ -245,7 +247,6 @@ export const createKvsimServer = (opts: KvsimServerOptions): KvsimServer => {
         metrics.ttft.observe(Number(now - receivedNs) / 1e9)
       } else metrics.itl.observe(Number(now - lastNs) / 1e9)
       lastNs = now
-      timing.last_token_ns = now.toString()
       if (cutAt && tokens >= cutAt) cut()
     }
 
@@ -263,6 +264,7 @@ export const createKvsimServer = (opts: KvsimServerOptions): KvsimServer => {
       }
       timing.cached_tokens = info.cachedTokens
       timing.prompt_tokens = info.promptTokens
+      if (p.stream && tokens > 0) timing.last_token_ns = lastNs.toString()
       if (p.stream) {
         const fin = chat
           ? { id, object: 'chat.completion.chunk', created, model: p.model, choices: [{ index: 0, delta: {}, logprobs: null, finish_reason: info.finishReason }] }
