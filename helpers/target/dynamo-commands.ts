@@ -1,3 +1,4 @@
+import { readdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { KVBM_ENV_NAMES, kvModeEnv, kvModeUsesKvbm, type KvMode, type KvModeId } from '../config/kv-mode'
 import type { DynamoConfig } from './dynamo-config'
@@ -592,3 +593,15 @@ export const applyModeSteps = (
   ...readinessSteps(ctx, opts.baseUrl),
   ...verifyModeSteps(ctx, mode.id, opts.kvbmMetricsUrl, null),
 ]
+
+/** /dev/nvidia-fs* on this host (GDS devices; none on GB10, where cuFile runs in compat mode). */
+export const listNvidiaFsDevices = (): string[] => {
+  try {
+    return readdirSync('/dev')
+      .filter((n) => n.startsWith('nvidia-fs'))
+      .sort()
+      .map((n) => `/dev/${n}`)
+  } catch {
+    return []
+  }
+}

@@ -147,7 +147,8 @@ export const waitDynamoReady = async (opts: ReadinessOptions): Promise<Readiness
           report = { ...report, ready: true, probe: { ok: true, ttftMs: null, error: 'probe skipped' } }
           break
         }
-        const model = opts.model && report.models.includes(opts.model) ? opts.model : opts.model ?? report.models[0]
+        // A configured name the server does not list would 404; probe what it serves and let the caller compare.
+        const model = opts.model && report.models.includes(opts.model) ? opts.model : report.models[0]
         report.probe = await probeCompletion(opts.baseUrl, model, { stallMs: opts.stallMs ?? 120_000 })
         if (report.probe.ok) {
           report.ready = true

@@ -8,6 +8,7 @@ import {
   containerInspectStep,
   containerUpSteps,
   discoverySteps,
+  listNvidiaFsDevices,
   frontendStartStep,
   logCaptureSteps,
   provenanceSteps,
@@ -90,7 +91,7 @@ export const createDynamoTarget = (config: DynamoConfig, opts: DynamoTargetOptio
   const ctx: StepContext = {
     config,
     home: opts.home ?? homedir(),
-    nvidiaFsDevices: listNvidiaFs(),
+    nvidiaFsDevices: listNvidiaFsDevices(),
     hostEngineYamlPath: config.host_process.engine_yaml_path ?? join(opts.scratch, 'engine.yaml'),
     hostLogsDir: opts.logsDir,
   }
@@ -313,6 +314,7 @@ export const createDynamoTarget = (config: DynamoConfig, opts: DynamoTargetOptio
     modeVerified = false
     modeEvidence = []
     mode = kvMode.id
+    model = config.model.served_name
     await stopWorker()
     if (applyOpts.wipeCache !== false) await wipeCache()
     currentYaml = engineYaml(config.engine, kvMode.id)
@@ -348,6 +350,7 @@ export const createDynamoTarget = (config: DynamoConfig, opts: DynamoTargetOptio
         if (typeof ann.url === 'string') baseUrl = ann.url.replace(/\/+$/, '')
         announcedKvbmUrl = typeof ann.kvbmMetricsUrl === 'string' ? ann.kvbmMetricsUrl : null
         if (typeof ann.pid === 'number' && ann.pid !== worker.pid) provenance.announcedPid = ann.pid
+        if (typeof ann.model === 'string') model = ann.model
       }
     }
 
@@ -360,7 +363,7 @@ export const createDynamoTarget = (config: DynamoConfig, opts: DynamoTargetOptio
 
     const report = await waitReady({
       baseUrl,
-      model: config.model.served_name,
+      model,
       healthStyle: 'dynamo',
       timeoutMs: config.timeouts.ready_s * 1000,
       stallMs: config.timeouts.probe_stall_s * 1000,
@@ -384,7 +387,10 @@ export const createDynamoTarget = (config: DynamoConfig, opts: DynamoTargetOptio
         { mode: kvMode.id, report },
       )
     }
-    model = report.models.includes(config.model.served_name) ? config.model.served_name : (report.models[0] ?? model)
+    if (!report.models.includes(model)) {
+      modeEvidence.push(`served model ${model} not listed by /v1/models; using ${report.models[0]}`)
+      model = report.models[0] ?? model
+    }
 
     const listOpenFiles = async (): Promise<string[]> => {
       if (workerPid === null) return []
@@ -403,7 +409,7 @@ export const createDynamoTarget = (config: DynamoConfig, opts: DynamoTargetOptio
       listOpenFiles,
       probePair: opts.b1ProbePair,
     })
-    modeEvidence = [`ready in ${Math.round(report.elapsedMs)} ms (probe ttft ${report.probe.ttftMs?.toFixed(0)} ms)`, ...verified.evidence]
+    modeEvidence = [...modeEvidence, `ready in ${Math.round(report.elapsedMs)} ms (probe ttft ${report.probe.ttftMs?.toFixed(0)} ms)`, ...verified.evidence]
     modeVerified = true
     appendFileSync(journal, JSON.stringify({ ts: new Date().toISOString(), id: 'mode-verified', mode: kvMode.id, evidence: modeEvidence }) + '\n')
     return info()
@@ -451,14 +457,3 @@ export const createDynamoTarget = (config: DynamoConfig, opts: DynamoTargetOptio
   }
 }
 
-/** /dev/nvidia-fs* on this host (GDS devices; none on GB10). */
-const listNvidiaFs = (): string[] => {
-  try {
-    return readdirSync('/dev')
-      .filter((n) => n.startsWith('nvidia-fs'))
-      .sort()
-      .map((n) => `/dev/${n}`)
-  } catch {
-    return []
-  }
-}

@@ -1,0 +1,165 @@
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { basename, dirname, join, relative, resolve } from 'node:path'
+import { KvModeId, type KvModeId as KvModeIdT } from '../config/kv-mode'
+import {
+  applyModeSteps,
+  containerInspectStep,
+  containerUpSteps,
+  discoverySteps,
+  listNvidiaFsDevices,
+  frontendStartStep,
+  logCaptureSteps,
+  provenanceSteps,
+  readPidStep,
+  shQuote,
+  stopProcessStep,
+  stopSteps,
+  type DynamoStep,
+  type StepContext,
+} from './dynamo-commands'
+import { loadDynamoConfig, type DynamoConfig } from './dynamo-config'
+import { homedir } from 'node:os'
+
+// `npx tierbench plan --target dynamo suites/h2b`: every command the Dynamo driver would run for
+// those suites, numbered, with env and why, without running any. The steps come from the same
+// functions the driver executes (dynamo-commands.ts), so the plan cannot drift from the run.
+
+export const DEFAULT_DYNAMO_CONFIG = 'configs/targets/dynamo-spark.yaml'
+
+export interface PlanIo {
+  stdout: (s: string) => void
+  stderr: (s: string) => void
+  cwd: string
+}
+
+const MODE_ORDER = KvModeId.options
+
+/** Suite files for a CLI argument: a file, a directory (recursive), or a prefix (`suites/h2b` → `suites/h2b*.test.ts`). */
+export const resolveSuiteFiles = (arg: string, cwd: string): string[] => {
+  const abs = resolve(cwd, arg)
+  const walk = (dir: string): string[] =>
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? walk(join(dir, e.name)) : e.name.endsWith('.test.ts') ? [join(dir, e.name)] : [],
+    )
+  if (existsSync(abs) && statSync(abs).isDirectory()) return walk(abs).sort()
+  if (existsSync(abs) && statSync(abs).isFile()) return [abs]
+  const dir = dirname(abs)
+  if (!existsSync(dir)) return []
+  const prefix = basename(abs)
+  return readdirSync(dir)
+    .filter((n) => n.startsWith(prefix) && n.endsWith('.test.ts'))
+    .map((n) => join(dir, n))
+    .sort()
+}
+
+/** KV modes named by `mode:*` tags in a suite's source, in canonical order. */
+export const suiteModes = (source: string): KvModeIdT[] => {
+  const found = new Set<string>()
+  for (const m of source.matchAll(/\bmode:(B2p|B0|B1|B2|B3)\b/g)) found.add(m[1])
+  return MODE_ORDER.filter((m) => found.has(m))
+}
+
+const formatStep = (n: number, step: DynamoStep): string => {
+  const lines = [`${String(n).padStart(3)}. [${step.id}] ${step.title}${step.optional ? ' (may fail)' : ''}`]
+  lines.push(`     $ ${step.argv.map(shQuote).join(' ')}${step.input !== undefined ? ' <<EOF' : ''}`)
+  if (step.input !== undefined) lines.push(...step.input.trimEnd().split('\n').map((l) => `       ${l}`), '       EOF')
+  const set = Object.entries(step.env).filter(([, v]) => v !== undefined)
+  const unset = Object.entries(step.env).filter(([, v]) => v === undefined).map(([k]) => k)
+  if (set.length > 0) lines.push(`     env: ${set.map(([k, v]) => `${k}=${v}`).join(' ')}`)
+  if (unset.length > 0) lines.push(`     unset: ${unset.join(' ')}`)
+  if (step.inProcess) lines.push('     (the driver does this itself; the command shows the equivalent)')
+  lines.push(`     why: ${step.why}`)
+  return lines.join('\n')
+}
+
+/** The full ordered plan for a config and a list of modes. */
+export const planSteps = (ctx: StepContext, modes: KvModeIdT[]): { section: string; steps: DynamoStep[] }[] => {
+  const { config } = ctx
+  const baseUrl = `http://${config.host}:${config.ports.frontend}`
+  const kvbmMetricsUrl = `http://${config.host}:${config.ports.kvbm_metrics}/metrics`
+  const docker = config.launcher === 'docker'
+  const fe = frontendStartStep(ctx)
+  const sections: { section: string; steps: DynamoStep[] }[] = []
+  sections.push({
+    section: docker ? 'start: container (attach instead of 2–4 when it is already running)' : 'start: host processes',
+    steps: docker ? [containerInspectStep(ctx), ...containerUpSteps(ctx)] : [],
+  })
+  sections.push({ section: 'start: provenance', steps: provenanceSteps(ctx) })
+  sections.push({ section: 'start: discovery', steps: discoverySteps(ctx) })
+  sections.push({
+    section: 'start: frontend',
+    steps: fe ? (docker ? [stopProcessStep(ctx, 'frontend', null), fe, readPidStep(ctx, 'frontend')] : [fe]) : [],
+  })
+  for (const id of modes)
+    sections.push({
+      section: `mode ${id} (applyMode)`,
+      steps: [...applyModeSteps(ctx, { id }, { baseUrl, kvbmMetricsUrl, workerPid: null }), ...logCaptureSteps(ctx)],
+    })
+  sections.push({ section: 'stop', steps: stopSteps(ctx, { removeContainer: true, workerPid: null, frontendPid: null }) })
+  return sections.filter((s) => s.steps.length > 0)
+}
+
+const parseArgs = (argv: string[]) => {
+  const args = argv[0] === 'plan' ? argv.slice(1) : argv
+  let target = 'dynamo'
+  let config: string | null = null
+  const suites: string[] = []
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]
+    if (a === '--target') target = args[++i] ?? ''
+    else if (a.startsWith('--target=')) target = a.slice('--target='.length)
+    else if (a === '--config') config = args[++i] ?? ''
+    else if (a.startsWith('--config=')) config = a.slice('--config='.length)
+    else if (a.startsWith('-')) throw new Error(`Expected --target, --config or suite paths, got ${a}`)
+    else suites.push(a)
+  }
+  return { target, config, suites }
+}
+
+/** Prints the plan; returns the process exit code (0 ok, 2 usage or config error). */
+export const planCommand = async (argv: string[], io: Partial<PlanIo> = {}): Promise<number> => {
+  const out = io.stdout ?? ((s: string) => void process.stdout.write(s))
+  const err = io.stderr ?? ((s: string) => void process.stderr.write(s))
+  const cwd = io.cwd ?? process.cwd()
+  try {
+    const args = parseArgs(argv)
+    if (args.target !== 'dynamo') throw new Error(`Expected --target dynamo (the only target with a command plan), got ${args.target || '(empty)'}`)
+    if (args.suites.length === 0) throw new Error('Expected at least one suite path (e.g. suites/h2b), got none')
+    const configFile = resolve(cwd, args.config ?? process.env.TIERBENCH_DYNAMO_CONFIG ?? DEFAULT_DYNAMO_CONFIG)
+    const config: DynamoConfig = loadDynamoConfig(configFile)
+    const files = args.suites.flatMap((s) => {
+      const found = resolveSuiteFiles(s, cwd)
+      if (found.length === 0) throw new Error(`Expected suite files matching ${s}, got none`)
+      return found
+    })
+    const perFile = files.map((f) => ({ file: relative(cwd, f), modes: suiteModes(readFileSync(f, 'utf8')) }))
+    const modes = MODE_ORDER.filter((m) => perFile.some((p) => p.modes.includes(m)))
+    if (modes.length === 0) throw new Error(`Expected mode:* tags in ${perFile.map((p) => p.file).join(', ')}, got none`)
+    const ctx: StepContext = {
+      config,
+      home: homedir(),
+      nvidiaFsDevices: listNvidiaFsDevices(),
+      hostEngineYamlPath: config.host_process.engine_yaml_path ?? '<scratch>/engine.yaml',
+      hostLogsDir: '<run dir>/logs',
+    }
+    const lines = [
+      `tierbench plan — target dynamo, launcher ${config.launcher}, config ${relative(cwd, configFile)}`,
+      ...perFile.map((p) => `suite ${p.file}: modes ${p.modes.join(', ') || '(none)'}`),
+      `modes in order: ${modes.join(', ')}`,
+      'Nothing below is run. <pid of …> is known only at run time.',
+      '',
+    ]
+    let n = 0
+    for (const section of planSteps(ctx, modes)) {
+      lines.push(`── ${section.section}`)
+      for (const step of section.steps) lines.push(formatStep(++n, step))
+      lines.push('')
+    }
+    out(lines.join('\n'))
+    return 0
+  } catch (e) {
+    err(`tierbench plan: ${(e as Error).message}\n`)
+    return 2
+  }
+}
+
