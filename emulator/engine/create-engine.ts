@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { kvModeFromEnv, type KvModeId } from '../../helpers/config/kv-mode'
 import { getTokenizer } from '../../helpers/tokenizer/tokenizer'
 import { BlockManager } from './block-manager'
-import { hashBlock } from './block-hash'
+import { hashBlock, mix32, ROOT_BLOCK_HASH } from './block-hash'
 import type { EvictionPolicy } from './block-tier'
 import { type EmulatorProfile, g1Blocks, kvBlockBytes } from './emulator-profile'
 import type {
@@ -274,7 +274,7 @@ export const createEngine = async (opts: CreateEngineOptions): Promise<Engine> =
         key = s.hashes[b]
         s.contents[b] = key
       } else {
-        key = hashBlock(b === 0 ? '0000000000000000' : s.lastBlockHash, s.tokens, b * tpb, (b + 1) * tpb)
+        key = hashBlock(s.lastBlockHash, s.tokens, b * tpb, (b + 1) * tpb)
       }
       // Prompt blocks were already counted as uses at admission; decode blocks are new uses.
       manager.register(s.id, key, key, b >= s.hashes.length)
@@ -299,6 +299,7 @@ export const createEngine = async (opts: CreateEngineOptions): Promise<Engine> =
       blockContents: s.contents.slice(0, full),
       tailTokens: s.tokens.slice(full * tpb, s.promptLen),
       seed,
+      adapter: s.req.adapter,
       ignoreEos: s.req.ignoreEos,
       prefixTokens,
     })
@@ -423,7 +424,7 @@ export const createEngine = async (opts: CreateEngineOptions): Promise<Engine> =
       computed: 0,
       cachedTokens: 0,
       blocksRegistered: 0,
-      lastBlockHash: '0000000000000000',
+      lastBlockHash: ROOT_BLOCK_HASH,
       generated: 0,
       textTail: '',
       gen: null,
@@ -441,7 +442,8 @@ export const createEngine = async (opts: CreateEngineOptions): Promise<Engine> =
     if (!(req.maxTokens >= 1)) return reject('invalid_request', `Expected request ${req.id} max_tokens >= 1 got ${req.maxTokens}`)
     if (req.adapter && !lora.has(req.adapter))
       return reject('adapter_not_found', `Expected request ${req.id} adapter to be one of adapter-000… got ${req.adapter}`)
-    s.hashes = blockHashesOf(s.tokens)
+    s.hashes = blockHashesOf(s.tokens, req.adapter)
+    s.lastBlockHash = rootHash(req.adapter)
     seqs.set(id, s)
     waiting.push(s)
     kick()
@@ -453,9 +455,12 @@ export const createEngine = async (opts: CreateEngineOptions): Promise<Engine> =
     }
   }
 
-  const blockHashesOf = (tokens: number[]): string[] => {
+  /** KV computed under a LoRA adapter differs from the base model's, so the adapter seeds the chain. */
+  const rootHash = (adapter: string | null): string => (adapter ? hashBlock(ROOT_BLOCK_HASH, [mix32('lora', adapter)], 0, 1) : ROOT_BLOCK_HASH)
+
+  const blockHashesOf = (tokens: number[], adapter: string | null): string[] => {
     const out: string[] = []
-    let parent = '0000000000000000'
+    let parent = rootHash(adapter)
     for (let start = 0; start + tpb <= tokens.length; start += tpb) {
       parent = hashBlock(parent, tokens, start, start + tpb)
       out.push(parent)

@@ -18,6 +18,8 @@ export interface GeneratorInput {
   tailTokens: number[]
   /** Seed already resolved: 0 at temperature 0. */
   seed: number
+  /** LoRA adapter the answer is generated with (null = base model). */
+  adapter?: string | null
   ignoreEos: boolean
   /** Tokens that must open the answer (the needle's code word when its block is intact). */
   prefixTokens: number[]
@@ -36,6 +38,7 @@ export class TextGenerator {
   constructor(private readonly input: GeneratorInput) {
     let d = ROOT_BLOCK_HASH
     for (const c of input.blockContents) d = hashBlock(d, [mix32(c)], 0, 1)
+    if (input.adapter) d = hashBlock(d, [mix32('lora', input.adapter)], 0, 1)
     this.digest = hashBlock(d, input.tailTokens, 0, input.tailTokens.length)
     this.words = wordTokens(input.tokenizer)
     this.tokenizer = getTokenizer(input.tokenizer)

@@ -197,6 +197,11 @@ describe('createEngine', () => {
     const warm = await run(e, request(prompt(20, 40), { adapter: 'adapter-002' }))
     expect(e.stats().loadedAdapters).toEqual(['adapter-002'])
     expect(cold.ttftMs).toBeGreaterThan(warm.ttftMs)
+    // KV computed under an adapter is not the base model's: no sharing, different answer.
+    const base = await run(e, request(prompt(40, 200)))
+    const tuned = await run(e, request(prompt(40, 200), { adapter: 'adapter-002' }))
+    expect(tuned.info?.cachedTokens).toBe(0)
+    expect(tuned.text).not.toBe(base.text)
     const missing = await run(e, request(prompt(30, 40), { adapter: 'adapter-999' }))
     expect(missing.error?.code).toBe('adapter_not_found')
   })
