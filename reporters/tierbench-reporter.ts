@@ -141,7 +141,8 @@ export class TierbenchReporter implements Reporter {
     const interrupted = reason === 'interrupted'
     const build = await buildRunArtifacts(runDir, { interrupted })
     this.lastBuild = build
-    const moduleFailed = modules.some((m) => !this.ignoredModule(m) && m.errors().length > 0)
+    // Module or hook errors (beforeAll/afterAll) mean a suite broke, not that a gate failed.
+    const moduleFailed = modules.some((m) => !this.ignoredModule(m) && (m.errors().length > 0 || [...m.children.allSuites()].some((s) => s.errors().length > 0)))
     const status = interrupted ? 'interrupted' : runErrors.length > 0 || moduleFailed ? 'failed' : 'complete'
     const codes = [...new Set([...build.run_verdict.reason_codes, ...(status === 'failed' ? ['RUN_FAILED'] : [])])].sort()
     const runValid = build.run_verdict.run_valid && status === 'complete'
