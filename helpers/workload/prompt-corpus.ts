@@ -1,4 +1,5 @@
 import { getTokenizer, type Tokenizer, type TokenizerId } from '../tokenizer/tokenizer'
+import { encodeLlama3Cached } from './prompt-token-count'
 import { createRng } from './seeded-random'
 
 // A long synthetic corpus of section/bullet prose, tokenized once per tokenizer and cached with the
@@ -81,7 +82,7 @@ export const getPromptCorpus = (tokenizerId: TokenizerId): PromptCorpus => {
   const titles = singleTokenWordsFor(tok, TITLES)
   // ~4.6 characters per token for this prose in both vocabularies; a little slack, then trim.
   const text = buildCorpusText(words, starters, titles, Math.ceil(CORPUS_TOKENS * 5.2))
-  const idList = tok.encode(text)
+  const idList = tokenizerId === 'llama3' ? encodeLlama3Cached(text) : tok.encode(text)
   const ids = Int32Array.from(idList)
   const offsets = new Int32Array(ids.length + 1)
   const pieceCache = new Map<number, string>()

@@ -13,6 +13,30 @@ const LLAMA3_PRETOKEN = /(?:'([sS]|[tT]|[rR][eE]|[vV][eE]|[mM]|[lL][lL]|[dD]))|[
 
 const MAX_CACHE = 500_000
 const pretokenCounts = new Map<string, number>()
+const pretokenIds = new Map<string, number[]>()
+
+/** Llama-3 token ids of plain text, pretoken by pretoken with memoized BPE (same ids as encode()). */
+export const encodeLlama3Cached = (text: string): number[] => {
+  const tok = getTokenizer('llama3')
+  const out: number[] = []
+  let prev = 0
+  const add = (piece: string) => {
+    let ids = pretokenIds.get(piece)
+    if (ids === undefined) {
+      ids = tok.encode(piece)
+      if (pretokenIds.size >= MAX_CACHE) pretokenIds.clear()
+      pretokenIds.set(piece, ids)
+    }
+    for (const id of ids) out.push(id)
+  }
+  for (const m of text.matchAll(LLAMA3_PRETOKEN)) {
+    if (prev < m.index) add(text.slice(prev, m.index))
+    if (m[0].length > 0) add(m[0])
+    prev = m.index + m[0].length
+  }
+  if (prev < text.length) add(text.slice(prev))
+  return out
+}
 
 const countLlama3Text = (text: string): number => {
   const tok = getTokenizer('llama3')

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest'
 import { applyChatTemplate, encodeTemplated, specialTokensFor } from '../../../helpers/tokenizer/chat-template'
 import { getTokenizer } from '../../../helpers/tokenizer/tokenizer'
-import { countTemplatedTokens, countTextTokens } from '../../../helpers/workload/prompt-token-count'
+import { countTemplatedTokens, countTextTokens, encodeLlama3Cached } from '../../../helpers/workload/prompt-token-count'
 
 const samples = [
   'Plain prose with words, punctuation; and numbers 12345 67.',
@@ -33,5 +33,14 @@ describe('countTemplatedTokens', () => {
       { role: 'user', content: 'And again?' },
     ])
     expect(countTemplatedTokens(tokenizer, template, text)).toBe(encodeTemplated(text, getTokenizer(tokenizer), specialTokensFor(template)).length)
+  })
+})
+
+describe('encodeLlama3Cached', () => {
+  test('gives the same ids as the real encoder, on first use and from the cache', () => {
+    const text = samples.join(' ').repeat(20)
+    const real = getTokenizer('llama3').encode(text)
+    expect(encodeLlama3Cached(text)).toEqual(real)
+    expect(encodeLlama3Cached(text)).toEqual(real)
   })
 })
