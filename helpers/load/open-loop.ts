@@ -21,14 +21,18 @@ export const runOpenLoop = async (
 ): Promise<void> => {
   const { clock, signal } = deps
   const t0 = clock.nowMs()
-  let next = signal.aborted ? null : nextArrival()
-  while (next !== null) {
-    const due = t0 + next.at_ms
-    await waitUntil(clock, due, signal)
-    if (signal.aborted) break
-    if (tally.inFlight >= maxInFlight) tally.dropped(next.item, due, `Expected fewer than max_in_flight=${maxInFlight} requests running, got ${tally.inFlight}`)
-    else void tally.launch(next.item, due)
-    next = nextArrival()
+  try {
+    let next = signal.aborted ? null : nextArrival()
+    while (next !== null) {
+      const due = t0 + next.at_ms
+      await waitUntil(clock, due, signal)
+      if (signal.aborted) break
+      if (tally.inFlight >= maxInFlight) tally.dropped(next.item, due, `Expected fewer than max_in_flight=${maxInFlight} requests running, got ${tally.inFlight}`)
+      else void tally.launch(next.item, due)
+      next = nextArrival()
+    }
+  } finally {
+    // Even when the workload throws, every request already sent gets its record.
+    await tally.drain()
   }
-  await tally.drain()
 }
