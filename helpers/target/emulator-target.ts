@@ -53,8 +53,9 @@ const readFirstLine = (stream: NodeJS.ReadableStream, timeoutMs: number, what: s
     }, timeoutMs)
     rl.once('line', (line) => {
       clearTimeout(timer)
-      rl.close()
+      // Resolve before close(): close() emits 'close' synchronously, which would reject first.
       resolveLine(line)
+      rl.close()
     })
     rl.once('close', () => {
       clearTimeout(timer)

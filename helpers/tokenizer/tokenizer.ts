@@ -1,5 +1,5 @@
+import { createRequire } from 'node:module'
 import llama3Tokenizer from 'llama3-tokenizer-js'
-import { decode as o200kDecode, encode as o200kEncode } from 'gpt-tokenizer/encoding/o200k_base'
 import { z } from 'zod'
 
 // Real vocabularies, so prompt sizes match what the serving stack counts: Llama-3 BPE for the
@@ -27,11 +27,16 @@ const llama3: Tokenizer = {
   vocabSize: 128000,
 }
 
+// o200k's tables take about a second to load: only processes that serve gpt-oss pay for them.
+type O200k = typeof import('gpt-tokenizer/encoding/o200k_base')
+let o200kModule: O200k | null = null
+const o200kLib = (): O200k => (o200kModule ??= createRequire(import.meta.url)('gpt-tokenizer/cjs/encoding/o200k_base') as O200k)
+
 const o200k: Tokenizer = {
   id: 'o200k',
-  encode: (text) => o200kEncode(text, { allowedSpecial: new Set() }),
-  decode: (ids) => o200kDecode(ids),
-  count: (text) => o200kEncode(text, { allowedSpecial: new Set() }).length,
+  encode: (text) => o200kLib().encode(text, { allowedSpecial: new Set() }),
+  decode: (ids) => o200kLib().decode(ids),
+  count: (text) => o200kLib().encode(text, { allowedSpecial: new Set() }).length,
   special: () => undefined,
   vocabSize: 199998,
 }
