@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process'
 import { readdirSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { describe, expect, it } from 'vitest'
-import { parseCliArgs } from '../../emulator/cli'
+import { CliError, parseCliArgs } from '../../emulator/cli'
 import { B2_ENV, BIN, cleanEnv, ROOT, runKvsimExpectingExit, spawnKvsim } from './server/spawn-kvsim'
 import { getText, streamCompletion } from './server/sse-request'
 
@@ -81,15 +81,10 @@ describe('kvsim CLI', () => {
     expect(before.filter((f) => f.startsWith('kvsim-disk-cache'))).toEqual([])
   })
 
-  // Concurrent: each case is a process start, and they share nothing.
+  // Two real processes prove the exit code; the other bad flags are checked on parseCliArgs below.
   it.concurrent.each([
     [['--profile', 'nope'], /Expected --profile to be one of .*got "nope"/],
-    [['--profile', 'tiny', '--port', 'abc'], /Expected --port to be an integer/],
-    [['--profile', 'tiny', '--port', '70000'], /Expected --port to be an integer in \[0, 65535\], got "70000"/],
-    [['--profile', 'tiny', '--time-scale', '0'], /Expected --time-scale to be a number > 0, got "0"/],
     [['--profile', 'tiny', '--bogus'], /Expected kvsim flags, got: .*bogus/],
-    [['--profile', 'tiny', '--faults', 'stall:2'], /Expected --faults to be a valid fault spec: .*stall:2/],
-    [[], /Expected --profile <name>, got nothing/],
   ])('rejects %j with exit code 2 and a clear message', async (args, message) => {
     const { code, stderr, stdout } = await runKvsimExpectingExit(args)
     expect(code).toBe(2)
@@ -99,6 +94,19 @@ describe('kvsim CLI', () => {
 })
 
 describe('parseCliArgs', () => {
+  it.each([
+    [['--profile', 'tiny', '--port', 'abc'], /Expected --port to be an integer/],
+    [['--profile', 'tiny', '--port', '70000'], /Expected --port to be an integer in \[0, 65535\], got "70000"/],
+    [['--profile', 'tiny', '--time-scale', '0'], /Expected --time-scale to be a number > 0, got "0"/],
+    [['--profile', 'tiny', '--io-scale', '0.5'], /Expected --io-scale to be a number >= 1, got "0.5"/],
+    [['--profile', 'tiny', '--faults', 'stall:2'], /Expected --faults to be a valid fault spec: .*stall:2/],
+    [['--profile', 'tiny', 'extra'], /Expected kvsim flags, got: /],
+    [[], /Expected --profile <name>, got nothing/],
+  ])('rejects %j with a CliError that says what was expected', (args, message) => {
+    expect(() => parseCliArgs(args)).toThrow(CliError)
+    expect(() => parseCliArgs(args)).toThrow(message)
+  })
+
   it('applies the documented defaults', () => {
     expect(parseCliArgs(['--profile', 'tiny'])).toMatchObject({
       profile: 'tiny', port: 0, host: '127.0.0.1', kvbmMetricsPort: undefined, faults: '', timeScale: 1, ioScale: 1, exitWithParent: false,
