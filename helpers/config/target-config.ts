@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { parseFaults } from '../../emulator/faults'
 import { KvModeId } from './kv-mode'
 
 // Which serving stack a run talks to. The emulator is the default so every suite runs anywhere;
@@ -20,8 +21,17 @@ export const EmulatorTargetConfig = z.strictObject({
   kind: z.literal('emulator'),
   /** kvsim profile; names match configs/models/*.yaml. */
   profile: z.string().min(1).default('tiny'),
-  /** kvsim fault spec (`--faults`), e.g. `slow-disk=5,corrupt-disk=0.01`; empty = none. */
-  faults: z.string().default(''),
+  /** kvsim fault spec (`--faults`), e.g. `slow_disk:5,corrupt_disk:0.01`; empty = none. Checked here, before kvsim starts. */
+  faults: z
+    .string()
+    .default('')
+    .superRefine((spec, ctx) => {
+      try {
+        parseFaults(spec)
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: `a kvsim fault spec such as slow_disk:5,corrupt_disk:0.01 (${(err as Error).message})`, input: spec })
+      }
+    }),
   /** Multiplier on modelled time (0.05 = 20x faster than the modelled GB10). */
   time_scale: z.number().positive().default(1),
   /** Multiplier on bytes written per G3 block (keeps CI disks small). */

@@ -5,6 +5,7 @@ import { describe, expect, test } from 'vitest'
 import { Dataset, DATASET_DEFAULTS } from '../../../helpers/config/dataset'
 import { loadRunConfig } from '../../../helpers/config/load-run-config'
 import { ModelSpec } from '../../../helpers/config/model-spec'
+import { PROFILES } from '../../../emulator/profiles'
 import { RUN_PROFILE_DEFAULTS, RunProfile } from '../../../helpers/config/run-profile'
 import { SloPreset } from '../../../helpers/config/slo-preset'
 import { EmulatorTargetConfig, ExternalTargetConfig } from '../../../helpers/config/target-config'
@@ -55,6 +56,27 @@ describe('SLO presets carry the MLPerf LLM limits', () => {
       'mlperf-llama31-8b-interactive': [500, 30],
       'mlperf-llama2-70b': [2000, 200],
       'mlperf-llama2-70b-interactive': [450, 40],
+    })
+  })
+})
+
+describe('model specs agree with the kvsim profiles of the same name', () => {
+  test.each(yamlFiles('models'))('models/%s', (f) => {
+    const spec = ModelSpec.parse(read('models', f))
+    const profile = PROFILES[spec.id]
+    expect(profile, `kvsim profile ${spec.id}`).toBeDefined()
+    expect({
+      served_name: spec.served_name,
+      tokenizer: spec.tokenizer,
+      kv_bytes_per_token: spec.kv_bytes_per_token,
+      tokens_per_block: spec.tokens_per_block,
+      max_input_tokens: spec.max_input_tokens,
+    }).toEqual({
+      served_name: profile.servedModelName,
+      tokenizer: profile.tokenizer,
+      kv_bytes_per_token: profile.kvBytesPerToken,
+      tokens_per_block: profile.tokensPerBlock,
+      max_input_tokens: profile.maxInputTokens,
     })
   })
 })

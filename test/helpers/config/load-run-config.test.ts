@@ -146,6 +146,13 @@ describe('errors', () => {
     expect(err.issues.map((i) => i.where)).toEqual(['configs/tierbench.yaml', 'env TIERBENCH_CONFIG'])
   })
 
+  test('a malformed kvsim fault spec is caught before kvsim starts', () => {
+    const err = errorOf(() => loadRunConfig({ cwd, env: { TIERBENCH_EMULATOR_FAULTS: 'slow_disk:fast' } }))
+    expect(err.issues).toHaveLength(1)
+    expect(err.issues[0]).toMatchObject({ where: 'env TIERBENCH_EMULATOR_FAULTS', got: '"slow_disk:fast"' })
+    expect(loadRunConfig({ cwd, env: { TIERBENCH_EMULATOR_FAULTS: 'slow_disk:5,corrupt_disk:0.01' } }).target).toMatchObject({ faults: 'slow_disk:5,corrupt_disk:0.01' })
+  })
+
   test('the smoke profile may not exceed 60 s per suite', () => {
     write('configs/tierbench.yaml', 'profiles:\n  smoke:\n    suite_budget_s: 120\n')
     const err = errorOf(() => loadRunConfig({ cwd, env: {} }))
