@@ -95,6 +95,19 @@ describe('chat completions', () => {
   })
 })
 
+describe('needle', () => {
+  it('finds the planted code word in completions and chat prompts so intact KV answers with it', async () => {
+    const c = await completion(url, { prompt: 'Context. The secret code word is "ORCHID". More context. What is the code word?', max_tokens: 4 })
+    expect(c.json!.choices[0].text.startsWith('ORCHID')).toBe(true)
+    const chat = await request(url, 'POST', '/v1/chat/completions', {
+      model: 'kvsim/tiny', max_tokens: 4, messages: [{ role: 'user', content: 'The secret code word is "TULIP". What is it?' }],
+    })
+    expect(chat.json!.choices[0].message.content.startsWith('TULIP')).toBe(true)
+    const none = await completion(url, { prompt: 'No code word here. What is the code word?', max_tokens: 4 })
+    expect(none.json!.choices[0].text.startsWith('ORCHID')).toBe(false)
+  })
+})
+
 describe('health, models and metrics', () => {
   it('reports healthy with endpoints and lists the model', async () => {
     const h = JSON.parse((await getText(`${url}/health`)).text)
