@@ -19,14 +19,14 @@ export type ExecutorSpec = z.infer<typeof ExecutorSpec>
 
 /** True for executors that never wait on completions (coordinated-omission safe). */
 export const isOpenLoop = (spec: ExecutorSpec): boolean =>
-  spec.type === 'arrivalRate' || spec.type === 'rampingArrivalRate' || spec.type === 'fixedSchedule'
+  spec.type === 'arrivalRate' || spec.type === 'ramping' || spec.type === 'fixedSchedule'
 
 /** Planned phase length in seconds, when the spec fixes one (progress shows elapsed/planned). */
 export const plannedDurationS = (spec: ExecutorSpec): number | null => {
   switch (spec.type) {
     case 'arrivalRate':
       return spec.duration_s
-    case 'rampingArrivalRate':
+    case 'ramping':
     case 'rampingConcurrency':
       return spec.stages.reduce((a, s) => a + s.duration_s, 0)
     case 'constantConcurrency':

@@ -9,7 +9,7 @@ export interface Arrival {
   at_ms: number
 }
 
-// The open-loop sender shared by arrivalRate, rampingArrivalRate and fixedSchedule: it never waits
+// The open-loop sender shared by arrivalRate, ramping and fixedSchedule: it never waits
 // on completions. Each arrival is sent at its instant (t_scheduled = phase start + at_ms, so lateness
 // shows as schedule_delay_ms), or dropped and recorded when max_in_flight requests are running.
 // The next item is built right after a send, while the loop would otherwise be idle.

@@ -12,9 +12,9 @@ export const RateStage = z.object({
 })
 export type RateStage = z.infer<typeof RateStage>
 
-// Open loop whose rate follows linear stages (k6 ramping-arrival-rate).
+// Open loop whose rate follows linear stages (k6 ramping-arrival-rate); spec type `ramping`.
 export const RampingArrivalRateSpec = z.object({
-  type: z.literal('rampingArrivalRate'),
+  type: z.literal('ramping'),
   /** @default 0 */
   start_rate: z.number().nonnegative().default(0),
   /** @default 1 */

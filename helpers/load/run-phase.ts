@@ -39,7 +39,7 @@ export const runExecutor = (spec: ExecutorSpec, deps: ExecutorDeps): Promise<Pha
       return runRampingConcurrency(spec, deps)
     case 'arrivalRate':
       return runArrivalRate(spec, deps)
-    case 'rampingArrivalRate':
+    case 'ramping':
       return runRampingArrivalRate(spec, deps)
     case 'fixedSchedule':
       return runFixedSchedule(spec, deps)
