@@ -312,6 +312,7 @@ const detachedInContainer = (
   command: string[],
   pidFile: string,
   logFile: string,
+  label: string,
 ): string[] => {
   const sets = Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined)
   const unsets = Object.entries(env).filter(([, v]) => v === undefined).map(([k]) => k)
@@ -320,7 +321,10 @@ const detachedInContainer = (
   // `exec env -u …` keeps the pid written by `echo $$` (env execs the program in place) and strips
   // anything the image or container env might still carry.
   const unsetArgs = unsets.map((k) => `-u ${k}`).join(' ')
-  const body = `echo $$ > ${pidFile}; exec env ${unsetArgs} ${command.map(shQuote).join(' ')} > ${logFile} 2>&1`
+  // Append, with a marker, so one log spans every mode of the run (a restart must not erase the
+  // previous leg's errors before they are captured).
+  const marker = `echo "== tierbench ${label} $(date -u +%Y-%m-%dT%H:%M:%SZ) pid $$ ==" >> ${logFile}`
+  const body = `echo $$ > ${pidFile}; ${marker}; exec env ${unsetArgs} ${command.map(shQuote).join(' ')} >> ${logFile} 2>&1`
   argv.push(c(ctx).name, 'bash', '-c', body.replace(/ {2,}/g, ' '))
   return argv
 }
@@ -331,7 +335,7 @@ export const workerStartStep = (ctx: StepContext, mode: KvMode, extraEnv: Record
   return {
     id: 'worker-start',
     title: `Start the TRT-LLM worker in mode ${mode.id}`,
-    argv: docker(ctx) ? detachedInContainer(ctx, env, command, workerPidFile(ctx), workerLog(ctx)) : command,
+    argv: docker(ctx) ? detachedInContainer(ctx, env, command, workerPidFile(ctx), workerLog(ctx), `worker mode ${mode.id}`) : command,
     env,
     why:
       mode.id === 'B1'
@@ -391,7 +395,7 @@ export const frontendStartStep = (ctx: StepContext): DynamoStep | null => {
   return {
     id: 'frontend-start',
     title: `Start the HTTP frontend on ${ctx.config.host}:${ctx.config.ports.frontend}`,
-    argv: docker(ctx) ? detachedInContainer(ctx, env, command, frontendPidFile(ctx), frontendLog(ctx)) : command,
+    argv: docker(ctx) ? detachedInContainer(ctx, env, command, frontendPidFile(ctx), frontendLog(ctx), 'frontend') : command,
     env,
     why: 'The OpenAI-compatible endpoint and /metrics; it discovers workers through the same store.',
     longRunning: !docker(ctx),

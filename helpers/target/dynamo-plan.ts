@@ -93,9 +93,12 @@ export const planSteps = (ctx: StepContext, modes: KvModeIdT[]): { section: stri
   for (const id of modes)
     sections.push({
       section: `mode ${id} (applyMode)`,
-      steps: [...applyModeSteps(ctx, { id }, { baseUrl, kvbmMetricsUrl, workerPid: null }), ...logCaptureSteps(ctx)],
+      steps: applyModeSteps(ctx, { id }, { baseUrl, kvbmMetricsUrl, workerPid: null }),
     })
-  sections.push({ section: 'stop', steps: stopSteps(ctx, { removeContainer: true, workerPid: null, frontendPid: null }) })
+  sections.push({
+    section: 'stop (logs first: worker.log and frontend.log span every mode)',
+    steps: [...logCaptureSteps(ctx), ...stopSteps(ctx, { removeContainer: true, workerPid: null, frontendPid: null })],
+  })
   return sections.filter((s) => s.steps.length > 0)
 }
 

@@ -331,6 +331,8 @@ export const createDynamoTarget = (config: DynamoConfig, opts: DynamoTargetOptio
       await run(step)
       workerPid = await readContainerPid('worker')
     } else {
+      mkdirSync(opts.logsDir, { recursive: true })
+      appendFileSync(hostLog('worker'), `== tierbench worker mode ${kvMode.id} ${new Date().toISOString()} ==\n`)
       worker = launchHostProcess({
         argv: step.argv,
         env: buildChildEnv(process.env, step.env),

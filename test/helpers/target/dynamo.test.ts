@@ -121,11 +121,11 @@ describe('mode env and command lines under the docker launcher', () => {
     expect(w.container).toBe('dyn')
     expect(w.rec.argv.slice(-3, -1)).toEqual(['bash', '-c'])
     expect(w.body).toBe(
-      'echo $$ > /tmp/bench-logs/worker.pid; exec env -u DYN_KVBM_CPU_CACHE_OVERRIDE_NUM_BLOCKS -u DYN_KVBM_DISK_CACHE_OVERRIDE_NUM_BLOCKS ' +
+      'echo $$ > /tmp/bench-logs/worker.pid; echo "== tierbench worker mode B2 $(date -u +%Y-%m-%dT%H:%M:%SZ) pid $$ ==" >> /tmp/bench-logs/worker.log; exec env -u DYN_KVBM_CPU_CACHE_OVERRIDE_NUM_BLOCKS -u DYN_KVBM_DISK_CACHE_OVERRIDE_NUM_BLOCKS ' +
         '-u DYN_KVBM_DISABLE_DISK_OFFLOAD_FILTER -u KVSIM_EVICTION_POLICY python3 -m dynamo.trtllm ' +
         '--model-path /root/.cache/huggingface/hub/models--nvidia--Llama-3.1-8B-Instruct-FP8/snapshots/42d9515ebd69eea3a87351d079c671c3c5ff0a31 ' +
         '--served-model-name nvidia/Llama-3.1-8B-Instruct-FP8 --endpoint dyn://dynamo.tensorrt_llm.generate ' +
-        '--extra-engine-args /tmp/tierbench/kvbm_llm_api_config.yaml --store-kv file > /tmp/bench-logs/worker.log 2>&1',
+        '--extra-engine-args /tmp/tierbench/kvbm_llm_api_config.yaml --store-kv file >> /tmp/bench-logs/worker.log 2>&1',
     )
     expect(w.set).toMatchObject({ DYN_KVBM_CPU_CACHE_GB: '8', DYN_KVBM_DISK_CACHE_GB: '32', DYN_KVBM_DISK_CACHE_DIR: '/mnt/nvme/kvbm', DYN_KVBM_METRICS: 'true' })
     expect(target.info().cacheDir).toBe('/mnt/nvme/kvbm')

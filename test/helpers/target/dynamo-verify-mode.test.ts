@@ -1,0 +1,46 @@
+import { mkdtempSync, openSync, closeSync, rmSync, unlinkSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, test } from 'vitest'
+import { counterDeltas, parsePromValues } from '../../../helpers/target/dynamo-kvbm-metrics'
+import { diskTierFds, fdTargets, localOpenFiles } from '../../../helpers/target/dynamo-verify-mode'
+
+describe('mode verification helpers', () => {
+  test('fd targets come from ls -l lines and keep the (deleted) mark', () => {
+    const lines = [
+      'total 0',
+      'lr-x------ 1 root root 64 Nov 22 16:00 0 -> /dev/null',
+      'lrwx------ 1 root root 64 Nov 22 16:00 3 -> socket:[1]',
+      'lrwx------ 1 root root 64 Nov 22 16:00 9 -> /mnt/nvme/kvbm/dynamo-kvbm-disk-cache-x1 (deleted)',
+    ]
+    expect(fdTargets(lines)).toEqual(['/dev/null', '/mnt/nvme/kvbm/dynamo-kvbm-disk-cache-x1 (deleted)'])
+  })
+
+  test('a disk-tier fd is one under the cache dir or a KVBM disk-cache file anywhere, not a sibling dir', () => {
+    const fds = ['/mnt/nvme/kvbm/a', '/mnt/nvme/kvbm2/b', '/tmp/dynamo-kvbm-disk-cache-Zz (deleted)', '/dev/nvidia0']
+    expect(diskTierFds(fds, '/mnt/nvme/kvbm/')).toEqual(['/mnt/nvme/kvbm/a', '/tmp/dynamo-kvbm-disk-cache-Zz (deleted)'])
+  })
+
+  test('localOpenFiles sees an unlinked file this process holds open under a cache dir', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tierbench-fds-'))
+    const file = join(dir, 'dynamo-kvbm-disk-cache-test')
+    const fd = openSync(file, 'w')
+    unlinkSync(file)
+    try {
+      expect(diskTierFds(localOpenFiles(process.pid), dir)).toEqual([`${file} (deleted)`])
+    } finally {
+      closeSync(fd)
+      rmSync(dir, { recursive: true, force: true })
+    }
+    expect(diskTierFds(localOpenFiles(process.pid), dir)).toEqual([])
+  })
+
+  test('Prometheus values are summed over labels and counter deltas clamp at zero', () => {
+    const text = '# TYPE kvbm_matched_tokens counter\nkvbm_matched_tokens 10\nx{a="1"} 2\nx{a="2"} 3\nbad NaN\n'
+    const v = parsePromValues(text)
+    expect(v.get('kvbm_matched_tokens')).toBe(10)
+    expect(v.get('x')).toBe(5)
+    expect(v.has('bad')).toBe(false)
+    expect(counterDeltas(new Map([['a', 5], ['b', 1]]), new Map([['a', 7], ['b', 0]]), ['a', 'b', 'c'])).toEqual({ a: 2, b: 0, c: 0 })
+  })
+})
