@@ -1,11 +1,18 @@
+import { tsImport } from 'tsx/esm/api'
 import { defineConfig } from 'vitest/config'
 import { TAGS } from './helpers/suite/tags.ts'
+
+// Loaded at run time rather than bundled with this file: the reporter's import graph is ordinary
+// extensionless TypeScript, which Vite's config bundler would otherwise warn about.
+const { TierbenchReporter } = (await tsImport('./reporters/tierbench-reporter.ts', import.meta.url)) as typeof import('./reporters/tierbench-reporter.ts')
 
 // Two projects: `unit` (the harness's own tests, parallel) and `suites` (hypotheses: one file at a
 // time, because two load suites must never share the serving stack; long timeouts for full runs).
 export default defineConfig({
   test: {
     tags: [...TAGS],
+    // The default reporter for people, TierbenchReporter for the bundle (it ignores the unit project).
+    reporters: ['default', new TierbenchReporter()],
     strictTags: true,
     teardownTimeout: 120_000,
     projects: [

@@ -1,0 +1,37 @@
+import { join } from 'node:path'
+import { createDynamoTarget } from '../target/dynamo'
+import { DynamoConfig } from '../target/dynamo-config'
+import { createEmulatorTarget } from '../target/emulator-target'
+import { createExternalTarget } from '../target/external-target'
+import type { Target } from '../target/target'
+import type { SuiteSettings } from './suite-settings'
+
+// One switch from configuration to a driver; every driver passes the same conformance test.
+export const createTargetFromSettings = (s: SuiteSettings, dirs: { scratchDir: string; logsDir: string }): Target => {
+  const t = s.config.target
+  switch (t.kind) {
+    case 'emulator':
+      return createEmulatorTarget({
+        profile: t.profile,
+        faults: t.faults || undefined,
+        timeScale: t.time_scale,
+        ioScale: t.io_scale >= 1 ? t.io_scale : Math.round(1 / t.io_scale),
+        scratchDir: dirs.scratchDir,
+        logsDir: dirs.logsDir,
+        env: t.tiers.o_direct === false ? { DYN_KVBM_DISK_DISABLE_O_DIRECT: 'true' } : undefined,
+      })
+    case 'external':
+      return createExternalTarget({
+        baseUrl: t.base_url,
+        model: t.model,
+        declaredMode: t.declared_mode,
+        healthStyle: t.health_style,
+        kvbmMetricsUrl: t.kvbm_metrics_url ?? null,
+        frontendMetricsUrl: t.frontend_metrics_url ?? null,
+        maxInputTokens: t.max_input_tokens ?? null,
+        pids: t.pids,
+      })
+    case 'dynamo':
+      return createDynamoTarget(DynamoConfig.parse(t.dynamo), { logsDir: dirs.logsDir, scratch: join(dirs.scratchDir, 'dynamo') })
+  }
+}

@@ -1,0 +1,315 @@
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { relative } from 'node:path'
+import { type TestContext, afterAll, beforeAll, describe, test } from 'vitest'
+import { type KvMode, type KvModeId, KV_MODE_LABELS } from '../config/kv-mode'
+import { type SuiteLayout, runLayout } from '../bundle/layout'
+import { type JsonlWriter, appendJsonl, createJsonlWriter } from '../bundle/jsonl-writer'
+import type { PhaseRecord } from '../bundle/phase-record'
+import type { SuiteInfo } from '../bundle/suite-info'
+import type { RequestRecord } from '../client/request-record'
+import type { Gate, GateResult } from '../gates/gate'
+import type { TargetInfo } from '../target/target'
+import type { TagName } from './tags'
+import { getRunContext } from './run-context'
+import { type SuiteSettings, resolveSuiteSettings } from './suite-settings'
+import { type SuiteRuntime, createSuiteRuntime } from './suite-runtime'
+import type { ExecutorSpec } from '../load/executor-spec'
+import type { Workload } from '../workload/workload-types'
+import type { CollectorName } from '../telemetry/collector'
+import type { PhaseSummary } from '../analysis/phase-summary'
+import { expectGate } from '../gates/expect-gate'
+import { GATE_CLIENT_OVERHEAD, GATE_ERROR_RATE, GATE_KVBM_METRICS, GATE_REQUEST_STALL, GATE_SCHEDULE_DELAY } from '../gates/catalog'
+
+// defineHypothesis turns a test-plan hypothesis into a Vitest describe block that reads like the
+// plan: beforeAll starts the target and the collectors, one test per phase runs load and checks
+// the phase's gates, a last test draws the conclusion, afterAll stops everything. Raw records are
+// appended as they happen, so an interrupted suite still leaves a readable bundle.
+
+export interface PhaseContext {
+  settings: SuiteSettings
+  target: TargetInfo
+  /** Results of the phases that already ran in this suite, by name. */
+  phases: ReadonlyMap<string, PhaseOutcome>
+}
+
+export interface PhaseGateInput {
+  values?: number[]
+  value?: number | null
+  details?: Record<string, unknown>
+}
+
+export interface PhasePlan {
+  name: string
+  kind: 'warmup' | 'measure' | 'probe'
+  /** Mode id, or a KvMode with tier overrides (H6). A change restarts the worker with a fresh cache. */
+  mode: KvModeId | KvMode
+  leg?: string
+  repetition?: number
+  step?: Record<string, number | string>
+  workload: (ctx: PhaseContext) => Workload
+  executor: ExecutorSpec
+  /** fio contention profile (configs/fio/<name>.fio) running for the whole phase. */
+  contention?: string
+  /** Emulator-only runtime faults for this phase (kvsim's --faults grammar). */
+  faults?: string
+  /** Restart the worker (fresh cache) even when the mode does not change. */
+  restart?: boolean
+  /** Gates on this phase alone, evaluated right after it. */
+  gates?: { gate: Gate; input: (outcome: PhaseOutcome, ctx: PhaseContext) => PhaseGateInput }[]
+}
+
+export interface PhaseOutcome {
+  plan: PhasePlan
+  record: PhaseRecord
+  summary: PhaseSummary
+  /** Records kept in memory for suite-level analysis (integrity, knees). */
+  requests: RequestRecord[]
+}
+
+export interface ConcludeContext {
+  settings: SuiteSettings
+  target: TargetInfo | null
+  phases: ReadonlyMap<string, PhaseOutcome>
+  layout: SuiteLayout
+  /** Evaluate, record and assert one gate (hard gates fail the conclusion test). */
+  gate: (gate: Gate, input: PhaseGateInput & { scope?: string | null }) => GateResult
+  /** Record a soft figure for the report (`figures` in suite events). */
+  note: (key: string, value: unknown) => void
+}
+
+export interface HypothesisDefinition {
+  /** Suite id: folder name in the bundle and the hypothesis tag (`h2b`, `reuse_verify`). */
+  id: string
+  /** `<ID>: <claim in one sentence>` — the describe title. */
+  title: string
+  tags: TagName[]
+  /** Collectors this suite starts. @default the standard set */
+  collectors?: CollectorName[]
+  /** Chart ids the reporter draws (reporters/figure-catalog.ts). */
+  charts?: string[]
+  /** Phases, computed at collection time from the resolved settings. */
+  phases: (settings: SuiteSettings) => PhasePlan[]
+  /** Suite-level gates and figures after the last phase. */
+  conclude?: (ctx: ConcludeContext) => void | Promise<void>
+  /** Gates the conclusion evaluates, declared so suite.json and the README can list them. */
+  gates?: Gate[]
+  /** Run-validity gates on every measured phase (errors, stalls, KVBM reachability, client delay). @default true */
+  standardGates?: boolean
+}
+
+/** Evaluated on every `measure` phase unless a suite opts out: a run that fails these is not evidence. */
+export const STANDARD_PHASE_GATES: { gate: Gate; input: (o: PhaseOutcome) => PhaseGateInput }[] = [
+  { gate: GATE_ERROR_RATE, input: (o) => ({ value: o.summary.error_rate, details: { errors_by_class: o.summary.errors_by_class } }) },
+  { gate: GATE_REQUEST_STALL, input: (o) => ({ value: o.summary.stalled, details: { errors_by_class: o.summary.errors_by_class } }) },
+  {
+    gate: GATE_KVBM_METRICS,
+    input: (o) => ({ value: o.record.deltas.kvbm ? 1 : 0, details: { missing: o.record.missing_metrics.kvbm ?? [] } }),
+  },
+  {
+    gate: GATE_SCHEDULE_DELAY,
+    input: (o) => ({ values: o.requests.map((r) => r.schedule_delay_ms), details: { schedule_delay_ms: o.summary.schedule_delay_ms } }),
+  },
+  {
+    gate: GATE_CLIENT_OVERHEAD,
+    input: (o) => ({
+      values: o.requests.flatMap((r) =>
+        r.ok && r.server_timing?.first_token_ms != null && r.t_first_token_ms != null ? [r.t_first_token_ms - r.server_timing.first_token_ms] : [],
+      ),
+      details: { client_overhead_ms: o.summary.client_overhead_ms },
+    }),
+  },
+]
+
+export const STANDARD_COLLECTORS: CollectorName[] = ['block_device', 'cpu', 'memory', 'process_io', 'kvbm', 'frontend', 'gpu', 'cache_dir']
+
+const modeOf = (settings: SuiteSettings, m: KvModeId | KvMode): KvMode =>
+  typeof m === 'string' ? settings.modes[m] : { ...settings.modes[m.id], ...m }
+
+const sameMode = (a: KvMode | null, b: KvMode): boolean => a !== null && JSON.stringify(a) === JSON.stringify(b)
+
+export const defineHypothesis = (def: HypothesisDefinition): void => {
+  const run = getRunContext()
+  const settings = resolveSuiteSettings(run)
+  const plans = def.phases(settings)
+  const names = new Set<string>()
+  for (const p of plans) {
+    if (names.has(p.name)) throw new Error(`Expected unique phase names in suite ${def.id}, got "${p.name}" twice`)
+    names.add(p.name)
+  }
+  const layout = runLayout(run.runDir).suite(def.id)
+  const collectors = def.collectors ?? STANDARD_COLLECTORS
+
+  describe(def.title, { tags: def.tags }, () => {
+    let rt: SuiteRuntime | null = null
+    let requestsWriter: JsonlWriter | null = null
+    let currentMode: KvMode | null = null
+    let currentFaults: string | undefined
+    const outcomes = new Map<string, PhaseOutcome>()
+
+    const recordGate = (r: GateResult) => appendJsonl(layout.gates, r)
+    const event = (type: string, data: Record<string, unknown>) =>
+      appendJsonl(layout.events, { type, wall_ms: Date.now(), t_ms: rt?.clock.nowMs() ?? null, ...data })
+
+    beforeAll(async ({}, suite) => {
+      mkdirSync(layout.root, { recursive: true })
+      requestsWriter = createJsonlWriter(runLayout(run.runDir).requests)
+      rt = await createSuiteRuntime({ run, settings, suiteId: def.id, layout, collectors })
+      const info: SuiteInfo = {
+        suite_id: def.id,
+        hypothesis: def.id,
+        title: def.title,
+        tags: [...def.tags],
+        run_id: run.runId,
+        file: relative(process.cwd(), suite.file?.filepath ?? ''),
+        profile: settings.profileName,
+        emulated: rt.emulated,
+        target: { kind: settings.targetKind },
+        collectors,
+        gates: dedupeGates([
+          ...(def.standardGates !== false ? STANDARD_PHASE_GATES.map((g) => g.gate) : []),
+          ...(def.gates ?? []),
+          ...plans.flatMap((p) => (p.gates ?? []).map((g) => g.gate)),
+        ]),
+        charts: def.charts ?? [],
+        started_wall_ms: Date.now(),
+      }
+      writeFileSync(layout.suiteInfo, `${JSON.stringify(info, null, 2)}\n`)
+      suite.meta.tierbenchSuite = { suite_id: def.id, run_dir: run.runDir, title: def.title, emulated: rt.emulated }
+      event('suite_start', { suite_id: def.id, phases: plans.map((p) => p.name) })
+    })
+
+    afterAll(async ({}, suite) => {
+      try {
+        if (rt) {
+          const t = rt.targetInfo()
+          suite.meta.tierbenchSuite = {
+            suite_id: def.id,
+            run_dir: run.runDir,
+            title: def.title,
+            emulated: rt.emulated,
+            target: t ? { ...t } : null,
+          }
+          await rt.close()
+        }
+      } finally {
+        requestsWriter?.close()
+        event('suite_end', { suite_id: def.id })
+      }
+    })
+
+    for (const plan of plans) {
+      const title = `phase ${plan.name}: ${plan.kind} ${KV_MODE_LABELS[typeof plan.mode === 'string' ? plan.mode : plan.mode.id]} ${describeExecutor(plan.executor)}`
+      test(title, async (ctx: TestContext) => {
+        if (!rt || !requestsWriter) throw new Error(`Expected suite ${def.id} to be set up, got no runtime (see beforeAll error)`)
+        const mode = modeOf(settings, plan.mode)
+        if (!sameMode(currentMode, mode) || plan.restart || plan.faults !== currentFaults) {
+          event('apply_mode', { mode, faults: plan.faults ?? null, phase: plan.name })
+          await rt.applyMode(mode, { faults: plan.faults })
+          currentMode = mode
+          currentFaults = plan.faults
+        }
+        const target = rt.targetInfo()!
+        const phaseCtx: PhaseContext = { settings, target, phases: outcomes }
+        const outcome = await rt.runPhase(plan, phaseCtx, requestsWriter, ctx.signal)
+        outcomes.set(plan.name, outcome)
+        ctx.task.meta.tierbenchPhase = {
+          suite_id: def.id,
+          phase: plan.name,
+          kind: plan.kind,
+          mode: mode.id,
+          step: plan.step ?? null,
+          requests: outcome.record.requests,
+          errors: outcome.record.errors,
+          stop_reason: outcome.record.stop_reason,
+        }
+        if (outcome.record.stop_reason) {
+          expectGate(ctx, { ...phaseCompletedGate, reason_code: outcome.record.stop_reason }, { value: 0, context: { suite_id: def.id, scope: plan.name, mode: mode.id, target_kind: target.kind }, evidence: { files: [rel(run.runDir, layout.phases)], details: { stop_reason: outcome.record.stop_reason } } }, recordGate)
+        }
+        const standard = def.standardGates !== false && plan.kind === 'measure' ? STANDARD_PHASE_GATES : []
+        const phaseGates = [...standard.map((g) => ({ gate: g.gate, input: (o: PhaseOutcome) => g.input(o) })), ...(plan.gates ?? [])]
+        const failures: string[] = []
+        for (const g of phaseGates) {
+          const input = g.input(outcome, phaseCtx)
+          try {
+            expectGate(
+            ctx,
+            g.gate,
+            {
+              values: input.values,
+              value: input.value,
+              context: { suite_id: def.id, scope: plan.name, mode: mode.id, target_kind: target.kind },
+              evidence: { files: [rel(run.runDir, layout.phases), rel(run.runDir, layout.phaseDeltas(plan.name))], details: input.details ?? {} },
+            },
+            recordGate,
+          )
+          } catch (err) {
+            // Evaluate every gate of the phase before failing, so one failure does not hide the next.
+            failures.push((err as Error).message)
+          }
+        }
+        if (failures.length) throw new Error(failures.join('\n'))
+      })
+    }
+
+    if (def.conclude) {
+      test('conclusion: suite gates', async (ctx: TestContext) => {
+        const failures: string[] = []
+        const conclude: ConcludeContext = {
+          settings,
+          target: rt?.targetInfo() ?? null,
+          phases: outcomes,
+          layout,
+          gate: (gate, input) => {
+            try {
+              return expectGate(
+                ctx,
+                gate,
+                {
+                  values: input.values,
+                  value: input.value,
+                  context: { suite_id: def.id, scope: input.scope ?? null, mode: currentMode?.id ?? 'B0', target_kind: settings.targetKind },
+                  evidence: { files: [rel(run.runDir, layout.phases)], details: input.details ?? {} },
+                },
+                recordGate,
+              )
+            } catch (err) {
+              // Evaluate every gate before failing, so one failure does not hide the next.
+              failures.push((err as Error).message)
+              return { status: 'fail' } as GateResult
+            }
+          },
+          note: (key, value) => event('figure', { key, value }),
+        }
+        await def.conclude!(conclude)
+        if (failures.length) throw new Error(failures.join('\n'))
+      })
+    }
+  })
+}
+
+const rel = (root: string, p: string) => relative(root, p)
+
+const dedupeGates = (gates: Gate[]): Gate[] => [...new Map(gates.map((g) => [g.id, g])).values()]
+
+const describeExecutor = (e: ExecutorSpec): string => {
+  const o = e as unknown as Record<string, unknown>
+  switch (o.type) {
+    case 'constantConcurrency':
+      return `constantConcurrency ${o.concurrency}${o.iterations ? ` x${o.iterations}` : ''}${o.duration_s ? ` ${o.duration_s}s` : ''}`
+    case 'arrivalRate':
+      return `arrivalRate ${o.rate}/s ${o.distribution ?? 'constant'}`
+    default:
+      return String(o.type)
+  }
+}
+
+/** Recorded when a phase stops early (target lost, model dropped): the run is not valid. */
+export const phaseCompletedGate: Gate = {
+  id: 'phase_completed',
+  metric: 'phase_completed',
+  expr: 'value>0',
+  severity: 'hard',
+  reason_code: 'PHASE_ABORTED',
+  reason: 'A phase that stops early (target died, worker unregistered, stall) invalidates the run.',
+  blocker_group: 'run_validity',
+}

@@ -1,0 +1,58 @@
+import { mkdirSync, rmSync } from 'node:fs'
+import { join } from 'node:path'
+import type { TestProject } from 'vitest/node'
+import { loadRunConfig } from '../config/load-run-config'
+import { runLayout } from '../bundle/layout'
+import { gitFacts, hostFacts, writeManifest } from '../bundle/manifest'
+import { createRunDir, pointLatest } from '../bundle/run-dir'
+import type { RunContext } from './run-context'
+
+// Runs once in the main Vitest process before any suite: validates the whole configuration (one
+// error listing every bad field, before any process starts), creates the run directory with an
+// honest "running" manifest, points results/latest at it, and hands suites the run context.
+export default function setup(project: TestProject) {
+  const config = loadRunConfig({ cwd: project.config.root })
+  const originNs = process.hrtime.bigint()
+  const { runId, runDir } = createRunDir(config.resultsDir, process.env.TIERBENCH_RUN_ID || undefined)
+  const scratchDir = join(config.scratchDir, runId)
+  mkdirSync(scratchDir, { recursive: true })
+  const emulated = config.target.kind === 'emulator'
+  writeManifest(runLayout(runDir).manifest, {
+    run_id: runId,
+    tierbench_version: '0.1.0',
+    status: 'running',
+    run_valid: false,
+    reason_codes: ['RUN_INCOMPLETE', ...(emulated ? ['EMULATED_TARGET'] : [])],
+    emulated,
+    target_kind: config.target.kind,
+    profile: config.profile.name,
+    started_wall: new Date().toISOString(),
+    ended_wall: null,
+    clock_origin_ns: originNs.toString(),
+    host: hostFacts(),
+    git: gitFacts(),
+    argv: process.argv.slice(1),
+    config: JSON.parse(JSON.stringify(config)) as Record<string, unknown>,
+    suites: [],
+    provenance: {},
+  })
+  pointLatest(config.resultsDir, runId)
+  // The reporter lives in this process: it finds the run here even if no suite got to start.
+  process.env.TIERBENCH_RUN_DIR = runDir
+  const ctx: RunContext = {
+    runId,
+    runDir,
+    resultsDir: config.resultsDir,
+    scratchDir,
+    originNs: originNs.toString(),
+    config: JSON.parse(JSON.stringify(config)) as Record<string, unknown>,
+  }
+  project.provide('tierbenchRun', JSON.stringify(ctx))
+  for (const w of config.warnings) console.warn(`tierbench: ${w}`)
+  console.log(`tierbench: run ${runId} (${config.target.kind}${emulated ? ', EMULATED' : ''}, profile ${config.profile.name}) → ${runDir}`)
+
+  return () => {
+    // Cache dirs, fio files and adapters: scratch never outlives the run.
+    rmSync(scratchDir, { recursive: true, force: true })
+  }
+}

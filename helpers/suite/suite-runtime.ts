@@ -1,0 +1,207 @@
+import { existsSync, mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import type { KvMode } from '../config/kv-mode'
+import type { SuiteLayout } from '../bundle/layout'
+import type { JsonlWriter } from '../bundle/jsonl-writer'
+import { appendJsonl } from '../bundle/jsonl-writer'
+import type { PhaseRecord } from '../bundle/phase-record'
+import type { RequestRecord } from '../client/request-record'
+import { type RunClock, createRunClock } from '../client/run-clock'
+import { createStreamClient } from '../client/stream-client'
+import { runPhase } from '../load/run-phase'
+import { summarizePhase } from '../analysis/phase-summary'
+import { createTelemetry } from '../telemetry/telemetry'
+import type { CollectorName } from '../telemetry/collector'
+import { startContention } from '../storage/fio'
+import { getTokenizer } from '../tokenizer/tokenizer'
+import type { Target, TargetInfo } from '../target/target'
+import type { RunContext } from './run-context'
+import type { SuiteSettings } from './suite-settings'
+import { createTargetFromSettings } from './create-target'
+import { watchTarget } from './watch-target'
+import type { PhaseContext, PhaseOutcome, PhasePlan } from './define-hypothesis'
+
+// Everything a suite owns while it runs: the target, the collectors, the client. One place that
+// starts them, restarts them on a mode change, and reaps them (also when a test failed).
+
+export interface SuiteRuntime {
+  clock: RunClock
+  emulated: boolean
+  targetInfo(): TargetInfo | null
+  applyMode(mode: KvMode, opts: { faults?: string }): Promise<TargetInfo>
+  runPhase(plan: PhasePlan, ctx: PhaseContext, requests: JsonlWriter, signal: AbortSignal): Promise<PhaseOutcome>
+  close(): Promise<void>
+}
+
+type Telemetry = Awaited<ReturnType<typeof createTelemetry>>
+
+export const createSuiteRuntime = async (opts: {
+  run: RunContext
+  settings: SuiteSettings
+  suiteId: string
+  layout: SuiteLayout
+  collectors: CollectorName[]
+}): Promise<SuiteRuntime> => {
+  const clock = createRunClock(BigInt(opts.run.originNs))
+  const scratch = join(opts.run.scratchDir, opts.suiteId)
+  mkdirSync(scratch, { recursive: true })
+  mkdirSync(opts.layout.logsDir, { recursive: true })
+  const target: Target = createTargetFromSettings(opts.settings, { scratchDir: scratch, logsDir: opts.layout.logsDir })
+  let info: TargetInfo | null = null
+  let telemetry: Telemetry | null = null
+  let client: ReturnType<typeof createStreamClient> | null = null
+  let clientConnections = 0
+
+  const stopTelemetry = async () => {
+    const t = telemetry
+    telemetry = null
+    if (t) await t.stop()
+  }
+
+  const startTelemetry = async (t: TargetInfo) => {
+    telemetry = await createTelemetry({
+      collectors: opts.collectors,
+      target: t,
+      suiteDir: opts.layout.root,
+      clock,
+      cadenceMs: opts.settings.telemetryCadenceMs,
+      pool: () => client?.stats() ?? { queued: 0, pending: 0, running: 0, connected: 0 },
+    })
+    await telemetry.start()
+  }
+
+  const ensureClient = async (maxInFlight: number) => {
+    if (client && clientConnections >= maxInFlight) return client
+    if (client) await client.close()
+    clientConnections = Math.max(maxInFlight, 1)
+    client = createStreamClient({
+      baseUrl: info!.baseUrl,
+      model: info!.model,
+      maxInFlight: clientConnections,
+      clock,
+      headersTimeoutMs: opts.settings.client.headersTimeoutMs,
+      bodyTimeoutMs: opts.settings.client.bodyTimeoutMs,
+      tokenizer: getTokenizer(opts.settings.model.tokenizer),
+    })
+    return client
+  }
+
+  return {
+    clock,
+    emulated: opts.settings.targetKind === 'emulator',
+    targetInfo: () => info,
+    async applyMode(mode, o) {
+      await stopTelemetry()
+      if (client) {
+        await client.close()
+        client = null
+      }
+      info = await target.applyMode(mode, { faults: o.faults, wipeCache: true })
+      appendJsonl(opts.layout.events, { type: 'target_ready', wall_ms: Date.now(), t_ms: clock.nowMs(), target: info })
+      await startTelemetry(info)
+      return info
+    },
+    async runPhase(plan, ctx, requests, signal) {
+      if (!info) throw new Error('Expected the target to be started before a phase, got none')
+      const maxInFlight = maxInFlightOf(plan.executor as unknown as Record<string, unknown>)
+      const c = await ensureClient(maxInFlight)
+      const records: RequestRecord[] = []
+      const ac = new AbortController()
+      const onAbort = () => ac.abort(signal.reason)
+      signal.addEventListener('abort', onAbort)
+      let stopReason: string | null = null
+      const watcher = watchTarget(info, (reason) => {
+        stopReason = reason
+        ac.abort(new Error(reason))
+      })
+      await telemetry?.phaseStart(plan.name)
+      const contention = plan.contention
+        ? await startContention({
+            profile: plan.contention,
+            scratchDir: join(opts.run.scratchDir, 'fio'),
+            kvCacheDir: info.cacheDir ?? opts.run.scratchDir,
+            outDir: opts.layout.contentionDir,
+            clock,
+          })
+        : null
+      const wallStart = Date.now()
+      let result: Awaited<ReturnType<typeof runPhase>>
+      try {
+        result = await runPhase({
+          executor: plan.executor,
+          workload: plan.workload(ctx),
+          client: c,
+          clock,
+          signal: ac.signal,
+          context: {
+            run_id: opts.run.runId,
+            suite_id: opts.suiteId,
+            phase: plan.name,
+            phase_kind: plan.kind,
+            mode: info.mode,
+            step: plan.step,
+            repetition: plan.repetition,
+          },
+          onRecord: (r: RequestRecord) => {
+            requests.append(r)
+            records.push(r)
+          },
+          progress: true,
+        })
+      } finally {
+        watcher.stop()
+        signal.removeEventListener('abort', onAbort)
+      }
+      const fio = contention ? await contention.stop() : null
+      const tele = telemetry ? await telemetry.phaseEnd(plan.name) : null
+      const summary = summarizePhase(records, { wall_ms: result.t_end_ms - result.t_start_ms })
+      if (!stopReason && signal.aborted) stopReason = 'RUN_INTERRUPTED'
+      const record: PhaseRecord = {
+        suite_id: opts.suiteId,
+        phase: plan.name,
+        kind: plan.kind,
+        mode: info.mode,
+        leg: plan.leg,
+        repetition: plan.repetition,
+        step: plan.step,
+        executor: plan.executor as unknown as Record<string, unknown>,
+        workload: records[0]?.workload ?? 'unknown',
+        contention: plan.contention ?? null,
+        t_start_ms: result.t_start_ms,
+        t_end_ms: result.t_end_ms,
+        wall_start_ms: result.wall_start_ms ?? wallStart,
+        wall_end_ms: result.wall_end_ms ?? Date.now(),
+        requests: records.length,
+        errors: records.filter((r) => !r.ok).length,
+        dropped: result.dropped,
+        late_sends: result.late_sends,
+        summary: summary as unknown as Record<string, unknown>,
+        deltas: (tele?.deltas ?? {}) as PhaseRecord['deltas'],
+        missing_metrics: tele?.missing_metrics ?? {},
+        attribution: (tele?.attribution ?? null) as PhaseRecord['attribution'],
+        interrupted: stopReason !== null,
+        stop_reason: stopReason,
+        notes: [...(tele?.notes ?? []), ...(fio ? [`fio ${plan.contention}: ${JSON.stringify({ read: fio.read, write: fio.write, json: fio.json_file, errors: fio.errors })}`] : [])],
+      }
+      appendJsonl(opts.layout.phases, record)
+      return { plan, record, summary, requests: records }
+    },
+    async close() {
+      try {
+        await stopTelemetry()
+      } finally {
+        if (client) await client.close()
+        await target.stop()
+        if (existsSync(scratch)) {
+          // Cache dirs and adapters live under the suite's scratch; the target removed its own.
+        }
+      }
+    },
+  }
+}
+
+const maxInFlightOf = (e: Record<string, unknown>): number => {
+  const n = [e.concurrency, e.max_in_flight, e.users, e.max_concurrency].find((v) => typeof v === 'number') as number | undefined
+  if (Array.isArray(e.stages)) return Math.max(n ?? 1, ...(e.stages as { target: number }[]).map((s) => s.target))
+  return n ?? 64
+}

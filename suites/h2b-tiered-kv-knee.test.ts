@@ -1,0 +1,86 @@
+import { GATE_DISK_OFFLOAD, GATE_DISK_REHYDRATE, GATE_KV_REUSE, GATE_TIER2_HITS } from '../helpers/gates/catalog'
+import { firstKnee, uWork } from '../helpers/analysis/knee'
+import { diskOffloadBlocks, kvbmDelta, tier2HitPct } from '../helpers/analysis/mechanism'
+import { type PhasePlan, defineHypothesis } from '../helpers/suite/define-hypothesis'
+import { fixedContext } from '../helpers/workload/fixed-context'
+
+// H2B (v3.0 plan §2, stack B): when the device and host tiers overflow, KV blocks go to the NVMe
+// tier and come back from it, and that produces the first storage-dependent latency knee.
+// Method: a context sweep under B2 at fixed concurrency. Each step populates a working set of
+// distinct prompts (more KV than G1 holds once the context is large enough), then replays it in a
+// closed loop; per step we keep TTFT percentiles and the KVBM counter deltas.
+
+const SESSIONS = { smoke: 8, full: 32 }
+const CONCURRENCY = 4
+
+defineHypothesis({
+  id: 'h2b',
+  title: 'h2b: host-tier overflow sends KV to NVMe and produces a storage-dependent TTFT knee',
+  tags: ['h2b', 'stack:B', 'mode:B2', 'dataset:S'],
+  charts: ['latency_by_step', 'kvbm_deltas_by_phase', 'tier_hit_by_step', 'ttft_cdf', 'block_io_timeseries', 'kvbm_timeseries', 'p99_vs_r_await'],
+  gates: [GATE_DISK_OFFLOAD, GATE_DISK_REHYDRATE, GATE_KV_REUSE, GATE_TIER2_HITS],
+  phases: (s) => {
+    const maxTokens = s.profileName === 'smoke' ? 16 : s.config.dataset.max_tokens
+    const fits = (c: number) => c + maxTokens + 256 <= s.model.max_input_tokens
+    const contexts = s.profileName === 'smoke' ? [512, 1024, 2048] : s.config.dataset.context_menu.filter(fits)
+    const sessions = SESSIONS[s.profileName]
+    const plans: PhasePlan[] = []
+    for (const ctx of contexts) {
+      const workload = (p: { target: { model: string; maxInputTokens: number | null } }) =>
+        fixedContext(s.workloadContext(p.target.model, { maxInputTokens: p.target.maxInputTokens }), {
+          name: `ctx${ctx}`,
+          contextTokens: ctx,
+          promptPool: sessions,
+          params: { max_tokens: maxTokens },
+        })
+      plans.push({
+        name: `ctx${ctx}-populate`,
+        kind: 'warmup',
+        mode: 'B2',
+        step: { context_tokens: ctx },
+        workload,
+        executor: { type: 'constantConcurrency', concurrency: 1, iterations: sessions },
+      })
+      plans.push({
+        name: `ctx${ctx}-replay`,
+        kind: 'measure',
+        mode: 'B2',
+        step: { context_tokens: ctx },
+        workload,
+        executor: {
+          type: 'constantConcurrency',
+          concurrency: CONCURRENCY,
+          duration_s: s.profile.phase_s,
+          ...(s.profile.max_requests_per_phase ? { iterations: s.profile.max_requests_per_phase } : {}),
+        },
+      })
+    }
+    return plans
+  },
+  conclude: (c) => {
+    const all = [...c.phases.values()]
+    const replays = all.filter((o) => o.plan.kind === 'measure')
+    const steps = replays.map((o) => ({ x: Number(o.plan.step?.context_tokens), p50: o.summary.ttft_ms.p50, p99: o.summary.ttft_ms.p99 }))
+    // The storage knee is where TTFT p99 departs from the smallest context's (2x), not the queue
+    // criterion p99 > 2 x p50: a context sweep at fixed concurrency is not a queueing sweep.
+    const base = steps[0]?.p99 ?? null
+    const kneeIndex = base === null ? null : firstKnee(steps, (s) => s.p99 !== null && s.p99 > 2 * base)
+    const knee = { knee_index: kneeIndex, knee_context_tokens: kneeIndex === null ? null : steps[kneeIndex].x, baseline_p99_ms: base, steps, queue_criterion: uWork(steps) }
+    c.note('ttft_knee', knee)
+    const sum = (f: (d: Record<string, number | null> | null) => number | null) =>
+      all.reduce((acc, o) => acc + (f(o.record.deltas.kvbm) ?? 0), 0)
+    const anyKvbm = all.some((o) => o.record.deltas.kvbm)
+    c.gate(GATE_DISK_OFFLOAD, { value: anyKvbm ? sum(diskOffloadBlocks) : null, scope: 'ctx*' })
+    c.gate(GATE_DISK_REHYDRATE, {
+      value: anyKvbm ? replays.reduce((a, o) => a + (kvbmDelta(o.record.deltas.kvbm, 'onboard_blocks_d2d') ?? 0), 0) : null,
+      scope: 'ctx*-replay',
+    })
+    c.gate(GATE_KV_REUSE, {
+      value: anyKvbm ? replays.reduce((a, o) => a + (kvbmDelta(o.record.deltas.kvbm, 'matched_tokens') ?? 0), 0) : null,
+      scope: 'ctx*-replay',
+    })
+    // The knee step if there is one, else the largest context: that is where a storage knee must show disk hits.
+    const at = knee.knee_index !== null ? replays[knee.knee_index] : replays[replays.length - 1]
+    c.gate(GATE_TIER2_HITS, { value: at ? tier2HitPct(at.record.deltas.kvbm) : null, scope: at?.plan.name ?? null, details: { knee } })
+  },
+})
