@@ -211,7 +211,7 @@ export const createEngine = async (opts: CreateEngineOptions): Promise<Engine> =
       const s = waiting[0]
       const promptBlocks = Math.ceil(s.promptLen / tpb)
       if (promptBlocks + 1 > tiers.g1) {
-        fail(s, 'kv_capacity_exceeded', `Expected request ${s.id} to fit in G1 (${tiers.g1} blocks) got ${promptBlocks + 1} blocks`)
+        fail(s, 'kv_capacity_exceeded', `Expected request ${s.req.id} to fit in G1 (${tiers.g1} blocks) got ${promptBlocks + 1} blocks`)
         continue
       }
       // Reserve room for the prompt and the output, as TRT-LLM's GUARANTEED_NO_EVICT scheduler does,
@@ -251,7 +251,7 @@ export const createEngine = async (opts: CreateEngineOptions): Promise<Engine> =
       }
       await g2Wait
     } catch (err) {
-      if (s.state !== 'done') fail(s, 'kv_onboard_failed', `Expected request ${s.id} to load its KV/adapter got ${(err as Error).message}`)
+      if (s.state !== 'done') fail(s, 'kv_onboard_failed', `Expected request ${s.req.id} to load its KV/adapter got ${(err as Error).message}`)
       return
     }
     if (s.state !== 'loading') return
