@@ -1,7 +1,7 @@
 import { fillerText } from './prompt-filler'
 import { renderPrompt } from './prompt-fit'
 import type { PhasedWorkload } from './phased-workload'
-import { buildSystemPrefix } from './prompt-prefix'
+import { buildSystemPrefix, type SystemPrefix } from './prompt-prefix'
 import { buildRequest } from './request-builder'
 import { streamOf, streamWorkload } from './request-stream'
 import type { GenerationParams, WorkloadContext } from './workload-context'
@@ -33,6 +33,8 @@ export interface RehydrateOptions {
 export const rehydrate = (ctx: WorkloadContext, o: RehydrateOptions = {}): PhasedWorkload => {
   const name = o.name ?? 'rehydrate'
   const turns = o.turns ?? 2
+  // Turns of a session run back to back; build its prefix once.
+  let lastPrefix: { key: string; prefix: SystemPrefix } | null = null
   const sessionsPhase = (group: 'populate' | 'thrash', sessions: number, phase: string): Workload =>
     streamWorkload(
       streamOf(`${name}_${phase}`, sessions * turns, (i) => {
@@ -40,13 +42,18 @@ export const rehydrate = (ctx: WorkloadContext, o: RehydrateOptions = {}): Phase
         const t = i % turns
         const sessionId = `${group}-s${String(s).padStart(4, '0')}`
         const key = `${ctx.seed}:${name}:${sessionId}`
-        const prefix = buildSystemPrefix({
-          tokenizer: ctx.tokenizer,
-          template: ctx.template,
-          tokens: o.prefixTokens ?? 4096,
-          key,
-          heading: `Session ${sessionId} working notes:`,
-        })
+        if (lastPrefix?.key !== key)
+          lastPrefix = {
+            key,
+            prefix: buildSystemPrefix({
+              tokenizer: ctx.tokenizer,
+              template: ctx.template,
+              tokens: o.prefixTokens ?? 4096,
+              key,
+              heading: `Session ${sessionId} working notes:`,
+            }),
+          }
+        const prefix = lastPrefix.prefix
         const prompt = renderPrompt(ctx.tokenizer, ctx.template, [
           prefix.message,
           { role: 'user', content: `Turn ${t + 1}:${fillerText(ctx.tokenizer, o.turnTokens ?? 64, `${key}:t${t}`)}?` },
