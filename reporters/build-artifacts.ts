@@ -9,9 +9,9 @@ import { FIGURE_CATALOG } from './figure-catalog'
 import { buildFigureRows, phaseSpans, type FigureContext } from './figure-data'
 import { suitePhaseFigures } from './phase-figures'
 import { suiteReportMarkdown } from './report-markdown'
-import { loadRunData } from './run-data'
+import { loadRunData, type SuiteData } from './run-data'
 import { buildSuiteSummary, type FigureIndexEntry } from './suite-summary'
-import { computeRunVerdict, computeVerdict, verdictJsonSchema, type RunVerdict, type Verdict } from './verdict-fallback'
+import { computeRunVerdict, computeVerdict, verdictJsonSchema, type RunVerdict, type Verdict } from '../helpers/gates/verdict'
 
 // The one artifact builder: the Vitest reporter calls it at the end of a run and `tierbench report`
 // calls it on a finished (or crashed) run directory. It reads only the run dir, so the two produce
@@ -34,6 +34,15 @@ export interface BuildResult {
   run_verdict: RunVerdict
   verdicts: Verdict[]
 }
+
+const RUNNER_STATE = { passed: 'pass', failed: 'fail', skipped: 'skip', pending: 'todo' } as const
+
+// Missing artifacts make a run invalid (P6: artifacts complete); each is one sentence.
+const suiteRunErrors = (suite: SuiteData): string[] => [
+  ...(suite.tests?.run_errors ?? []),
+  ...(suite.info_raw ? [] : [`Expected ${suite.suite_id}/suite.json, got none`]),
+  ...(suite.tests ? [] : [`Expected ${suite.suite_id}/tests.json (test outcomes written by the reporter), got none`]),
+]
 
 const json = (v: unknown) => `${JSON.stringify(v, null, 2)}\n`
 
@@ -83,7 +92,8 @@ export const buildRunArtifacts = async (runDir: string, opts: BuildOptions = {})
       figures.push({ id: spec.id, title: spec.title, csv: `${spec.id}.csv`, chart, rows: rows.length, skipped: null })
     }
 
-    const tests = (suite.tests?.tests ?? []).map((t) => ({ name: t.full_name, state: t.state }))
+    // helpers/gates/verdict counts runner states (pass/fail/skip/todo), not reported ones.
+    const tests = (suite.tests?.tests ?? []).map((t) => ({ name: t.full_name, state: RUNNER_STATE[t.state] }))
     const interrupted = runInterrupted || suite.phases.some((p) => p.interrupted)
     const verdict = computeVerdict({
       suite_id: suite.suite_id,
@@ -91,7 +101,7 @@ export const buildRunArtifacts = async (runDir: string, opts: BuildOptions = {})
       gate_results: suite.gates,
       tests,
       interrupted,
-      run_errors: suite.tests?.run_errors ?? [],
+      run_errors: suiteRunErrors(suite),
     })
     verdicts.push(verdict)
     const summary = buildSuiteSummary(suite, phases, suite.gates, figures, {

@@ -1,6 +1,6 @@
 import { BlockerGroup, type GateResult } from '../helpers/gates/gate'
+import { gateFailed, type RunVerdict, type Verdict } from '../helpers/gates/verdict'
 import { BLOCKER_GROUP_TEXT } from './blocker-groups'
-import type { RunVerdict, Verdict } from './verdict-fallback'
 
 // dossier.md: the canonical plan's blocker dossier. Every failed hard gate is one entry — what
 // failed, the evidence (paths relative to the run dir), a minimal command that reproduces it, and
@@ -30,7 +30,8 @@ export const reproduceCommand = (s: DossierSuite, scope: string | null): string 
   return `TIERBENCH_TARGET=${target} npx vitest run --project suites ${file}${filter ? ` -t "${q(filter)}"` : ''}`
 }
 
-const hardFailures = (s: DossierSuite) => s.gates.filter((g) => g.severity === 'hard' && (g.status === 'fail' || g.status === 'no_data'))
+// Same failure rule as the verdict (gateFailed): a hard gate without data fails unless it allows it.
+const hardFailures = (s: DossierSuite) => s.gates.filter((g) => g.severity === 'hard' && gateFailed(g))
 
 export const dossierMarkdown = (runId: string, run: RunVerdict, suites: DossierSuite[], interrupted: boolean): string => {
   const out: string[] = []

@@ -2,7 +2,7 @@ import type { GateResult } from '../helpers/gates/gate'
 import { modeLabel } from './mode-order'
 import type { PhaseFigures } from './phase-figures'
 import type { FigureIndexEntry } from './suite-summary'
-import type { Verdict } from './verdict-fallback'
+import type { Verdict } from '../helpers/gates/verdict'
 
 // <suite>/report.md: verdict, gate table, phase table and every chart, readable on GitHub.
 
@@ -11,10 +11,10 @@ const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ')
 
 /** One paragraph a human can read in the console or at the top of the report. */
 export const verdictParagraph = (v: Verdict, title: string | null): string => {
-  const failedHard = Object.values(v.blockers).flat()
+  const failedHard = v.blockers.flatMap((b) => b.gates).filter((g) => g.severity === 'hard')
   const parts = [
     `${v.suite_id}${title ? ` (${title})` : ''}: outcome **${v.outcome}**, run_valid=${v.run_valid}, decision_grade=${v.decision_grade}${v.emulated ? ' (EMULATED target: never decision-grade)' : ''}.`,
-    `Gates: ${v.gates.pass} passed, ${v.gates.hard_fail} hard failed, ${v.gates.soft_fail} soft failed, ${v.gates.not_applicable} not applicable, ${v.gates.no_data} no data; tests: ${v.tests.passed}/${v.tests.total} passed.`,
+    `Gates: ${v.gates.pass} passed, ${v.gates.hard_fail} hard failed, ${v.gates.soft_fail} soft failed, ${v.gates.not_applicable} not applicable, ${v.gates.no_data} no data; tests: ${v.tests.pass}/${v.tests.total} passed.`,
   ]
   if (failedHard.length) parts.push(`Blockers: ${failedHard.map((b) => `${b.gate_id} (${b.reason_code})`).join(', ')}.`)
   if (v.reason_codes.length) parts.push(`Reason codes: ${v.reason_codes.join(', ')}.`)
@@ -59,7 +59,9 @@ export const suiteReportMarkdown = (args: {
   if (args.hypothesis) out.push(`Hypothesis: ${args.hypothesis}\n`)
   out.push('## Verdict\n')
   out.push(`${verdictParagraph(v, null)}\n`)
-  out.push(`Evidence chain: mechanism ${v.evidence.mechanism ? 'yes' : 'no'} · OS corroboration ${v.evidence.os_corroboration ? 'yes' : 'no'} · user-visible impact ${v.evidence.user_visible_impact ? 'yes' : 'no'} · repeatability ${v.evidence.repeatability ? 'yes' : 'no'}. Full record: [verdict.json](verdict.json), figures: [summary.json](summary.json).\n`)
+  const c = v.evidence_chain
+  out.push(`Evidence chain: mechanism ${c.mechanism} · OS corroboration ${c.os_corroboration} · user-visible impact ${c.user_impact} · repeatability ${c.repeatability}. Full record: [verdict.json](verdict.json), figures: [summary.json](summary.json).\n`)
+  if (v.run_errors.length) out.push(`Run errors: ${v.run_errors.join('; ')}\n`)
   out.push('## Gates\n')
   out.push(gateTable(args.gates))
   out.push('## Phases\n')

@@ -5,7 +5,7 @@ import { createInterface } from 'node:readline'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { buildRunArtifacts, CHART_HEIGHT, CHART_WIDTH, type BuildResult } from '../../reporters/build-artifacts'
 import { FIGURE_CATALOG, figureSpec } from '../../reporters/figure-catalog'
-import { Verdict } from '../../reporters/verdict-fallback'
+import { Verdict } from '../../helpers/gates/verdict'
 import { parseCsv, parseCsvObjects } from './csv-rows'
 import { pngInfo } from './png-info'
 import { PAIRED_SUITE, SWEEP_SUITE, writeSyntheticRun, type SyntheticRun } from './synthetic-run'
@@ -16,7 +16,7 @@ let built: BuildResult
 afterAll(() => rmSync(root, { recursive: true, force: true }))
 
 beforeAll(async () => {
-  run = await writeSyntheticRun(join(root, 'emulated'), { requestsPerPhase: 150, truncateRequests: true })
+  run = await writeSyntheticRun(join(root, 'emulated'), { requestsPerPhase: 150, truncateRequests: true, status: 'complete' })
   built = await buildRunArtifacts(run.runDir)
 })
 
@@ -71,7 +71,7 @@ describe('buildRunArtifacts on an emulated run with a failed hard gate', () => {
     const sweep = Verdict.parse(readJson(join(run.runDir, SWEEP_SUITE, 'verdict.json')))
     expect(sweep.outcome).toBe('blocked')
     expect(sweep.reason_codes).toContain('NO_DISK_REHYDRATE')
-    expect(sweep.blockers.mechanism_invisibility.map((b) => b.gate_id)).toEqual(['disk_rehydrate'])
+    expect(sweep.blockers.find((b) => b.blocker_group === 'mechanism_invisibility')?.gates.map((g) => g.gate_id)).toEqual(['disk_rehydrate'])
     const schema = readJson(join(run.runDir, 'verdict.schema.json'))
     expect(schema.type).toBe('object')
     expect(Object.keys(schema.properties)).toEqual(expect.arrayContaining(['run_valid', 'decision_grade', 'reason_codes']))

@@ -32,7 +32,7 @@ describe('TierbenchReporter', () => {
     expect(tests.tests[1]!.errors[0]).toContain('NO_DISK_REHYDRATE')
     expect(tests.run_reason).toBe('failed')
     const verdict = readJson(join(run.runDir, SWEEP_SUITE, 'verdict.json'))
-    expect(verdict.tests).toMatchObject({ total: 2, passed: 1, failed: 1 })
+    expect(verdict.tests).toMatchObject({ total: 2, pass: 1, fail: 1 })
     const manifest = readJson(join(run.runDir, 'manifest.json'))
     expect(manifest.status).toBe('complete')
     expect(manifest.ended_wall).toMatch(/^\d{4}-/)
