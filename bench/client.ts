@@ -8,6 +8,7 @@
 // Knobs: BENCH_MAX_TOKENS (16), BENCH_TIME_SCALE (0.01), BENCH_PIN (1), BENCH_JSON (print JSON).
 import { execFileSync } from 'node:child_process'
 import { loadavg } from 'node:os'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { percentile } from '../helpers/analysis/percentile'
 import type { RequestRecord } from '../helpers/client/request-record'
 import { createRunClock } from '../helpers/client/run-clock'
@@ -59,40 +60,47 @@ const run = async (executor: unknown, maxInFlight: number) => {
   const client = createStreamClient({ baseUrl: kvsim.url, model: kvsim.model, maxInFlight, clock, keepItl: false })
   const records: RequestRecord[] = []
   const cpu0 = process.cpuUsage()
+  // Event-loop delay separates "our loop was busy" from "the OS did not run us" (CPU share below).
+  const eld = monitorEventLoopDelay({ resolution: 1 })
+  eld.enable()
   const res = await runPhase({ executor: ExecutorSpec.parse(executor), workload: workload(), client, clock, signal: new AbortController().signal, context, onRecord: (r) => records.push(r) })
   const cpu = process.cpuUsage(cpu0)
+  eld.disable()
   await client.close()
+  const wallMs = res.t_end_ms - res.t_start_ms
+  const cpuPct = ((cpu.user + cpu.system) / 1000 / wallMs) * 100
+  const eldP99 = eld.percentile(99) / 1e6
   // Client CPU per request (user+system, this process): robust to other load on the box.
   const cpuUs = (cpu.user + cpu.system) / Math.max(1, res.sent)
-  return { res, records, cpuUs }
+  return { res, records, cpuUs, cpuPct, eldP99 }
 }
 
 try {
   console.log(`kvsim ${kvsim.url} (pid ${kvsim.pid}), load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`)
   console.log('\nTTFT measurement error (client first token − kvsim first_token_ns), closed loop')
-  console.log('streams | requests | errors | err p50 ms | err p99 ms | err max ms | ttft p50 ms | client cpu µs/req')
+  console.log('streams | requests | errors | err p50 ms | err p99 ms | err max ms | ttft p50 ms | client cpu µs/req | client cpu % | loop delay p99 ms')
   const closed: unknown[] = []
   for (const c of levels) {
     // Warm: open every connection and let undici compile llhttp before measuring.
     await run({ type: 'constantConcurrency', concurrency: c, iterations: c }, c)
-    const { res, records, cpuUs } = await run({ type: 'constantConcurrency', concurrency: c, iterations: Math.max(300, 3 * c) }, c)
+    const { res, records, cpuUs, cpuPct, eldP99 } = await run({ type: 'constantConcurrency', concurrency: c, iterations: Math.max(300, 3 * c) }, c)
     const e = stats(ttftErrors(records))
     const ttft = percentile(records.filter((r) => r.ttft_ms !== null).map((r) => r.ttft_ms!), 50)
-    closed.push({ streams: c, requests: res.completed, errors: res.errors, ttft_error_ms: e, ttft_p50_ms: ttft, client_cpu_us_per_request: cpuUs })
-    console.log(`${c} | ${res.completed} | ${res.errors} | ${f(e.p50)} | ${f(e.p99)} | ${f(e.max)} | ${f(ttft)} | ${cpuUs.toFixed(0)}`)
+    closed.push({ streams: c, requests: res.completed, errors: res.errors, ttft_error_ms: e, ttft_p50_ms: ttft, client_cpu_us_per_request: cpuUs, client_cpu_pct: cpuPct, loop_delay_p99_ms: eldP99 })
+    console.log(`${c} | ${res.completed} | ${res.errors} | ${f(e.p50)} | ${f(e.p99)} | ${f(e.max)} | ${f(ttft)} | ${cpuUs.toFixed(0)} | ${cpuPct.toFixed(0)} | ${eldP99.toFixed(1)}`)
   }
   out.closed_loop = closed
   console.log(`\nOpen-loop schedule delay (t_sent − t_scheduled), Poisson, ${rateS} s per rate, max_in_flight 1024`)
-  console.log('rate/s | sent | dropped | late >1ms | delay p50 ms | delay p99 ms | delay max ms | ttft err p99 ms | client cpu µs/req')
+  console.log('rate/s | sent | dropped | late >1ms | delay p50 ms | delay p99 ms | delay max ms | ttft err p99 ms | client cpu µs/req | client cpu % | loop delay p99 ms')
   const open: unknown[] = []
   for (const rate of rates) {
     await run({ type: 'arrivalRate', rate, duration_s: 1, distribution: 'poisson', max_in_flight: 1024, seed: 2 }, 1024)
-    const { res, records, cpuUs } = await run({ type: 'arrivalRate', rate, duration_s: rateS, distribution: 'poisson', max_in_flight: 1024, seed: 1 }, 1024)
+    const { res, records, cpuUs, cpuPct, eldP99 } = await run({ type: 'arrivalRate', rate, duration_s: rateS, distribution: 'poisson', max_in_flight: 1024, seed: 1 }, 1024)
     const sent = records.filter((r) => r.error_class !== 'dropped')
     const d = stats(sent.map((r) => r.schedule_delay_ms))
     const e = stats(ttftErrors(records))
-    open.push({ rate_per_s: rate, sent: res.sent, dropped: res.dropped, late_sends: res.late_sends, errors: res.errors, schedule_delay_ms: d, ttft_error_ms: e, client_cpu_us_per_request: cpuUs })
-    console.log(`${rate} | ${res.sent} | ${res.dropped} | ${res.late_sends} | ${f(d.p50)} | ${f(d.p99)} | ${f(d.max)} | ${f(e.p99)} | ${cpuUs.toFixed(0)}`)
+    open.push({ rate_per_s: rate, sent: res.sent, dropped: res.dropped, late_sends: res.late_sends, errors: res.errors, schedule_delay_ms: d, ttft_error_ms: e, client_cpu_us_per_request: cpuUs, client_cpu_pct: cpuPct, loop_delay_p99_ms: eldP99 })
+    console.log(`${rate} | ${res.sent} | ${res.dropped} | ${res.late_sends} | ${f(d.p50)} | ${f(d.p99)} | ${f(d.max)} | ${f(e.p99)} | ${cpuUs.toFixed(0)} | ${cpuPct.toFixed(0)} | ${eldP99.toFixed(1)}`)
   }
   out.open_loop = open
   out.load_avg_end = loadavg()
