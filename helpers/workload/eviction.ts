@@ -19,6 +19,8 @@ export interface EvictionOptions {
   bRequests?: number
   /** Prompt size (or menu, picked per request) of A and B. */
   contextTokens: number | readonly number[]
+  /** Long-prompt warmup before A (prior harness: seed + 7); 0 = no warmup phase. @default 0 */
+  warmupRequests?: number
   params?: Partial<GenerationParams>
 }
 
@@ -26,10 +28,10 @@ export const eviction = (ctx: WorkloadContext, o: EvictionOptions): PhasedWorklo
   const name = o.name ?? 'eviction'
   const menu = typeof o.contextTokens === 'number' ? [o.contextTokens] : [...o.contextTokens]
   // B uses its own seed offset (prior harness: seed + 100003) so it shares nothing with A.
-  const set = (label: 'A' | 'B', count: number, phase: string): Workload =>
+  const set = (label: 'A' | 'B' | 'W', count: number, phase: string): Workload =>
     streamWorkload(
       streamOf(`${name}_${phase}`, count, (i) => {
-        const seed = label === 'A' ? ctx.seed : ctx.seed + 100003
+        const seed = label === 'A' ? ctx.seed : label === 'B' ? ctx.seed + 100003 : ctx.seed + 7
         const tokens = createRng(seedFrom(seed, name, label, i)).pick(menu)
         const prompt = buildPrompt({ tokenizer: ctx.tokenizer, template: ctx.template, tokens, key: `${seed}:${name}:${label}${i}`, nonce: `${seed}:${name}:${label}${i}` })
         return {
@@ -48,6 +50,7 @@ export const eviction = (ctx: WorkloadContext, o: EvictionOptions): PhasedWorklo
   return {
     name,
     phases: [
+      ...((o.warmupRequests ?? 0) > 0 ? [{ phase: 'warmup', workload: set('W', o.warmupRequests ?? 0, 'warmup') }] : []),
       { phase: 'warm_A', workload: set('A', o.aRequests ?? 32, 'warm_A') },
       { phase: 'pressure_B', workload: set('B', o.bRequests ?? 64, 'pressure_B') },
       { phase: 'replay_A', workload: set('A', o.aRequests ?? 32, 'replay_A'), replays: 'warm_A' },

@@ -18,3 +18,11 @@ test('A/B/A: the replay sends exactly the warm A prompts and B shares nothing wi
   for (const b of pressure) expect(aPrefixes.has(b.request.meta.prefix_hash)).toBe(false)
   expect(w.phases[2].replays).toBe('warm_A')
 })
+
+test('an optional long-prompt warmup runs first and shares nothing with A', () => {
+  const w = eviction(ctx, { contextTokens: 512, aRequests: 2, bRequests: 2, warmupRequests: 2 })
+  expect(w.phases.map((p) => p.phase)).toEqual(['warmup', 'warm_A', 'pressure_B', 'replay_A'])
+  const [warmup, warm] = w.phases.map((p) => takeAll(p.workload.source as RequestStream))
+  expect(warmup).toHaveLength(2)
+  expect(warm.map((i) => i.request.meta.prefix_hash)).not.toContain(warmup[0].request.meta.prefix_hash)
+})
