@@ -175,7 +175,8 @@ export const createStreamClient = (opts: StreamClientOptions): StreamClient => {
         }
         return out
       }
-      if (!req.stream || !contentType.includes('text/event-stream')) {
+      // Streams are parsed as SSE whatever the content type says, unless it is JSON (an error body).
+      if (!req.stream || contentType.includes('application/json')) {
         const { text, t_end } = await readAll(Number.POSITIVE_INFINITY)
         out.t_end_ms = t_end
         let json: {
@@ -188,7 +189,7 @@ export const createStreamClient = (opts: StreamClientOptions): StreamClient => {
           json = JSON.parse(text)
         } catch {
           out.error = {
-            error_class: req.stream ? 'stream_error' : 'client',
+            error_class: 'stream_error',
             message: `Expected ${req.stream ? 'an SSE stream' : 'a JSON body'} for request ${req.meta.request_id}, got ${contentType || 'no content-type'}: ${text.slice(0, 300)}`,
           }
           return out

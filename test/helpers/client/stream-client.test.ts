@@ -217,6 +217,15 @@ describe('stream-client', () => {
     expect(r.error_message).toContain('ECONNREFUSED')
   })
 
+  test('an SSE stream without a content-type is still parsed as SSE', async () => {
+    const { client } = await setup((_req, res) => {
+      res.writeHead(200, {})
+      res.end(completionChunk('c', 'plain') + 'data: [DONE]\n\n')
+    })
+    const r = await client.send(makeRequest(), ctx(clock.nowMs()))
+    expect(r, r.error_message ?? '').toMatchObject({ ok: true, output_sha: sha('plain') })
+  })
+
   test('a non-streaming request has a ttfb but no ttft, and its usage and text are read from the JSON', async () => {
     const { client, server } = await setup((_req, res) => {
       res.writeHead(200, { 'content-type': 'application/json' })
