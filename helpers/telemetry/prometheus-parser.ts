@@ -77,27 +77,28 @@ export const parseSampleLine = (line: string): PromSample => {
       i++
       let v = ''
       let closed = false
+      // Copy runs between escapes in one slice: char-by-char concatenation dominated parse time.
+      let run = i
       while (i < n) {
-        const c = line[i]
-        if (c === '\\') {
+        const c = line.charCodeAt(i)
+        if (c === 92) {
           const e = line[i + 1]
-          v += e === 'n' ? '\n' : e === '"' ? '"' : e === '\\' ? '\\' : `\\${e ?? ''}`
+          v += line.slice(run, i) + (e === 'n' ? '\n' : e === '"' ? '"' : e === '\\' ? '\\' : `\\${e ?? ''}`)
           i += 2
-        } else if (c === '"') {
+          run = i
+        } else if (c === 34) {
+          v += line.slice(run, i)
           closed = true
           i++
           break
-        } else {
-          v += c
-          i++
-        }
+        } else i++
       }
       if (!closed) throw new Error(`Expected a closing '"' for label ${lname} of ${name}, got end of line`)
       if (lname in labels) throw new Error(`Expected label ${lname} once in ${name}, got it twice`)
       labels[lname] = v
     }
   }
-  const rest = line.slice(i).trim().split(/[ \t]+/)
+  const rest = line.slice(i).trim().split(/[ \t]+/, 3)
   const value = parsePromValue(rest[0] ?? '')
   if (value === null) throw new Error(`Expected a numeric value for ${name}, got ${JSON.stringify(rest[0] ?? '')}`)
   let timestamp_ms: number | null = null
