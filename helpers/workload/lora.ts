@@ -1,5 +1,6 @@
 import { applyChatTemplate } from '../tokenizer/chat-template'
 import { buildRequest } from './request-builder'
+import { hashCanonical } from './request-identity'
 import { createRng, seedFrom } from './seeded-random'
 import type { WorkloadContext } from './workload-context'
 import type { RequestStream, Workload } from './workload-types'
@@ -57,8 +58,8 @@ export const lora = (ctx: WorkloadContext, o: LoraOptions): Workload => {
           needleAnswer: meta.needle_answer,
           params: { max_tokens: body.max_tokens, temperature: body.temperature, top_p: body.top_p, seed: body.seed, stop: body.stop, ignore_eos: body.ignore_eos },
         })
-        // The prefix is the inner request's, now behind an adapter-specific KV.
-        if (meta.prefix_hash) request.meta.prefix_hash = meta.prefix_hash
+        // The same prefix under another adapter is different KV: no reuse opportunity across adapters.
+        if (meta.prefix_hash) request.meta.prefix_hash = hashCanonical({ adapter, prefix_hash: meta.prefix_hash })
         return { ...item, request }
       },
     },

@@ -31,5 +31,9 @@ test('the adapter is part of the identity: same prompt, different adapter, diffe
   const byAdapter = new Map(items.map((i) => [i.request.meta.adapter, i.request.meta.identity_hash]))
   expect(new Set(byAdapter.values()).size).toBe(byAdapter.size)
   expect(new Set(items.map((i) => i.request.meta.prompt_sha)).size).toBe(1)
+  // Reuse opportunities exist only within an adapter: one prefix hash per adapter.
+  const prefixes = new Map(items.map((i) => [i.request.meta.adapter, i.request.meta.prefix_hash]))
+  expect(new Set(prefixes.values()).size).toBe(prefixes.size)
+  for (const i of items) expect(i.request.meta.prefix_hash).toBe(prefixes.get(i.request.meta.adapter))
   expect(adapterName(7)).toBe('adapter-007')
 })
