@@ -110,6 +110,7 @@ export const createDynamoTarget = (config: DynamoConfig, opts: DynamoTargetOptio
   let worker: HostProcess | null = null
   let frontend: HostProcess | null = null
   let startedContainer = false
+  let emulated = false
   let started = false
   let currentYaml = engineYaml(config.engine, 'B0')
   const provenance: Record<string, unknown> = {
@@ -255,7 +256,7 @@ export const createDynamoTarget = (config: DynamoConfig, opts: DynamoTargetOptio
     model,
     frontendMetricsUrl: `${baseUrl}/metrics`,
     kvbmMetricsUrl: kvModeUsesKvbm(mode) && modeVerified ? kvbmUrl() : null,
-    emulated: false,
+    emulated,
     mode,
     modeVerified,
     modeEvidence: [...modeEvidence],
@@ -273,6 +274,9 @@ export const createDynamoTarget = (config: DynamoConfig, opts: DynamoTargetOptio
     mkdirSync(opts.scratch, { recursive: true })
     if (isDocker) {
       const inspect = await run(containerInspectStep(ctx))
+      // `inspect` may fail because the container does not exist; a dead daemon must not look like that.
+      if (/Cannot connect to the Docker daemon|permission denied while trying to connect/i.test(inspect.stderr))
+        throw new DynamoTargetError('COMMAND_FAILED', `Expected a reachable docker daemon, got: ${tail(inspect.stderr, 2).trim()}`, { step: 'container-inspect' })
       const running = inspect.exitCode === 0 && inspect.stdout.trim() === 'true'
       provenance.attachedToRunningContainer = running && config.container.reuse_running
       provenance.containerName = config.container.name
@@ -353,6 +357,8 @@ export const createDynamoTarget = (config: DynamoConfig, opts: DynamoTargetOptio
         announcedKvbmUrl = typeof ann.kvbmMetricsUrl === 'string' ? ann.kvbmMetricsUrl : null
         if (typeof ann.pid === 'number' && ann.pid !== worker.pid) provenance.announcedPid = ann.pid
         if (typeof ann.model === 'string') model = ann.model
+        // kvsim standing in for the worker says so; its numbers must never pass as a real stack's.
+        emulated = ann.emulated === true
       }
     }
 

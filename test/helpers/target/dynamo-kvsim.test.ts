@@ -73,6 +73,7 @@ describe('the Dynamo driver in host-process mode with kvsim as the worker', { ti
     expect(info.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
     expect(info.kvbmMetricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/)
     expect(info.cacheDir).toBeNull()
+    expect(info.emulated).toBe(true)
     const env = environOf(info.pids[0])
     expect(env.DYN_KVBM_DISK_CACHE_GB).toBe('0')
     expect(env.DYN_KVBM_CPU_CACHE_GB).toBe('8')

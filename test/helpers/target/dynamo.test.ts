@@ -213,6 +213,12 @@ describe('start, attach and stop', () => {
     expect(records().some((r) => r.tool === 'docker' && r.argv[0] === 'logs' && r.argv[1] === '-t')).toBe(true)
   })
 
+  test('a docker daemon that is not running fails start at the inspect step with a clear message', async () => {
+    const { target, records } = makeTarget({ FAKE_DOCKER_DAEMON_DOWN: '1' })
+    await expect(target.start()).rejects.toThrow(/COMMAND_FAILED: Expected a reachable docker daemon, got: Cannot connect to the Docker daemon/)
+    expect(records().filter((r) => r.tool === 'docker').map((r) => r.argv[0])).toEqual(['inspect'])
+  })
+
   test('start attaches to a running container and stop leaves it running', async () => {
     const { target, records } = makeTarget({ FAKE_DOCKER_RUNNING: 'true' })
     await target.start()
@@ -237,6 +243,7 @@ describe('start, attach and stop', () => {
     expect(p.engineYamlSha256).toBe(engineYaml(DynamoConfig.parse({}).engine, 'B2').sha256)
     expect(p.engineYaml).toContain('connector_module: kvbm.trtllm_integration.connector')
     expect(info.maxInputTokens).toBe(8192)
+    expect(info.emulated).toBe(false)
     expect(info.pids).toEqual([4242, 4243])
   })
 })
