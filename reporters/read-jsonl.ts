@@ -1,5 +1,4 @@
 import { createReadStream, existsSync } from 'node:fs'
-import { createInterface } from 'node:readline'
 
 export interface JsonlReadStats {
   /** Lines parsed and handed to the callback. */
@@ -14,13 +13,14 @@ export interface JsonlReadStats {
 
 // Streams a JSONL file line by line so a 1 GB requests.jsonl is never held as one string. A cut-off
 // last line is what a crash leaves behind: it is skipped and counted, not treated as corruption.
+// Lines are cut from raw Buffer chunks (indexOf 0x0a) rather than through readline, which costs
+// about a third of a 10^6-line scan.
 export const readJsonl = async (path: string, onRow: (row: unknown, lineNo: number) => void): Promise<JsonlReadStats> => {
   const stats: JsonlReadStats = { rows: 0, bad_lines: 0, truncated_last: 0, bad_line_numbers: [] }
   if (!existsSync(path)) return stats
-  const rl = createInterface({ input: createReadStream(path, { encoding: 'utf8', highWaterMark: 1 << 20 }), crlfDelay: Infinity })
   let lineNo = 0
   let pendingBad = 0
-  for await (const line of rl) {
+  const handle = (line: string) => {
     lineNo++
     if (pendingBad) {
       // The previous bad line was not the last one, so it was real corruption.
@@ -28,17 +28,29 @@ export const readJsonl = async (path: string, onRow: (row: unknown, lineNo: numb
       if (stats.bad_line_numbers.length < 10) stats.bad_line_numbers.push(pendingBad)
       pendingBad = 0
     }
-    if (line.length === 0 || line.trim().length === 0) continue
+    if (line.length === 0 || line.trim().length === 0) return
     let row: unknown
     try {
       row = JSON.parse(line)
     } catch {
       pendingBad = lineNo
-      continue
+      return
     }
     stats.rows++
     onRow(row, lineNo)
   }
+  let rest: Buffer | null = null
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 22 }) as AsyncIterable<Buffer>) {
+    const buf: Buffer = rest ? Buffer.concat([rest, chunk]) : chunk
+    let i = 0
+    let j: number
+    while ((j = buf.indexOf(10, i)) >= 0) {
+      handle(buf.toString('utf8', i, j > i && buf[j - 1] === 13 ? j - 1 : j))
+      i = j + 1
+    }
+    rest = i < buf.length ? buf.subarray(i) : null
+  }
+  if (rest && rest.length) handle(rest.toString('utf8'))
   if (pendingBad) stats.truncated_last = 1
   return stats
 }

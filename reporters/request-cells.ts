@@ -72,14 +72,39 @@ const newCell = (r: Record<string, unknown>): RequestCell => ({
   t_sent_ms: [],
 })
 
+let lastCell: RequestCell | null = null
+let lastCells: Map<string, RequestCell> | null = null
+
+const sameStep = (a: Record<string, unknown> | undefined, b: unknown): boolean => {
+  if (a === undefined || b === undefined || b === null || typeof b !== 'object') return a === b || (a === undefined && b == null)
+  const ka = Object.keys(a)
+  const kb = Object.keys(b)
+  if (ka.length !== kb.length) return false
+  for (let i = 0; i < ka.length; i++) if (ka[i] !== kb[i] || a[ka[i]!] !== (b as Record<string, unknown>)[ka[i]!]) return false
+  return true
+}
+
+const sameCell = (c: RequestCell, r: Record<string, unknown>): boolean =>
+  c.suite_id === r.suite_id &&
+  c.phase === r.phase &&
+  c.mode === String(r.mode ?? 'unknown') &&
+  c.repetition === (typeof r.repetition === 'number' ? r.repetition : undefined) &&
+  sameStep(c.step, r.step)
+
 // Adds one parsed line to its cell. Exported for tests and for callers that already hold records.
 export const addRequest = (cells: Map<string, RequestCell>, r: Record<string, unknown>): boolean => {
   if (typeof r.suite_id !== 'string' || typeof r.phase !== 'string') return false
-  const key = cellKey(r.suite_id, r.phase, String(r.mode ?? 'unknown'), r.step, r.repetition)
-  let cell = cells.get(key)
+  // Requests of one phase arrive mostly in a row: reuse the previous cell without building a key.
+  let cell = lastCell !== null && lastCells === cells && sameCell(lastCell, r) ? lastCell : undefined
   if (!cell) {
-    cell = newCell(r)
-    cells.set(key, cell)
+    const key = cellKey(r.suite_id, r.phase, String(r.mode ?? 'unknown'), r.step, r.repetition)
+    cell = cells.get(key)
+    if (!cell) {
+      cell = newCell(r)
+      cells.set(key, cell)
+    }
+    lastCell = cell
+    lastCells = cells
   }
   cell.count++
   const ok = r.ok === true
