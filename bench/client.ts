@@ -5,7 +5,8 @@
 // Part 1: closed loop at BENCH_CONCURRENCY streams (default 1,64,256,1024).
 // Part 2: open loop, Poisson at BENCH_RATES req/s (default 100,500,2000) for BENCH_RATE_S s (default 5):
 //   schedule_delay_ms = t_sent − t_scheduled (p50/p99/max), late sends (> 1 ms), dropped.
-// Knobs: BENCH_MAX_TOKENS (16), BENCH_TIME_SCALE (0.01), BENCH_PIN (1), BENCH_JSON (print JSON).
+// Knobs: BENCH_MAX_TOKENS (16), BENCH_TIME_SCALE (0.01), BENCH_PIN (1), BENCH_JSON (print JSON),
+// BENCH_SHARDS (1 = one event loop; N > 1 = the sharded client with N worker threads, unpinned).
 import { execFileSync } from 'node:child_process'
 import { loadavg } from 'node:os'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
@@ -13,6 +14,7 @@ import { percentile } from '../helpers/analysis/percentile'
 import type { RequestRecord } from '../helpers/client/request-record'
 import { createRunClock } from '../helpers/client/run-clock'
 import { spawnKvsim } from '../helpers/client/spawn-kvsim'
+import { createShardedStreamClient } from '../helpers/client/sharded-stream-client'
 import { createStreamClient } from '../helpers/client/stream-client'
 import { ExecutorSpec } from '../helpers/load/executor-spec'
 import { runPhase } from '../helpers/load/run-phase'
@@ -24,7 +26,9 @@ const rates = list(process.env.BENCH_RATES, [100, 500, 2000])
 const rateS = Number(process.env.BENCH_RATE_S ?? 5)
 const maxTokens = Number(process.env.BENCH_MAX_TOKENS ?? 16)
 const timeScale = Number(process.env.BENCH_TIME_SCALE ?? 0.01)
-const pin = process.env.BENCH_PIN !== '0'
+const shards = Number(process.env.BENCH_SHARDS ?? 1)
+// Shards need more than the one core the client would be pinned to.
+const pin = process.env.BENCH_PIN !== '0' && shards === 1
 
 if (pin) execFileSync('taskset', ['-cp', '0', String(process.pid)], { stdio: 'ignore' })
 const kvsim = await spawnKvsim({ profile: 'tiny', timeScale, cpus: pin ? '1' : undefined })
@@ -55,9 +59,10 @@ const f = (x: number | null) => (x === null ? 'n/a' : x.toFixed(3))
 const ttftErrors = (rs: RequestRecord[]) =>
   rs.filter((r) => r.ok && r.t_first_token_ms !== null && r.server_timing?.first_token_ms != null).map((r) => r.t_first_token_ms! - r.server_timing!.first_token_ms!)
 
-const out: Record<string, unknown> = { load_avg_start: loadavg(), max_tokens: maxTokens, time_scale: timeScale, pinned: pin }
+const out: Record<string, unknown> = { load_avg_start: loadavg(), max_tokens: maxTokens, time_scale: timeScale, pinned: pin, shards }
 const run = async (executor: unknown, maxInFlight: number) => {
-  const client = createStreamClient({ baseUrl: kvsim.url, model: kvsim.model, maxInFlight, clock, keepItl: false })
+  const copts = { baseUrl: kvsim.url, model: kvsim.model, maxInFlight, clock, keepItl: false }
+  const client = shards > 1 ? await createShardedStreamClient({ ...copts, shards }) : createStreamClient(copts)
   const records: RequestRecord[] = []
   const cpu0 = process.cpuUsage()
   // Event-loop delay separates "our loop was busy" from "the OS did not run us" (CPU share below).
@@ -76,7 +81,7 @@ const run = async (executor: unknown, maxInFlight: number) => {
 }
 
 try {
-  console.log(`kvsim ${kvsim.url} (pid ${kvsim.pid}), load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`)
+  console.log(`kvsim ${kvsim.url} (pid ${kvsim.pid}), client shards ${shards}, load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`)
   console.log('\nTTFT measurement error (client first token − kvsim first_token_ns), closed loop')
   console.log('streams | requests | errors | err p50 ms | err p99 ms | err max ms | ttft p50 ms | client cpu µs/req | client cpu % | loop delay p99 ms')
   const closed: unknown[] = []

@@ -1,0 +1,51 @@
+import { parentPort, workerData } from 'node:worker_threads'
+import { getTokenizer, type TokenizerId } from '../tokenizer/tokenizer'
+import type { ClientRequest } from '../workload/workload-types'
+import { createRunClock } from './run-clock'
+import { createStreamClient, type SendContext } from './stream-client'
+
+// One shard of the sharded client: its own event loop, undici Pool and parser, stamping with the
+// run's CLOCK_MONOTONIC origin, so socket reads and parsing spread over several cores.
+export interface ShardInit {
+  originNs: string
+  baseUrl: string
+  model: string
+  maxInFlight: number
+  headersTimeoutMs?: number
+  bodyTimeoutMs?: number
+  keepItl?: boolean
+  tokenizerId?: TokenizerId
+}
+
+export type ShardMessage =
+  | { type: 'send'; id: number; req: ClientRequest; ctx: Omit<SendContext, 'signal'> }
+  | { type: 'abort'; id: number }
+  | { type: 'close' }
+
+const init = workerData as ShardInit
+const port = parentPort
+if (port) {
+  const client = createStreamClient({
+    baseUrl: init.baseUrl,
+    model: init.model,
+    maxInFlight: init.maxInFlight,
+    clock: createRunClock(BigInt(init.originNs)),
+    headersTimeoutMs: init.headersTimeoutMs,
+    bodyTimeoutMs: init.bodyTimeoutMs,
+    keepItl: init.keepItl,
+    tokenizer: init.tokenizerId ? getTokenizer(init.tokenizerId) : undefined,
+  })
+  const aborts = new Map<number, AbortController>()
+  port.on('message', (m: ShardMessage) => {
+    if (m.type === 'send') {
+      const ac = new AbortController()
+      aborts.set(m.id, ac)
+      void client.send(m.req, { ...m.ctx, signal: ac.signal }).then((record) => {
+        aborts.delete(m.id)
+        port.postMessage({ type: 'record', id: m.id, record })
+      })
+    } else if (m.type === 'abort') aborts.get(m.id)?.abort()
+    else if (m.type === 'close') void client.close().then(() => port.postMessage({ type: 'closed' }))
+  })
+  port.postMessage({ type: 'ready' })
+}
