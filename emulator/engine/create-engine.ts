@@ -89,8 +89,11 @@ export const tierBlocksFromEnv = (
   }
   const hasHost = mode === 'B1' || mode === 'B2' || mode === 'B2p'
   const hasDisk = mode === 'B2' || mode === 'B2p' || mode === 'B3'
+  // Emulator-only knob: suites size G1 to put a working set under device pressure (or to fit a
+  // dataset L prompt); Dynamo sizes G1 through free_gpu_memory_fraction instead.
+  const g1Override = envNumber(env, 'KVSIM_G1_OVERRIDE_NUM_BLOCKS')
   return {
-    g1: g1Blocks(p),
+    g1: g1Override > 0 ? Math.floor(g1Override) : g1Blocks(p),
     g2: hasHost ? size('DYN_KVBM_CPU_CACHE_GB', 'DYN_KVBM_CPU_CACHE_OVERRIDE_NUM_BLOCKS', p.g2MaxBlocks) : 0,
     g3: hasDisk ? size('DYN_KVBM_DISK_CACHE_GB', 'DYN_KVBM_DISK_CACHE_OVERRIDE_NUM_BLOCKS', p.g3MaxBlocks) : 0,
   }
@@ -104,6 +107,8 @@ export const createEngine = async (opts: CreateEngineOptions): Promise<Engine> =
   if (!(opts.timeScale > 0)) throw new Error(`Expected timeScale > 0 got ${opts.timeScale}`)
   if (!(opts.ioScale >= 1)) throw new Error(`Expected ioScale >= 1 got ${opts.ioScale}`)
   const mode = kvModeFromEnv(env)
+  // Emulator-only: the engine's max input (TRT-LLM max_num_tokens), e.g. 40960 for dataset L runs.
+  const maxInputTokens = Math.floor(envNumber(env, 'KVSIM_MAX_INPUT_TOKENS')) || p.maxInputTokens
   const tpb = p.tokensPerBlock
   const tiers = tierBlocksFromEnv(p, env, mode)
   const policyRaw = env.KVSIM_EVICTION_POLICY ?? 'lru'
@@ -437,8 +442,8 @@ export const createEngine = async (opts: CreateEngineOptions): Promise<Engine> =
     }
     if (closed) return reject('engine_closed', `Expected an open engine for request ${req.id} got a closed one`)
     if (s.promptLen === 0) return reject('invalid_request', `Expected request ${req.id} to have prompt tokens got 0`)
-    if (s.promptLen > p.maxInputTokens)
-      return reject('prompt_too_long', `Expected request ${req.id} prompt <= ${p.maxInputTokens} tokens got ${s.promptLen}`)
+    if (s.promptLen > maxInputTokens)
+      return reject('prompt_too_long', `Expected request ${req.id} prompt <= ${maxInputTokens} tokens got ${s.promptLen}`)
     if (!(req.maxTokens >= 1)) return reject('invalid_request', `Expected request ${req.id} max_tokens >= 1 got ${req.maxTokens}`)
     if (req.adapter && !lora.has(req.adapter))
       return reject('adapter_not_found', `Expected request ${req.id} adapter to be one of adapter-000… got ${req.adapter}`)
@@ -487,7 +492,7 @@ export const createEngine = async (opts: CreateEngineOptions): Promise<Engine> =
 
   return {
     profileName: p.name,
-    maxInputTokens: p.maxInputTokens,
+    maxInputTokens,
     tokensPerBlock: tpb,
     g3BlockBytes: g3File?.blockBytes ?? Math.ceil(kvBlockBytes(p) / opts.ioScale / 4096) * 4096,
     g3: {

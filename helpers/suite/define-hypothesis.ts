@@ -38,7 +38,7 @@ export interface PhaseGateInput {
   details?: Record<string, unknown>
 }
 
-export interface PhasePlan {
+interface PhaseBase {
   name: string
   kind: 'warmup' | 'measure' | 'probe'
   /** Mode id, or a KvMode with tier overrides (H6). A change restarts the worker with a fresh cache. */
@@ -46,20 +46,53 @@ export interface PhasePlan {
   leg?: string
   repetition?: number
   step?: Record<string, number | string>
-  workload: (ctx: PhaseContext) => Workload
-  executor: ExecutorSpec
   /** fio contention profile (configs/fio/<name>.fio) running for the whole phase. */
   contention?: string
   /** Emulator-only runtime faults for this phase (kvsim's --faults grammar). */
   faults?: string
   /** Restart the worker (fresh cache) even when the mode does not change. */
   restart?: boolean
+  /**
+   * Extra worker environment (a change restarts the worker). Emulator knobs such as
+   * KVSIM_G1_OVERRIDE_NUM_BLOCKS (device tier size) and KVSIM_MAX_INPUT_TOKENS live here.
+   */
+  targetEnv?: Record<string, string>
+  /** Runs after the mode is applied and before load starts (washout, cache drop, preflight). */
+  before?: (api: PhaseApi) => void | Promise<void>
+}
+
+/** A phase that sends load: a workload on an executor. */
+export interface LoadPhasePlan extends PhaseBase {
+  workload: (ctx: PhaseContext) => Workload
+  executor: ExecutorSpec
   /** Gates on this phase alone, evaluated right after it. */
   gates?: { gate: Gate; input: (outcome: PhaseOutcome, ctx: PhaseContext) => PhaseGateInput }[]
 }
 
+/**
+ * A phase whose body is code: searches (SLO capacity: bracket then bisect), preflights (dataset L),
+ * or sequences decided at run time. Each `api.runPhase` inside it is recorded as its own phase.
+ */
+export interface CustomPhasePlan extends PhaseBase {
+  run: (api: PhaseApi) => Promise<void>
+}
+
+export type PhasePlan = LoadPhasePlan | CustomPhasePlan
+
+/** What custom phase bodies and `before` hooks can do. */
+export interface PhaseApi extends PhaseContext {
+  /** Run one load phase now (mode applied as needed), recorded and gated like a declared one. */
+  runPhase: (plan: LoadPhasePlan) => Promise<PhaseOutcome>
+  /** Evaluate, record and assert one gate; hard failures fail this test after the body finishes. */
+  gate: (gate: Gate, input: PhaseGateInput & { scope?: string | null }) => GateResult
+  note: (key: string, value: unknown) => void
+  /** Appends an event line to the suite's raw/events.jsonl. */
+  event: (type: string, data: Record<string, unknown>) => void
+  layout: SuiteLayout
+}
+
 export interface PhaseOutcome {
-  plan: PhasePlan
+  plan: LoadPhasePlan
   record: PhaseRecord
   summary: PhaseSummary
   /** Records kept in memory for suite-level analysis (integrity, knees). */
@@ -144,6 +177,7 @@ export const defineHypothesis = (def: HypothesisDefinition): void => {
     let requestsWriter: JsonlWriter | null = null
     let currentMode: KvMode | null = null
     let currentFaults: string | undefined
+    let currentEnv = '{}'
     const outcomes = new Map<string, PhaseOutcome>()
 
     const recordGate = (r: GateResult) => appendJsonl(layout.gates, r)
@@ -168,7 +202,7 @@ export const defineHypothesis = (def: HypothesisDefinition): void => {
         gates: dedupeGates([
           ...(def.standardGates !== false ? STANDARD_PHASE_GATES.map((g) => g.gate) : []),
           ...(def.gates ?? []),
-          ...plans.flatMap((p) => (p.gates ?? []).map((g) => g.gate)),
+          ...plans.flatMap((p) => ('gates' in p && p.gates ? p.gates.map((g) => g.gate) : [])),
         ]),
         charts: def.charts ?? [],
         started_wall_ms: Date.now(),
@@ -197,56 +231,101 @@ export const defineHypothesis = (def: HypothesisDefinition): void => {
       }
     })
 
-    for (const plan of plans) {
-      const title = `phase ${plan.name}: ${plan.kind} ${KV_MODE_LABELS[typeof plan.mode === 'string' ? plan.mode : plan.mode.id]} ${describeExecutor(plan.executor)}`
-      test(title, async (ctx: TestContext) => {
-        if (!rt || !requestsWriter) throw new Error(`Expected suite ${def.id} to be set up, got no runtime (see beforeAll error)`)
-        const mode = modeOf(settings, plan.mode)
-        if (!sameMode(currentMode, mode) || plan.restart || plan.faults !== currentFaults) {
-          event('apply_mode', { mode, faults: plan.faults ?? null, phase: plan.name })
-          await rt.applyMode(mode, { faults: plan.faults })
-          currentMode = mode
-          currentFaults = plan.faults
-        }
-        const target = rt.targetInfo()!
-        const phaseCtx: PhaseContext = { settings, target, phases: outcomes }
-        const outcome = await rt.runPhase(plan, phaseCtx, requestsWriter, ctx.signal)
-        outcomes.set(plan.name, outcome)
-        ctx.task.meta.tierbenchPhase = {
-          suite_id: def.id,
-          phase: plan.name,
-          kind: plan.kind,
-          mode: mode.id,
-          step: plan.step ?? null,
-          requests: outcome.record.requests,
-          errors: outcome.record.errors,
-          stop_reason: outcome.record.stop_reason,
-        }
-        if (outcome.record.stop_reason) {
-          expectGate(ctx, { ...phaseCompletedGate, reason_code: outcome.record.stop_reason }, { value: 0, context: { suite_id: def.id, scope: plan.name, mode: mode.id, target_kind: target.kind }, evidence: { files: [rel(run.runDir, layout.phases)], details: { stop_reason: outcome.record.stop_reason } } }, recordGate)
-        }
-        const standard = def.standardGates !== false && plan.kind === 'measure' ? STANDARD_PHASE_GATES : []
-        const phaseGates = [...standard.map((g) => ({ gate: g.gate, input: (o: PhaseOutcome) => g.input(o) })), ...(plan.gates ?? [])]
-        const failures: string[] = []
-        for (const g of phaseGates) {
-          const input = g.input(outcome, phaseCtx)
-          try {
-            expectGate(
+    const ensureMode = async (plan: PhaseBase) => {
+      const mode = modeOf(settings, plan.mode)
+      const env = JSON.stringify(plan.targetEnv ?? {})
+      if (!sameMode(currentMode, mode) || plan.restart || plan.faults !== currentFaults || env !== currentEnv) {
+        event('apply_mode', { mode, faults: plan.faults ?? null, target_env: plan.targetEnv ?? {}, phase: plan.name })
+        await rt!.applyMode(mode, { faults: plan.faults, env: plan.targetEnv })
+        currentMode = mode
+        currentFaults = plan.faults
+        currentEnv = env
+      }
+      return mode
+    }
+
+    /** One gate evaluator per test: records every result, collects hard failures to throw at the end. */
+    const gater = (ctx: TestContext, failures: string[], defaultScope: string | null) =>
+      (gate: Gate, input: PhaseGateInput & { scope?: string | null }): GateResult => {
+        try {
+          return expectGate(
             ctx,
-            g.gate,
+            gate,
             {
               values: input.values,
               value: input.value,
-              context: { suite_id: def.id, scope: plan.name, mode: mode.id, target_kind: target.kind },
-              evidence: { files: [rel(run.runDir, layout.phases), rel(run.runDir, layout.phaseDeltas(plan.name))], details: input.details ?? {} },
+              context: {
+                suite_id: def.id,
+                scope: input.scope === undefined ? defaultScope : input.scope,
+                mode: currentMode?.id ?? 'B0',
+                target_kind: settings.targetKind,
+              },
+              evidence: {
+                files: [rel(run.runDir, layout.phases), ...(defaultScope ? [rel(run.runDir, layout.phaseDeltas(defaultScope))] : [])],
+                details: input.details ?? {},
+              },
             },
             recordGate,
           )
-          } catch (err) {
-            // Evaluate every gate of the phase before failing, so one failure does not hide the next.
-            failures.push((err as Error).message)
-          }
+        } catch (err) {
+          // Evaluate every gate before failing, so one failure does not hide the next.
+          failures.push((err as Error).message)
+          return { status: 'fail' } as GateResult
         }
+      }
+
+    const apiFor = (ctx: TestContext, failures: string[], scope: string): PhaseApi => ({
+      settings,
+      target: rt!.targetInfo()!,
+      phases: outcomes,
+      layout,
+      runPhase: (sub) => executeLoadPhase(sub, ctx, failures),
+      gate: gater(ctx, failures, scope),
+      note: (key, value) => event('figure', { key, value, phase: scope }),
+      event,
+    })
+
+    const executeLoadPhase = async (plan: LoadPhasePlan, ctx: TestContext, failures: string[]): Promise<PhaseOutcome> => {
+      if (outcomes.has(plan.name)) throw new Error(`Expected unique phase names in suite ${def.id}, got "${plan.name}" twice`)
+      const mode = await ensureMode(plan)
+      if (plan.before) await plan.before(apiFor(ctx, failures, plan.name))
+      const target = rt!.targetInfo()!
+      const phaseCtx: PhaseContext = { settings, target, phases: outcomes }
+      const outcome = await rt!.runPhase(plan, phaseCtx, requestsWriter!, ctx.signal)
+      outcomes.set(plan.name, outcome)
+      const metaPhases = ((ctx.task.meta.tierbenchPhase?.phases as unknown[]) ?? []) as Record<string, unknown>[]
+      const summary = {
+        suite_id: def.id,
+        phase: plan.name,
+        kind: plan.kind,
+        mode: mode.id,
+        step: plan.step ?? null,
+        requests: outcome.record.requests,
+        errors: outcome.record.errors,
+        stop_reason: outcome.record.stop_reason,
+      }
+      ctx.task.meta.tierbenchPhase = { ...summary, phases: [...metaPhases, summary] }
+      const gate = gater(ctx, failures, plan.name)
+      if (outcome.record.stop_reason)
+        gate({ ...phaseCompletedGate, reason_code: outcome.record.stop_reason }, { value: 0, details: { stop_reason: outcome.record.stop_reason } })
+      const standard = def.standardGates !== false && plan.kind === 'measure' ? STANDARD_PHASE_GATES : []
+      for (const g of standard) gate(g.gate, g.input(outcome))
+      for (const g of plan.gates ?? []) gate(g.gate, g.input(outcome, phaseCtx))
+      return outcome
+    }
+
+    for (const plan of plans) {
+      const how = 'run' in plan ? 'custom' : describeExecutor(plan.executor)
+      const title = `phase ${plan.name}: ${plan.kind} ${KV_MODE_LABELS[typeof plan.mode === 'string' ? plan.mode : plan.mode.id]} ${how}`
+      test(title, async (ctx: TestContext) => {
+        if (!rt || !requestsWriter) throw new Error(`Expected suite ${def.id} to be set up, got no runtime (see beforeAll error)`)
+        const failures: string[] = []
+        if ('run' in plan) {
+          await ensureMode(plan)
+          const api = apiFor(ctx, failures, plan.name)
+          if (plan.before) await plan.before(api)
+          await plan.run(api)
+        } else await executeLoadPhase(plan, ctx, failures)
         if (failures.length) throw new Error(failures.join('\n'))
       })
     }
@@ -254,33 +333,14 @@ export const defineHypothesis = (def: HypothesisDefinition): void => {
     if (def.conclude) {
       test('conclusion: suite gates', async (ctx: TestContext) => {
         const failures: string[] = []
-        const conclude: ConcludeContext = {
+        await def.conclude!({
           settings,
           target: rt?.targetInfo() ?? null,
           phases: outcomes,
           layout,
-          gate: (gate, input) => {
-            try {
-              return expectGate(
-                ctx,
-                gate,
-                {
-                  values: input.values,
-                  value: input.value,
-                  context: { suite_id: def.id, scope: input.scope ?? null, mode: currentMode?.id ?? 'B0', target_kind: settings.targetKind },
-                  evidence: { files: [rel(run.runDir, layout.phases)], details: input.details ?? {} },
-                },
-                recordGate,
-              )
-            } catch (err) {
-              // Evaluate every gate before failing, so one failure does not hide the next.
-              failures.push((err as Error).message)
-              return { status: 'fail' } as GateResult
-            }
-          },
+          gate: gater(ctx, failures, null),
           note: (key, value) => event('figure', { key, value }),
-        }
-        await def.conclude!(conclude)
+        })
         if (failures.length) throw new Error(failures.join('\n'))
       })
     }

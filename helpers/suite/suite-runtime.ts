@@ -19,7 +19,7 @@ import type { RunContext } from './run-context'
 import type { SuiteSettings } from './suite-settings'
 import { createTargetFromSettings } from './create-target'
 import { watchTarget } from './watch-target'
-import type { PhaseContext, PhaseOutcome, PhasePlan } from './define-hypothesis'
+import type { LoadPhasePlan, PhaseContext, PhaseOutcome } from './define-hypothesis'
 
 // Everything a suite owns while it runs: the target, the collectors, the client. One place that
 // starts them, restarts them on a mode change, and reaps them (also when a test failed).
@@ -28,8 +28,8 @@ export interface SuiteRuntime {
   clock: RunClock
   emulated: boolean
   targetInfo(): TargetInfo | null
-  applyMode(mode: KvMode, opts: { faults?: string }): Promise<TargetInfo>
-  runPhase(plan: PhasePlan, ctx: PhaseContext, requests: JsonlWriter, signal: AbortSignal): Promise<PhaseOutcome>
+  applyMode(mode: KvMode, opts: { faults?: string; env?: Record<string, string> }): Promise<TargetInfo>
+  runPhase(plan: LoadPhasePlan, ctx: PhaseContext, requests: JsonlWriter, signal: AbortSignal): Promise<PhaseOutcome>
   close(): Promise<void>
 }
 
@@ -96,7 +96,7 @@ export const createSuiteRuntime = async (opts: {
         await client.close()
         client = null
       }
-      info = await target.applyMode(mode, { faults: o.faults, wipeCache: true })
+      info = await target.applyMode(mode, { faults: o.faults, env: o.env, wipeCache: true })
       appendJsonl(opts.layout.events, { type: 'target_ready', wall_ms: Date.now(), t_ms: clock.nowMs(), target: info })
       await startTelemetry(info)
       return info
