@@ -58,6 +58,8 @@ export interface DynamoTargetOptions {
   aliveCheckMs?: number
   /** Readiness poll interval. @default 1000 */
   pollMs?: number
+  /** How often a containerized worker's liveness is checked while waiting for readiness. @default 10000 */
+  livenessPollMs?: number
   /** Extra env for the short commands (docker, nvme, pip…). */
   commandEnv?: Record<string, string>
   /** Run the provenance commands at start. @default true */
@@ -369,6 +371,19 @@ export const createDynamoTarget = (config: DynamoConfig, opts: DynamoTargetOptio
         mode: kvMode.id,
       })
 
+    // A containerized worker that dies during a long start (30 min init timeout) must end the
+    // wait at once, as the host launcher's exit event does.
+    let workerGone = false
+    const liveness = isDocker
+      ? setInterval(() => {
+          void run({ ...workerAliveStep(ctx, workerPid), optional: true }).then((r) => {
+            if (r.exitCode !== 0 && !exitAbort.signal.aborted) {
+              workerGone = true
+              exitAbort.abort()
+            }
+          }, () => undefined)
+        }, opts.livenessPollMs ?? 10_000)
+      : null
     const report = await waitReady({
       baseUrl,
       model,
@@ -378,11 +393,13 @@ export const createDynamoTarget = (config: DynamoConfig, opts: DynamoTargetOptio
       pollMs: opts.pollMs ?? 1000,
       probe: true,
       signal: exitAbort.signal,
+    }).finally(() => {
+      if (liveness) clearInterval(liveness)
     })
     appendFileSync(journal, JSON.stringify({ ts: new Date().toISOString(), id: 'readiness', mode: kvMode.id, report }) + '\n')
     if (!report.ready) {
       const logs = await workerLogTail()
-      if (!isDocker && worker && !worker.alive())
+      if (workerGone || (!isDocker && worker && !worker.alive()))
         throw new DynamoTargetError('WORKER_EXITED', `Expected the ${kvMode.id} worker to become ready, got it exited. Log tail:\n${logs}`, { mode: kvMode.id, report })
       if (report.probe.error?.startsWith('STALLED'))
         throw new DynamoTargetError('STALLED', `Expected the ${kvMode.id} probe completion to stream, got ${report.probe.error} (health ${report.health.status})`, {

@@ -55,6 +55,7 @@ const makeTarget = (env: Record<string, string> = {}, cfg: Record<string, unknow
     home: '/home/spark',
     aliveCheckMs: 0,
     pollMs: 50,
+    livenessPollMs: 100,
     // `{dir}` in a knob's value is this test's temp dir (for files the fake reads).
     commandEnv: { PATH: `${FAKE_BIN}:${process.env.PATH}`, TIERBENCH_FAKE_LOG: log, ...Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.replace('{dir}', dir)])) },
   })
@@ -310,6 +311,15 @@ describe('readiness guards', () => {
   test('a worker that is gone right after start is WORKER_EXITED with the log tail', async () => {
     const { target } = makeTarget({ FAKE_WORKER_DEAD: '1' })
     await expect(target.applyMode({ id: 'B2' })).rejects.toThrow(/WORKER_EXITED: [\s\S]*fake worker log/)
+  })
+
+  test('a containerized worker that dies while readiness is pending ends the wait with WORKER_EXITED', async () => {
+    const { target, records } = makeTarget({ FAKE_WORKER_DIES_AFTER: '1' }, { timeouts: { ready_s: 30, probe_stall_s: 0.5, stop_grace_s: 1, command_s: 30 } })
+    double.state.healthStatus = 'unhealthy'
+    const err = (await target.applyMode({ id: 'B2' }).catch((e: unknown) => e)) as DynamoTargetError
+    expect(err.reason).toBe('WORKER_EXITED')
+    expect(err.message).toMatch(/Expected the B2 worker to become ready, got it exited/)
+    expect(records().filter((r) => /^kill -0 "\$\(cat/.test(r.argv.at(-1) ?? '')).length).toBeGreaterThanOrEqual(2)
   })
 
   test('watchWorker reports MODEL_DROPPED when /v1/models empties mid-run', async () => {
