@@ -2,7 +2,6 @@ import { z } from 'zod'
 import type { ExecutorDeps } from './executor-deps'
 import type { PhaseRunResult } from './phase-run-result'
 import { createPhaseTally, requireStream } from './phase-tally'
-import { waitUntil } from './precise-wait'
 
 export const ConcurrencyStage = z.object({
   /** Concurrency reached at the end of the stage, linearly from the previous one. */
@@ -60,7 +59,9 @@ export const runRampingConcurrency = async (spec: RampingConcurrencySpec, deps: 
   }
 
   for (let tick = t0; !signal.aborted && !exhausted && tick < end; tick += TICK_MS) {
-    await waitUntil(clock, tick, signal)
+    // A coarse sleep is enough here (slots stamp their own t_scheduled); no spinning.
+    const ms = tick - clock.nowMs()
+    if (ms > 0) await new Promise((r) => setTimeout(r, ms))
     const want = concurrencyAt(spec, clock.nowMs() - t0)
     for (let id = 0; id < want; id++) if (!running.has(id)) running.set(id, slot(id))
   }
