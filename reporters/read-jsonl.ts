@@ -15,7 +15,14 @@ export interface JsonlReadStats {
 // last line is what a crash leaves behind: it is skipped and counted, not treated as corruption.
 // Lines are cut from raw Buffer chunks (indexOf 0x0a) rather than through readline, which costs
 // about a third of a 10^6-line scan.
-export const readJsonl = async (path: string, onRow: (row: unknown, lineNo: number) => void): Promise<JsonlReadStats> => {
+export interface JsonlRange {
+  /** First byte (a line start). */
+  start: number
+  /** One past the last byte (a line end + 1, or the file size). */
+  end: number
+}
+
+export const readJsonl = async (path: string, onRow: (row: unknown, lineNo: number) => void, range?: JsonlRange): Promise<JsonlReadStats> => {
   const stats: JsonlReadStats = { rows: 0, bad_lines: 0, truncated_last: 0, bad_line_numbers: [] }
   if (!existsSync(path)) return stats
   let lineNo = 0
@@ -40,7 +47,9 @@ export const readJsonl = async (path: string, onRow: (row: unknown, lineNo: numb
     onRow(row, lineNo)
   }
   let rest: Buffer | null = null
-  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 22 }) as AsyncIterable<Buffer>) {
+  const stream = range ? createReadStream(path, { highWaterMark: 1 << 22, start: range.start, end: Math.max(range.start, range.end - 1) }) : createReadStream(path, { highWaterMark: 1 << 22 })
+  if (range && range.end <= range.start) return stats
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
     const buf: Buffer = rest ? Buffer.concat([rest, chunk]) : chunk
     let i = 0
     let j: number

@@ -1,4 +1,9 @@
-import { readJsonl, type JsonlReadStats } from './read-jsonl'
+import { closeSync, openSync, readSync, statSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { availableParallelism } from 'node:os'
+import { pathToFileURL } from 'node:url'
+import { Worker } from 'node:worker_threads'
+import { readJsonl, type JsonlRange, type JsonlReadStats } from './read-jsonl'
 
 // Columnar accumulation of raw/requests.jsonl: one pass, one "cell" per (suite, phase, mode, step,
 // repetition). Only numbers are kept (no record objects), so 10^6 requests fit in a few hundred MB.
@@ -141,12 +146,125 @@ export const addRequest = (cells: Map<string, RequestCell>, r: Record<string, un
   return true
 }
 
-// One streaming pass over raw/requests.jsonl into cells for every suite of the run.
-export const scanRequests = async (path: string): Promise<RequestScan> => {
+// One streaming pass over (a byte range of) raw/requests.jsonl into cells.
+export const scanRequestRange = async (path: string, range?: JsonlRange): Promise<RequestScan> => {
   const cells = new Map<string, RequestCell>()
   let invalid = 0
-  const stats = await readJsonl(path, (row) => {
-    if (!row || typeof row !== 'object' || !addRequest(cells, row as Record<string, unknown>)) invalid++
+  const stats = await readJsonl(
+    path,
+    (row) => {
+      if (!row || typeof row !== 'object' || !addRequest(cells, row as Record<string, unknown>)) invalid++
+    },
+    range,
+  )
+  lastCell = null
+  lastCells = null
+  return { cells, stats, invalid_records: invalid }
+}
+
+export interface ScanOptions {
+  /** Worker threads for files above minParallelBytes. @default min(4, available cores) */
+  workers?: number
+  /** Below this size one thread scans the file. @default 64 MiB */
+  minParallelBytes?: number
+}
+
+// Cuts [0, size) into n ranges that start at line starts, so each worker parses whole lines.
+export const lineAlignedRanges = (path: string, n: number): JsonlRange[] => {
+  const size = statSync(path).size
+  const cuts = [0]
+  const fd = openSync(path, 'r')
+  try {
+    const buf = Buffer.alloc(1 << 16)
+    for (let k = 1; k < n; k++) {
+      let pos = Math.max(Math.floor((size * k) / n), cuts[cuts.length - 1]!)
+      let found = -1
+      while (pos < size && found < 0) {
+        const got = readSync(fd, buf, 0, buf.length, pos)
+        const i = buf.subarray(0, got).indexOf(10)
+        if (i >= 0) found = pos + i + 1
+        else pos += got
+        if (got === 0) break
+      }
+      cuts.push(found < 0 ? size : found)
+    }
+  } finally {
+    closeSync(fd)
+  }
+  cuts.push(size)
+  return cuts.slice(0, -1).map((start, i) => ({ start, end: cuts[i + 1]! })).filter((r) => r.end > r.start)
+}
+
+const mergeInto = (into: Map<string, RequestCell>, from: Map<string, RequestCell>) => {
+  for (const [key, c] of from) {
+    const t = into.get(key)
+    if (!t) {
+      // Worker cells arrive with Float64Array columns; downstream code expects number[].
+      const cols = Object.fromEntries(LATENCY_COLUMNS.map((n) => [n, Array.from(c.columns[n] as ArrayLike<number>)])) as RequestCell['columns']
+      into.set(key, { ...c, columns: cols, itl_ms: Array.from(c.itl_ms as ArrayLike<number>), t_sent_ms: Array.from(c.t_sent_ms as ArrayLike<number>) })
+      continue
+    }
+    t.count += c.count
+    t.ok += c.ok
+    for (const [k, v] of Object.entries(c.errors_by_class)) t.errors_by_class[k] = (t.errors_by_class[k] ?? 0) + v
+    t.input_tokens += c.input_tokens
+    t.output_tokens += c.output_tokens
+    t.cached_tokens += c.cached_tokens
+    t.t_first_sent_ms = Math.min(t.t_first_sent_ms, c.t_first_sent_ms)
+    t.t_last_end_ms = Math.max(t.t_last_end_ms, c.t_last_end_ms)
+    const append = (a: number[], b: ArrayLike<number>) => {
+      for (let i = 0; i < b.length; i++) a.push(b[i]!)
+    }
+    for (const col of LATENCY_COLUMNS) append(t.columns[col], c.columns[col])
+    append(t.itl_ms, c.itl_ms)
+    append(t.t_sent_ms, c.t_sent_ms)
+  }
+}
+
+const WORKER_URL = new URL('./request-scan-worker.ts', import.meta.url)
+
+const runWorker = (path: string, range: JsonlRange): Promise<RequestScan> => {
+  // Workers do not inherit a loader registered through the API (bin/tierbench.mjs), so give them tsx.
+  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm')).href
+  return new Promise((resolve, reject) => {
+    const w = new Worker(WORKER_URL, { workerData: { path, range }, execArgv: ['--import', tsx] })
+    w.once('message', (m: { cells: [string, RequestCell][]; stats: JsonlReadStats; invalid_records: number }) =>
+      resolve({ cells: new Map(m.cells), stats: m.stats, invalid_records: m.invalid_records }),
+    )
+    w.once('error', reject)
+    w.once('exit', (code) => code !== 0 && reject(new Error(`Expected the request-scan worker to exit 0, got ${code}`)))
+  })
+}
+
+// JSON.parse is most of a 10^6-line scan and cannot be made cheaper, so large files are cut into
+// line-aligned ranges parsed by worker threads and merged in file order (column alignment kept).
+export const scanRequests = async (path: string, opts: ScanOptions = {}): Promise<RequestScan> => {
+  let size = 0
+  try {
+    size = statSync(path).size
+  } catch {
+    return scanRequestRange(path)
+  }
+  const n = Math.max(1, Math.min(opts.workers ?? Math.min(4, availableParallelism()), 16))
+  if (n === 1 || size < (opts.minParallelBytes ?? 64 * 1024 * 1024)) return scanRequestRange(path)
+  const ranges = lineAlignedRanges(path, n)
+  let parts: RequestScan[]
+  try {
+    parts = await Promise.all(ranges.map((r) => runWorker(path, r)))
+  } catch {
+    return scanRequestRange(path) // no worker support here: one thread is slower but right
+  }
+  const cells = new Map<string, RequestCell>()
+  const stats: JsonlReadStats = { rows: 0, bad_lines: 0, truncated_last: 0, bad_line_numbers: [] }
+  let invalid = 0
+  parts.forEach((p, i) => {
+    mergeInto(cells, p.cells)
+    stats.rows += p.stats.rows
+    stats.bad_lines += p.stats.bad_lines
+    // Only the file's last line can be cut off by a crash; elsewhere an unparseable last line is bad.
+    if (i === parts.length - 1) stats.truncated_last = p.stats.truncated_last
+    else stats.bad_lines += p.stats.truncated_last
+    invalid += p.invalid_records
   })
   return { cells, stats, invalid_records: invalid }
 }
