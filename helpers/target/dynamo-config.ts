@@ -184,10 +184,15 @@ export const loadDynamoConfig = (file: string): DynamoConfig => {
     throw new Error(`Expected a readable YAML file at ${file}, got ${(err as Error).message}`)
   }
   const body = raw && typeof raw === 'object' && 'dynamo' in raw ? (raw as { dynamo: unknown }).dynamo : raw
-  const parsed = DynamoConfig.safeParse(body ?? {})
+  return parseDynamoConfig(body ?? {}, file)
+}
+
+/** Validates a `target.dynamo` record; every problem is listed with its field path. */
+export const parseDynamoConfig = (raw: unknown, where = 'target.dynamo'): DynamoConfig => {
+  const parsed = DynamoConfig.safeParse(raw ?? {})
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')
-    throw new Error(`Expected a valid Dynamo target config in ${file}, got ${issues}`)
+    throw new Error(`Expected a valid Dynamo target config in ${where}, got ${issues}`)
   }
   return parsed.data
 }

@@ -452,11 +452,14 @@ export const createDynamoTarget = (config: DynamoConfig, opts: DynamoTargetOptio
     })
 
   const stop = async () => {
-    if (!started) return
+    // Also after a failed start: a container or process that did come up must still be reaped.
+    const anything = started || startedContainer || worker !== null || frontend !== null || workerPid !== null
     started = false
+    if (!anything) return
     if (isDocker) {
       await captureLogs().catch(() => undefined)
       for (const step of stopSteps(ctx, { removeContainer: startedContainer, workerPid, frontendPid })) await run(step).catch(() => undefined)
+      startedContainer = false
     } else {
       const grace = config.timeouts.stop_grace_s * 1000
       await Promise.all([frontend?.stop(grace), worker?.stop(grace)])

@@ -51,6 +51,24 @@ export const buildChildEnv = (
   return env
 }
 
+// Detached children outlive a crashed parent (execa's cleanup skips detached ones), so the groups
+// still running when this process exits get a SIGTERM.
+const liveGroups = new Set<number>()
+let exitHookInstalled = false
+const installExitHook = () => {
+  if (exitHookInstalled) return
+  exitHookInstalled = true
+  process.once('exit', () => {
+    for (const pid of liveGroups) {
+      try {
+        process.kill(-pid, 'SIGTERM')
+      } catch {
+        // already gone
+      }
+    }
+  })
+}
+
 export const launchHostProcess = (opts: HostProcessOptions): HostProcess => {
   if (opts.argv.length === 0) throw new Error('Expected a non-empty argv for the host process, got []')
   mkdirSync(dirname(opts.logFile), { recursive: true })
@@ -70,6 +88,8 @@ export const launchHostProcess = (opts: HostProcessOptions): HostProcess => {
   if (child.pid === undefined) throw new Error(`Expected a pid for ${opts.argv.join(' ')}, got none (spawn failed)`)
   const pid = child.pid
   let exitInfo: HostProcessExit | null = null
+  installExitHook()
+  liveGroups.add(pid)
 
   let announced: Record<string, unknown> | null = null
   const waiters: ((v: Record<string, unknown> | null) => void)[] = []
@@ -98,11 +118,13 @@ export const launchHostProcess = (opts: HostProcessOptions): HostProcess => {
 
   const exited: Promise<HostProcessExit> = child.then(
     (r) => {
+      liveGroups.delete(pid)
       exitInfo = { code: r.exitCode ?? null, signal: r.signal ?? null }
       for (const w of waiters.splice(0)) w(null)
       return new Promise<HostProcessExit>((resolve) => log.end(() => resolve(exitInfo as HostProcessExit)))
     },
     () => {
+      liveGroups.delete(pid)
       exitInfo = { code: null, signal: null }
       for (const w of waiters.splice(0)) w(null)
       return exitInfo

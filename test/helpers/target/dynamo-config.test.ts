@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { describe, expect, test } from 'vitest'
-import { DynamoConfig, dynamoMaxInputTokens, loadDynamoConfig } from '../../../helpers/target/dynamo-config'
+import { DynamoConfig, dynamoMaxInputTokens, loadDynamoConfig, parseDynamoConfig } from '../../../helpers/target/dynamo-config'
 
 const withYaml = (text: string, fn: (file: string) => void) => {
   const dir = mkdtempSync(join(tmpdir(), 'tierbench-dynamo-config-'))
@@ -52,5 +52,13 @@ describe('DynamoConfig', () => {
     expect(dynamoMaxInputTokens(DynamoConfig.parse({}).engine)).toBe(8192)
     expect(dynamoMaxInputTokens(DynamoConfig.parse({ engine: { max_num_tokens: 32768, max_seq_len: 16384 } }).engine)).toBe(16384)
     expect(dynamoMaxInputTokens(DynamoConfig.parse({ engine: { max_input_tokens: 6000 } }).engine)).toBe(6000)
+  })
+})
+
+describe('parseDynamoConfig', () => {
+  test('lists every bad field with its path and where it came from', () => {
+    expect(() => parseDynamoConfig({ ports: { frontend: 70000 }, engine: { free_gpu_memory_fraction: 2 } }, 'target.dynamo')).toThrow(
+      /Expected a valid Dynamo target config in target\.dynamo, got ports\.frontend: .*; engine\.free_gpu_memory_fraction: /,
+    )
   })
 })

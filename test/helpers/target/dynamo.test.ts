@@ -335,3 +335,12 @@ describe('readiness guards', () => {
     expect(dropped.detail).toMatch(/no models/)
   })
 })
+
+describe('cleanup after a failed start', () => {
+  test('a container started before a failure is still removed by stop', async () => {
+    const { target, records } = makeTarget({ FAKE_FRONTEND_PID_MISSING: '1' })
+    await expect(target.start()).rejects.toThrow(/Expected a frontend pid file/)
+    await target.stop()
+    expect(records().filter((r) => r.tool === 'docker' && r.argv[0] === 'rm').map((r) => r.argv)).toEqual([['rm', '-f', 'dyn'], ['rm', '-f', 'dyn']])
+  })
+})
