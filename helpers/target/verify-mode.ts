@@ -1,19 +1,15 @@
-import { readdirSync, readlinkSync } from 'node:fs'
-import { resolve, sep } from 'node:path'
+import { existsSync } from 'node:fs'
 import { request } from 'undici'
+import { openFilesUnder } from '../telemetry/cache-dir'
+import { KVBM_EXPECTED_COUNTERS } from '../telemetry/kvbm-deltas'
+import { parsePrometheusText } from '../telemetry/prometheus-parser'
 import { type KvModeId, kvModeHasDiskTier, kvModeUsesKvbm } from '../config/kv-mode'
 
 // A mode is verified against the running stack, never trusted from config: the prior harness's
 // "B1" legs ran with the disk tier on while its metadata said off.
 
-export const EXPECTED_KVBM_NAMES = [
-  'kvbm_offload_blocks_d2h',
-  'kvbm_offload_blocks_h2d',
-  'kvbm_offload_blocks_d2d',
-  'kvbm_onboard_blocks_h2d',
-  'kvbm_onboard_blocks_d2d',
-  'kvbm_matched_tokens',
-] as const
+/** The counters a KVBM mode must expose (telemetry's list: one source of truth). */
+export const EXPECTED_KVBM_NAMES = KVBM_EXPECTED_COUNTERS
 
 export interface ModeVerification {
   verified: boolean
@@ -28,37 +24,10 @@ export const scrapeMetricNames = async (url: string): Promise<Set<string> | null
     const res = await request(url, { headersTimeout: 5000, bodyTimeout: 5000 })
     const body = await res.body.text()
     if (res.statusCode !== 200) return null
-    const names = new Set<string>()
-    for (const line of body.split('\n')) {
-      if (!line || line.startsWith('#')) continue
-      const m = /^[a-zA-Z_:][a-zA-Z0-9_:]*/.exec(line)
-      if (m) names.add(m[0])
-    }
-    return names
+    return new Set(parsePrometheusText(body).families.keys())
   } catch {
     return null
   }
-}
-
-/** Files under `dir` that any of `pids` holds open (KVBM unlinks its file, so it shows as deleted). */
-export const openFilesUnder = (pids: number[], dir: string): string[] => {
-  const root = resolve(dir) + sep
-  const found: string[] = []
-  for (const pid of pids) {
-    let fds: string[]
-    try {
-      fds = readdirSync(`/proc/${pid}/fd`)
-    } catch {
-      continue
-    }
-    for (const fd of fds) {
-      try {
-        const target = readlinkSync(`/proc/${pid}/fd/${fd}`)
-        if (target.startsWith(root)) found.push(target)
-      } catch {}
-    }
-  }
-  return found
 }
 
 export const verifyMode = async (opts: {
@@ -85,7 +54,7 @@ export const verifyMode = async (opts: {
   else evidence.push('no KVBM endpoint, as B0 expects')
 
   if (opts.cacheDir) {
-    const open = openFilesUnder(opts.pids, opts.cacheDir)
+    const open = existsSync(opts.cacheDir) ? openFilesUnder(opts.cacheDir, opts.pids).map((f) => `${f.path}${f.deleted ? ' (deleted)' : ''}`) : []
     if (kvModeHasDiskTier(opts.mode)) {
       if (open.length) evidence.push(`disk tier file held open: ${open[0]}`)
       else evidence.push(`no disk tier file seen open under ${opts.cacheDir} (pids ${opts.pids.join(',') || 'none'})`)
