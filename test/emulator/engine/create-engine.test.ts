@@ -270,3 +270,43 @@ describe('createEngine', () => {
     expect(await readdir(cacheDir)).toEqual([])
   })
 })
+
+describe('emulator-only sizing knobs', () => {
+  const made: Engine[] = []
+  let dir: string
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'kvsim-knobs-'))
+  })
+  afterAll(async () => {
+    for (const e of made) await e.close()
+    await rm(dir, { recursive: true, force: true })
+  })
+  const make = async (env: Record<string, string>) => {
+    const e = await createEngine({
+      profile: getProfile('tiny'),
+      env: { KVSIM_LORA_COUNT: '1', ...env },
+      cacheDir: join(dir, 'cache'),
+      adaptersDir: join(dir, 'adapters'),
+      timeScale: 0.05,
+      ioScale: 16,
+    })
+    made.push(e)
+    return e
+  }
+
+  it('KVSIM_G1_OVERRIDE_NUM_BLOCKS resizes the device tier', () => {
+    expect(tierBlocksFromEnv(getProfile('tiny'), { KVSIM_G1_OVERRIDE_NUM_BLOCKS: '1400' }, 'B0').g1).toBe(1400)
+    expect(tierBlocksFromEnv(getProfile('tiny'), {}, 'B0').g1).toBe(96)
+  })
+
+  it('KVSIM_MAX_INPUT_TOKENS with a large G1 serves a 32k-token prompt the default engine refuses', async () => {
+    const small = await make({})
+    const refused = await run(small, request(prompt(500, 32_768)))
+    expect(refused.error?.code).toBe('prompt_too_long')
+    const long = await make({ KVSIM_MAX_INPUT_TOKENS: '40960', KVSIM_G1_OVERRIDE_NUM_BLOCKS: '1400' })
+    expect(long.maxInputTokens).toBe(40960)
+    const served = await run(long, request(prompt(500, 32_768)))
+    expect(served.error).toBeNull()
+    expect(served.info?.promptTokens).toBe(32_768)
+  })
+})
