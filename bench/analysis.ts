@@ -8,7 +8,7 @@ import { writeSyntheticRun } from '../test/reporters/synthetic-run'
 // End-to-end cost of `tierbench report` on a large run: 10^6 request records (5 sweep phases × 3
 // modes plus warmup and AB/BA repeats, 4 ITL gaps each) → summary, CSVs, charts, report, dossier.
 // Goal: ≤ 15 s wall and ≤ 1.5 GB peak RSS. The build runs in a child process so its peak RSS is not
-// the generator's. Knobs: BENCH_REQUESTS (default 1000000), BENCH_WORKERS (scan threads; default auto).
+// the generator's. Knobs: BENCH_REQUESTS (default 1000000), TIERBENCH_REPORT_WORKERS (scan threads; default auto).
 
 const child = async (runDir: string) => {
   const cpu0 = process.cpuUsage()

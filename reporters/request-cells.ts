@@ -163,7 +163,7 @@ export const scanRequestRange = async (path: string, range?: JsonlRange): Promis
 }
 
 export interface ScanOptions {
-  /** Worker threads for files above minParallelBytes. @default min(4, available cores) */
+  /** Worker threads for files above minParallelBytes. @default env TIERBENCH_REPORT_WORKERS, else min(4, available cores) */
   workers?: number
   /** Below this size one thread scans the file. @default 64 MiB */
   minParallelBytes?: number
@@ -245,7 +245,8 @@ export const scanRequests = async (path: string, opts: ScanOptions = {}): Promis
   } catch {
     return scanRequestRange(path)
   }
-  const n = Math.max(1, Math.min(opts.workers ?? Math.min(4, availableParallelism()), 16))
+  const fromEnv = Number(process.env.TIERBENCH_REPORT_WORKERS)
+  const n = Math.max(1, Math.min(opts.workers ?? (fromEnv > 0 ? fromEnv : Math.min(4, availableParallelism())), 16))
   if (n === 1 || size < (opts.minParallelBytes ?? 64 * 1024 * 1024)) return scanRequestRange(path)
   const ranges = lineAlignedRanges(path, n)
   let parts: RequestScan[]
