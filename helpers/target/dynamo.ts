@@ -252,7 +252,12 @@ export const createDynamoTarget = (config: DynamoConfig, opts: DynamoTargetOptio
     for (const entry of readdirSync(config.cache_dir)) rmSync(join(config.cache_dir, entry), { recursive: true, force: true })
   }
 
-  const info = (): TargetInfo => ({
+  let everStarted = false
+  const info = (): TargetInfo => {
+    if (!everStarted) throw new Error('Expected start() (or applyMode) before info() on the dynamo target, got a target that was never started')
+    return snapshot()
+  }
+  const snapshot = (): TargetInfo => ({
     kind: 'dynamo',
     baseUrl,
     model,
@@ -272,6 +277,7 @@ export const createDynamoTarget = (config: DynamoConfig, opts: DynamoTargetOptio
 
   const start = async (): Promise<TargetInfo> => {
     if (started) return info()
+    everStarted = true
     mkdirSync(opts.logsDir, { recursive: true })
     mkdirSync(opts.scratch, { recursive: true })
     if (isDocker) {
