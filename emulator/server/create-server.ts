@@ -442,10 +442,13 @@ export const createKvsimServer = (opts: KvsimServerOptions): KvsimServer => {
         res.end(text)
         return
       }
-      case '/debug/lateness':
+      case '/debug/lateness': {
+        // DELETE reads and resets in one step, so a bench can close one window and open the next.
+        const summary = lateness.summary()
         if (method === 'DELETE') lateness.reset()
-        sendJson(res, 200, lateness.summary())
+        sendJson(res, 200, summary)
         return
+      }
       case '/admin/faults':
         void handleAdminFaults(req, res).catch((e) => internalError(res, e))
         return
