@@ -122,7 +122,7 @@ const fill = (template: string[], ctx: StepContext, extra: Record<string, string
 export const containerInspectStep = (ctx: StepContext): DynamoStep => ({
   id: 'container-inspect',
   title: `Check whether container ${c(ctx).name} is running`,
-  argv: ['docker', 'inspect', '--format', '{{.State.Running}}', c(ctx).name],
+  argv: ['docker', 'inspect', '--format', '{{.State.Running}} {{.Id}}', c(ctx).name],
   env: {},
   why: 'Attach to a running container instead of replacing it (model weights stay in page cache; no second container fights for the GPU).',
   optional: true,

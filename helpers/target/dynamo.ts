@@ -24,6 +24,7 @@ import {
   type StepContext,
 } from './dynamo-commands'
 import { dynamoMaxInputTokens, type DynamoConfig } from './dynamo-config'
+import { hostPidForContainerPid } from './dynamo-host-pids'
 import { engineYaml } from './dynamo-engine-yaml'
 import { DynamoTargetError } from './dynamo-error'
 import {
@@ -112,6 +113,19 @@ export const createDynamoTarget = (config: DynamoConfig, opts: DynamoTargetOptio
   let worker: HostProcess | null = null
   let frontend: HostProcess | null = null
   let startedContainer = false
+  let containerId: string | null = null
+  let workerHostPid: number | null = null
+  let frontendHostPid: number | null = null
+  const hostPids = (): number[] => {
+    const pairs: [number | null, number | null][] = [
+      [workerPid, isDocker ? workerHostPid : workerPid],
+      [frontendPid, isDocker ? frontendHostPid : frontendPid],
+    ]
+    const live = pairs.filter(([c]) => c !== null)
+    const mapped = live.every(([, h]) => h !== null)
+    provenance.pidNamespace = isDocker ? (mapped ? 'host' : 'container') : 'host'
+    return live.map(([c, h]) => (mapped ? (h as number) : (c as number)))
+  }
   let emulated = false
   let started = false
   let currentYaml = engineYaml(config.engine, 'B0')
@@ -241,6 +255,7 @@ export const createDynamoTarget = (config: DynamoConfig, opts: DynamoTargetOptio
     }
     worker = null
     workerPid = null
+    workerHostPid = null
   }
 
   const wipeCache = async () => {
@@ -267,7 +282,8 @@ export const createDynamoTarget = (config: DynamoConfig, opts: DynamoTargetOptio
     mode,
     modeVerified,
     modeEvidence: [...modeEvidence],
-    pids: [workerPid, frontendPid].filter((p): p is number => p !== null),
+    // Host pids for IO attribution; container-namespace pids only when the mapping failed (see provenance.pidNamespace).
+    pids: hostPids(),
     cacheDir: kvModeHasDiskTier(mode) ? config.cache_dir : null,
     maxInputTokens: dynamoMaxInputTokens(config.engine),
     provenance: { ...provenance, engineYaml: currentYaml.text, engineYamlSha256: currentYaml.sha256, engineYamlMode: currentYaml.mode },
@@ -285,14 +301,19 @@ export const createDynamoTarget = (config: DynamoConfig, opts: DynamoTargetOptio
       // `inspect` may fail because the container does not exist; a dead daemon must not look like that.
       if (/Cannot connect to the Docker daemon|permission denied while trying to connect/i.test(inspect.stderr))
         throw new DynamoTargetError('COMMAND_FAILED', `Expected a reachable docker daemon, got: ${tail(inspect.stderr, 2).trim()}`, { step: 'container-inspect' })
-      const running = inspect.exitCode === 0 && inspect.stdout.trim() === 'true'
+      const [state, id] = inspect.stdout.trim().split(/\s+/)
+      const running = inspect.exitCode === 0 && state === 'true'
+      containerId = running ? (id ?? null) : null
       provenance.attachedToRunningContainer = running && config.container.reuse_running
       provenance.containerName = config.container.name
       if (running && config.container.reuse_running) {
         // Attach; still make sure our dirs exist (someone else may have started it).
         for (const step of containerUpSteps(ctx).filter((s) => s.id === 'container-dirs' || s.id === 'container-mount-check')) await run(step)
       } else {
-        for (const step of containerUpSteps(ctx)) await run(step)
+        for (const step of containerUpSteps(ctx)) {
+          const r = await run(step)
+          if (step.id === 'container-up') containerId = /^[0-9a-f]{12,64}$/.exec(r.stdout.trim())?.[0] ?? null
+        }
         startedContainer = true
       }
       const mount = executed.findLast((e) => e.id === 'container-mount-check')
@@ -307,6 +328,7 @@ export const createDynamoTarget = (config: DynamoConfig, opts: DynamoTargetOptio
       await run(stopProcessStep(ctx, 'frontend', null))
       await run(fe)
       frontendPid = await readContainerPid('frontend')
+      frontendHostPid = hostPidForContainerPid(frontendPid, containerId)
     } else if (fe) {
       frontend = launchHostProcess({ argv: fe.argv, env: buildChildEnv(process.env, fe.env), logFile: hostLog('frontend') })
       frontendPid = frontend.pid
@@ -342,6 +364,7 @@ export const createDynamoTarget = (config: DynamoConfig, opts: DynamoTargetOptio
     if (isDocker) {
       await run(step)
       workerPid = await readContainerPid('worker')
+      workerHostPid = hostPidForContainerPid(workerPid, containerId)
     } else {
       mkdirSync(opts.logsDir, { recursive: true })
       appendFileSync(hostLog('worker'), `== tierbench worker mode ${kvMode.id} ${new Date().toISOString()} ==\n`)

@@ -245,7 +245,9 @@ describe('start, attach and stop', () => {
     expect(p.engineYaml).toContain('connector_module: kvbm.trtllm_integration.connector')
     expect(info.maxInputTokens).toBe(8192)
     expect(info.emulated).toBe(false)
+    // The fake container's pids do not exist in this host's /proc, so they stay container pids, labelled.
     expect(info.pids).toEqual([4242, 4243])
+    expect(p.pidNamespace).toBe('container')
   })
 })
 
