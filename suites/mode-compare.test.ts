@@ -1,0 +1,107 @@
+import { checkIntegrity } from '../helpers/analysis/integrity'
+import { diskOffloadBlocks, diskTierBlocks, kvbmDelta } from '../helpers/analysis/mechanism'
+import type { Dataset } from '../helpers/config/dataset'
+import type { KvModeId } from '../helpers/config/kv-mode'
+import { GATE_B1_NO_DISK_TIER, GATE_DISK_OFFLOAD, GATE_INTEGRITY } from '../helpers/gates/catalog'
+import type { Gate } from '../helpers/gates/gate'
+import { type PhaseContext, type PhasePlan, defineHypothesis } from '../helpers/suite/define-hypothesis'
+import type { SuiteSettings } from '../helpers/suite/suite-settings'
+import { fixedContext } from '../helpers/workload/fixed-context'
+import { workloadFamily } from '../helpers/workload/workload-family'
+
+// mode_compare (runbook 004 §9b, canonical plan P3 baselines, style 1 "fixed feature set →
+// latency"): the same seeded workload — family D, mixed local inference (unique short chats, RAG
+// questions sharing a document, long summarizations) — in B0, B1, B2, B2', B3, each on a freshly
+// wiped cache (the DSL restarts the worker per mode). Checks per mode: B1 stays disk-free, every
+// disk mode writes blocks, B2' (filter off) writes more blocks than B2 (the filter keeps
+// single-use blocks off the SSD), and every mode returns the B0 answers for the same identities.
+
+const MODES: KvModeId[] = ['B0', 'B1', 'B2', 'B2p', 'B3']
+
+const GATE_FILTER_CONTRAST: Gate = {
+  id: 'b2p_first_touch_writes',
+  metric: 'b2p_minus_b2_disk_offload_blocks',
+  expr: 'value>0',
+  severity: 'hard',
+  reason_code: 'OFFLOAD_FILTER_NO_EFFECT',
+  reason: "B2' (disk offload filter off) must write more blocks to disk than B2 on the same workload: single-use blocks go to disk on first touch only without the filter. Equal writes mean the filter toggle did not reach the worker.",
+  blocker_group: 'control_gap',
+  evidence_role: 'mechanism',
+}
+
+/** Smoke: the S menus cut to what the tiny profile's 96-block device tier admits (prompt + output). */
+const datasetFor = (s: SuiteSettings): Dataset => {
+  const S = s.config.datasets.S
+  if (s.profileName !== 'smoke') return S
+  const menu = S.context_menu.filter((n) => n <= 2048)
+  return { ...S, context_menu: menu, document_tokens: [menu[menu.length - 1]], max_input_tokens: menu[menu.length - 1] }
+}
+
+defineHypothesis({
+  id: 'mode_compare',
+  title: "mode_compare: the same mixed workload across B0, B1, B2, B2', B3 separates the tiers (B1 disk-free, B2' writes on first touch, B2 filters) with identical answers",
+  tags: ['mode_compare', 'stack:A', 'stack:B', 'mode:B0', 'mode:B1', 'mode:B2', 'mode:B2p', 'mode:B3', 'workload:D', 'dataset:S'],
+  charts: ['mode_compare', 'kvbm_deltas_by_phase', 'ttft_cdf', 'block_io_timeseries'],
+  gates: [GATE_FILTER_CONTRAST, GATE_INTEGRITY],
+  phases: (s) => {
+    const smoke = s.profileName === 'smoke'
+    const ds = datasetFor(s)
+    const maxTokens = smoke ? 16 : ds.max_tokens
+    const requests = smoke ? s.scaled(128) : (s.profile.max_requests_per_phase ?? 512)
+    const concurrency = smoke ? 4 : 8
+    const ctxOf = (c: PhaseContext) => s.workloadContext(c.target.model, { maxInputTokens: c.target.maxInputTokens, params: { max_tokens: maxTokens } })
+    const plans: PhasePlan[] = []
+    for (const mode of MODES) {
+      plans.push(
+        {
+          name: `${mode}-warmup`,
+          kind: 'warmup',
+          mode,
+          leg: mode,
+          workload: (c) => fixedContext(ctxOf(c), { name: `mode_warmup_${mode}`, contextTokens: 256, requests: 2, nonce: 'per_request' }),
+          executor: { type: 'constantConcurrency', concurrency: 1, iterations: 2 },
+        },
+        {
+          name: `${mode}-mixed`,
+          kind: 'measure',
+          mode,
+          leg: mode,
+          // Same name, seed and dataset in every mode: byte-identical requests (same identity hashes).
+          workload: (c) => workloadFamily('D', 'S', { ctx: ctxOf(c), dataset: ds, requests }),
+          executor: { type: 'constantConcurrency', concurrency, iterations: requests, ...(smoke ? {} : { duration_s: s.profile.phase_s }) },
+          gates:
+            mode === 'B1'
+              ? [{ gate: GATE_B1_NO_DISK_TIER, input: (o) => ({ value: diskTierBlocks(o.record.deltas.kvbm) }) }]
+              : mode === 'B0'
+                ? []
+                : [{ gate: GATE_DISK_OFFLOAD, input: (o) => ({ value: diskOffloadBlocks(o.record.deltas.kvbm) }) }],
+        },
+      )
+    }
+    return plans
+  },
+  conclude: (c) => {
+    const measured = MODES.map((m) => ({ mode: m, o: c.phases.get(`${m}-mixed`) }))
+    c.note(
+      'mode_table',
+      measured.map(({ mode, o }) => ({
+        mode,
+        ttft_p50_ms: o?.summary.ttft_ms.p50 ?? null,
+        ttft_p95_ms: o?.summary.ttft_ms.p95 ?? null,
+        ttft_p99_ms: o?.summary.ttft_ms.p99 ?? null,
+        disk_offload_blocks: diskOffloadBlocks(o?.record.deltas.kvbm),
+        onboard_blocks_d2d: kvbmDelta(o?.record.deltas.kvbm, 'onboard_blocks_d2d'),
+        onboard_blocks_h2d: kvbmDelta(o?.record.deltas.kvbm, 'onboard_blocks_h2d'),
+        matched_tokens: kvbmDelta(o?.record.deltas.kvbm, 'matched_tokens'),
+        block_write_bytes: o?.record.deltas.block_device?.write_bytes ?? null,
+      })),
+    )
+    const b2 = diskOffloadBlocks(c.phases.get('B2-mixed')?.record.deltas.kvbm)
+    const b2p = diskOffloadBlocks(c.phases.get('B2p-mixed')?.record.deltas.kvbm)
+    c.gate(GATE_FILTER_CONTRAST, { value: b2 === null || b2p === null ? null : b2p - b2, scope: 'B2-mixed,B2p-mixed', details: { b2_disk_offload_blocks: b2, b2p_disk_offload_blocks: b2p } })
+    const reference = c.phases.get('B0-mixed')?.requests ?? []
+    const records = measured.filter((m) => m.mode !== 'B0').flatMap((m) => m.o?.requests ?? [])
+    const integrity = checkIntegrity({ records, reference })
+    c.gate(GATE_INTEGRITY, { value: integrity.compared > 0 ? integrity.mismatches : null, scope: '*-mixed', details: { reference: 'B0-mixed', ...integrity } })
+  },
+})
