@@ -316,6 +316,8 @@ export const createDynamoTarget = (config: DynamoConfig, opts: DynamoTargetOptio
         }
         startedContainer = true
       }
+      // For cgroup IO attribution (/sys/fs/cgroup/…/docker-<id>.scope) and the pid mapping.
+      provenance.containerId = containerId
       const mount = executed.findLast((e) => e.id === 'container-mount-check')
       if (mount?.exitCode === 0) provenance.cacheDirMount = mount.stdout.trim()
     } else {
