@@ -49,6 +49,8 @@ export interface RequestScan {
   stats: JsonlReadStats
   /** Lines that parsed but lack the fields a request record must have. */
   invalid_records: number
+  /** Threads that parsed the file (1 when scanned in-process, also after a worker failure). */
+  threads?: number
 }
 
 const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : Number.NaN)
@@ -159,11 +161,14 @@ export const scanRequestRange = async (path: string, range?: JsonlRange): Promis
   )
   lastCell = null
   lastCells = null
-  return { cells, stats, invalid_records: invalid }
+  return { cells, stats, invalid_records: invalid, threads: 1 }
 }
 
 export interface ScanOptions {
-  /** Worker threads for files above minParallelBytes. @default env TIERBENCH_REPORT_WORKERS, else min(4, available cores) */
+  /**
+   * Worker threads for files above minParallelBytes. @default env TIERBENCH_REPORT_WORKERS, else 1:
+   * on the shared 2-core box each worker's tsx start-up and the merge cost more than they saved.
+   */
   workers?: number
   /** Below this size one thread scans the file. @default 64 MiB */
   minParallelBytes?: number
@@ -224,10 +229,13 @@ const mergeInto = (into: Map<string, RequestCell>, from: Map<string, RequestCell
 const WORKER_URL = new URL('./request-scan-worker.ts', import.meta.url)
 
 const runWorker = (path: string, range: JsonlRange): Promise<RequestScan> => {
-  // Workers do not inherit a loader registered through the API (bin/tierbench.mjs), so give them tsx.
-  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm')).href
+  // A worker does not inherit a TypeScript loader, and `--import tsx` in its execArgv registers too
+  // late for its entry module on Node 20; so a tiny eval'd bootstrap registers tsx, then imports it.
+  // The ESM build of tsx's API: require.resolve would give the CJS one, which breaks inside a worker.
+  const tsxApi = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href
+  const boot = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(WORKER_URL.href)}) })`
   return new Promise((resolve, reject) => {
-    const w = new Worker(WORKER_URL, { workerData: { path, range }, execArgv: ['--import', tsx] })
+    const w = new Worker(boot, { eval: true, workerData: { path, range } })
     w.once('message', (m: { cells: [string, RequestCell][]; stats: JsonlReadStats; invalid_records: number }) =>
       resolve({ cells: new Map(m.cells), stats: m.stats, invalid_records: m.invalid_records }),
     )
@@ -246,7 +254,7 @@ export const scanRequests = async (path: string, opts: ScanOptions = {}): Promis
     return scanRequestRange(path)
   }
   const fromEnv = Number(process.env.TIERBENCH_REPORT_WORKERS)
-  const n = Math.max(1, Math.min(opts.workers ?? (fromEnv > 0 ? fromEnv : Math.min(4, availableParallelism())), 16))
+  const n = Math.max(1, Math.min(opts.workers ?? (fromEnv > 0 ? fromEnv : 1), availableParallelism() * 2, 16))
   if (n === 1 || size < (opts.minParallelBytes ?? 64 * 1024 * 1024)) return scanRequestRange(path)
   const ranges = lineAlignedRanges(path, n)
   let parts: RequestScan[]
@@ -267,7 +275,7 @@ export const scanRequests = async (path: string, opts: ScanOptions = {}): Promis
     else stats.bad_lines += p.stats.truncated_last
     invalid += p.invalid_records
   })
-  return { cells, stats, invalid_records: invalid }
+  return { cells, stats, invalid_records: invalid, threads: parts.length }
 }
 
 export const stepLabel = (step: Record<string, number | string> | undefined): string =>

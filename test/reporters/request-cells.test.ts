@@ -29,6 +29,8 @@ describe('scanRequests', () => {
   test('worker threads give the same cells, columns in the same order, and the same truncation count as one thread', async () => {
     const one = await scanRequests(file, { workers: 1 })
     const three = await scanRequests(file, { workers: 3, minParallelBytes: 0 })
+    expect(three.threads).toBe(3) // the worker path ran, not the in-process fallback
+    expect(one.threads).toBe(1)
     expect(three.stats.rows).toBe(one.stats.rows)
     expect(three.stats.truncated_last).toBe(1)
     expect(three.stats.bad_lines).toBe(0)
