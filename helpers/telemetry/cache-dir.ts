@@ -2,7 +2,7 @@ import { lstatSync, readdirSync, readlinkSync, realpathSync, statSync } from 'no
 import { join } from 'node:path'
 import { type Collector, type CollectorOptions, type Sample } from './collector'
 import { createPollingCollector } from './polling-collector'
-import { descendants, listProcesses } from './process-tree'
+import { createDescendantsCache } from './process-tree'
 
 // The KV disk cache directory: size and file count, and the files the target holds open under
 // it. KVBM and kvsim unlink their file right after creating it, so `ls` shows nothing and the
@@ -89,10 +89,8 @@ export interface CacheDirOptions extends CollectorOptions<CacheDirSample> {
 }
 
 export const createCacheDirCollector = (opts: CacheDirOptions): Collector<CacheDirSample> & { read(): Promise<CacheDirReading | null> } => {
-  const pids = () => {
-    const r = typeof opts.pids === 'function' ? opts.pids() : opts.pids
-    return descendants(r, listProcesses()).map((p) => p.pid)
-  }
+  const tree = createDescendantsCache(1000)
+  const pids = () => tree(typeof opts.pids === 'function' ? opts.pids() : opts.pids).map((p) => p.pid)
   const read = async (): Promise<CacheDirReading> => {
     if (!opts.dir) throw new Error('Expected a KV cache dir, got none')
     const r = { ...dirUsage(opts.dir), open_files: openFilesUnder(opts.dir, pids()) }

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { type Collector, type CollectorOptions, type Sample } from './collector'
 import { createPollingCollector } from './polling-collector'
-import { descendants, listProcesses } from './process-tree'
+import { createDescendantsCache, listProcesses } from './process-tree'
 
 // Per-process IO of the target's pids and their children from /proc/<pid>/io, plus cgroup v2
 // io.stat of their cgroup (containers, where /proc/<pid>/io may read zero). `read_bytes` counts
@@ -72,6 +72,8 @@ export interface ProcessIoOptions extends CollectorOptions<ProcessIoSample> {
   pids: number[] | (() => number[])
   /** Include descendants of the pids. @default true */
   children?: boolean
+  /** How long one /proc walk for descendants is reused. @default 1000 */
+  treeTtlMs?: number
 }
 
 export const createProcessIoCollector = (opts: ProcessIoOptions): Collector<ProcessIoSample> => {
@@ -80,9 +82,10 @@ export const createProcessIoCollector = (opts: ProcessIoOptions): Collector<Proc
   // the parent reaps it (wait_task_zombie adds the child's ioac), so it is dropped then; one
   // whose parent is not tracked keeps its last value, so the cumulative sum never loses bytes.
   const last = new Map<string, { ppid: number; pid: number; io: ProcIo }>()
+  const tree = createDescendantsCache(opts.treeTtlMs ?? 1000)
   const read = async (): Promise<ProcessIoReading> => {
     const r = roots()
-    const procs = opts.children === false ? listProcesses().filter((p) => r.includes(p.pid)) : descendants(r, listProcesses())
+    const procs = opts.children === false ? listProcesses().filter((p) => r.includes(p.pid)) : tree(r)
     const alive = new Set<string>()
     const alivePids = new Set(procs.map((p) => p.pid))
     for (const p of procs) {

@@ -47,3 +47,21 @@ export const descendants = (roots: number[], all: ProcEntry[]): ProcEntry[] => {
   }
   return out
 }
+
+/**
+ * Descendants with the /proc walk reused for `ttlMs`: walking every /proc/<pid>/stat at 5 Hz
+ * was most of the process collectors' CPU cost. A child that lives shorter than the TTL is
+ * still counted, through its parent, which absorbs its IO counters when it reaps it.
+ */
+export const createDescendantsCache = (ttlMs = 1000) => {
+  let at = Number.NEGATIVE_INFINITY
+  let all: ProcEntry[] = []
+  return (roots: number[]): ProcEntry[] => {
+    const now = performance.now()
+    if (now - at > ttlMs) {
+      all = listProcesses()
+      at = now
+    }
+    return descendants(roots, all)
+  }
+}

@@ -1,3 +1,4 @@
+import { request } from 'undici'
 import { type Collector, type CollectorOptions, DEFAULT_CADENCE_MS, type Sample, type Series, emptySeries } from './collector'
 import { type PromParseResult, flattenFamilies, parsePrometheusText } from './prometheus-parser'
 import { createPollingCollector } from './polling-collector'
@@ -37,9 +38,10 @@ export interface PrometheusOptions extends CollectorOptions<PrometheusSample> {
 export const scrapeUrl = async (url: string, timeoutMs: number): Promise<Scrape> => {
   const t0 = performance.now()
   try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) })
-    const raw = await res.text()
-    if (!res.ok) return { ok: false, error: `Expected HTTP 200 from ${url}, got ${res.status}`, raw, parsed: null, scrape_ms: performance.now() - t0 }
+    // undici.request, not fetch: a fifth of fetch's CPU per scrape, which matters at 5 Hz.
+    const res = await request(url, { signal: AbortSignal.timeout(timeoutMs), headersTimeout: timeoutMs, bodyTimeout: timeoutMs })
+    const raw = await res.body.text()
+    if (res.statusCode !== 200) return { ok: false, error: `Expected HTTP 200 from ${url}, got ${res.statusCode}`, raw, parsed: null, scrape_ms: performance.now() - t0 }
     return { ok: true, error: null, raw, parsed: parsePrometheusText(raw), scrape_ms: performance.now() - t0 }
   } catch (e) {
     return { ok: false, error: `Expected a scrape of ${url}, got ${(e as Error).message}`, raw: '', parsed: null, scrape_ms: performance.now() - t0 }

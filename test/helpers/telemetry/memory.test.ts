@@ -30,3 +30,16 @@ describe('memory collector', () => {
     expect(r.pgpgin).toBeNull()
   })
 })
+
+describe('memory field extraction', () => {
+  it('agrees with a full parse of the live /proc/meminfo and /proc/vmstat', () => {
+    const mi = readFileSync('/proc/meminfo', 'utf8')
+    const full = parseMeminfo(mi)
+    const r = memoryReading(mi, 'pgmajfault 1\npgpgin 2\npgpgout 3\n')
+    expect(r.cached_bytes).toBe(full.Cached)
+    expect(r.swap_used_bytes).toBe(full.SwapTotal - full.SwapFree)
+    expect([r.pgmajfault, r.pgpgin, r.pgpgout]).toEqual([1, 2, 3])
+    // A key that is a prefix of another (Writeback vs WritebackTmp) picks the exact one.
+    expect(memoryReading('WritebackTmp:  9 kB\nWriteback:  4 kB\n', '').writeback_bytes).toBe(4096)
+  })
+})

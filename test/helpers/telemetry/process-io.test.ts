@@ -26,7 +26,7 @@ describe('process IO collector', () => {
     const bytes = 8 << 20
     writeDirect(file, bytes)
     // The target is a shell; the reader is its child, reaped by it before the shell sleeps on.
-    const sh = spawn('sh', ['-c', `sleep 0.4; dd if=${file} of=/dev/null bs=1M iflag=direct 2>/dev/null; sleep 5`])
+    const sh = spawn('sh', ['-c', `sleep 0.4; dd if=${file} of=/dev/null bs=1M iflag=direct 2>/dev/null; exec sleep 5`])
     children.push(sh)
     const c = createProcessIoCollector({ clock: conformanceClock(), cadenceMs: 50, pids: [sh.pid!] })
     await c.start()

@@ -14,7 +14,7 @@ const suiteDir = join(root, 'suite')
 mkdirSync(cacheDir)
 // The stand-in worker does what KVBM does: open its cache file, unlink it, then write blocks
 // to it with O_DIRECT (through a child dd) while holding it open.
-const worker = spawn('sh', ['-c', `exec 3<>${cacheDir}/kvbm-cache.bin; rm ${cacheDir}/kvbm-cache.bin; read go; dd if=/dev/zero of=/proc/self/fd/3 bs=1M count=8 oflag=direct conv=notrunc,fsync 2>/dev/null; sleep 60`])
+const worker = spawn('sh', ['-c', `exec 3<>${cacheDir}/kvbm-cache.bin; rm ${cacheDir}/kvbm-cache.bin; read go; dd if=/dev/zero of=/proc/self/fd/3 bs=1M count=8 oflag=direct conv=notrunc,fsync 2>/dev/null; exec sleep 60`])
 const kv = (d2d: number, h2d: number) =>
   `# TYPE kvbm_onboard_blocks_d2d counter\nkvbm_onboard_blocks_d2d ${d2d}\n# TYPE kvbm_onboard_blocks_h2d counter\nkvbm_onboard_blocks_h2d ${h2d}\n# TYPE kvbm_disk_cache_hit_rate gauge\nkvbm_disk_cache_hit_rate 0.3\n`
 const kvbm = await startPromServer(kv(5, 100))
