@@ -1,0 +1,139 @@
+import { GATE_KV_REUSE } from '../helpers/gates/catalog'
+import type { Gate } from '../helpers/gates/gate'
+import { kvbmDelta, tier2HitPct } from '../helpers/analysis/mechanism'
+import { type PhasePlan, defineHypothesis } from '../helpers/suite/define-hypothesis'
+import { fixedContext } from '../helpers/workload/fixed-context'
+
+// H6 (v3.0 plan §8.9, stack B): a larger host (G2) tier or a smarter eviction policy shifts the
+// knee. Method: a fixed replay load whose KV working set sits between the two G2 sizes (it fits in
+// G1 + large G2, and spills to G3 with the small G2), run at each G2 size under LRU and LFU. Each
+// cell is a worker restart with a fresh cache, a two-pass populate (B2 writes a block to disk on
+// its second use) and a measured replay at fixed concurrency; TTFT p99 at that fixed load stands in
+// for the knee position (a full concurrency sweep per cell is the `full` profile's job: see docs).
+// Gates: p99 with the small G2 exceeds p99 with the large G2 (the tier size moves latency), and the
+// small G2 really sends reads to disk while the large one serves from host.
+
+const CONCURRENCY = 4
+
+const P99_SHIFT: Gate = {
+  id: 'h6_tier_size_shifts_p99',
+  metric: 'ttft_p99_small_over_large',
+  expr: 'value>=1.2',
+  severity: 'hard',
+  reason_code: 'H6_TIER_SIZE_NO_EFFECT',
+  reason: 'At the same load, TTFT p99 with the small host tier must be at least 1.2 x p99 with the large one: otherwise tier sizing does not move the knee.',
+  blocker_group: 'mechanism_invisibility',
+  evidence_role: 'user_impact',
+}
+
+const DISK_SHARE: Gate = {
+  id: 'h6_small_tier_spills',
+  metric: 'tier2_hit_pct_small_minus_large',
+  expr: 'value>=20',
+  severity: 'hard',
+  reason_code: 'H6_NO_SPILL_CONTRAST',
+  reason: 'The small host tier must take at least 20 points more of its onboarded blocks from disk than the large one; otherwise both cells ran the same tiers.',
+  blocker_group: 'mechanism_invisibility',
+  evidence_role: 'mechanism',
+}
+
+interface Cell {
+  g2Blocks: number
+  policy: 'lru' | 'lfu'
+}
+
+defineHypothesis({
+  id: 'h6',
+  title: 'h6: a larger host KV tier (and the eviction policy) shifts the TTFT knee at the same load',
+  tags: ['h6', 'stack:B', 'mode:B2', 'dataset:S'],
+  charts: ['mode_compare', 'tier_hit_by_step', 'kvbm_deltas_by_phase', 'latency_by_step', 'ttft_cdf'],
+  gates: [P99_SHIFT, DISK_SHARE, GATE_KV_REUSE],
+  phases: (s) => {
+    const smoke = s.profileName === 'smoke'
+    // tiny: 6 x 1024-token prompts ≈ 200 blocks; G1 96 + 32 = 128 spills, G1 96 + 192 = 288 holds.
+    // full (8B FP8, G1 ≈ 22.6k blocks): 128 x 8192 tokens ≈ 33k blocks; 8k G2 spills, 64k holds.
+    const contextTokens = smoke ? 1024 : 8192
+    const pool = smoke ? 6 : 128
+    const sizes = smoke ? [32, 192] : [8192, 65536]
+    const maxTokens = smoke ? 16 : 128
+    const cells: Cell[] = sizes.flatMap((g2Blocks) => (['lru', 'lfu'] as const).map((policy) => ({ g2Blocks, policy })))
+    const workload = (p: { target: { model: string; maxInputTokens: number | null } }) =>
+      fixedContext(s.workloadContext(p.target.model, { maxInputTokens: p.target.maxInputTokens }), {
+        name: 'h6-replay',
+        contextTokens,
+        promptPool: pool,
+        params: { max_tokens: maxTokens },
+      })
+    const plans: PhasePlan[] = []
+    for (let r = 0; r < s.profile.repetitions; r++)
+      for (const cell of cells) {
+        const id = `g2-${cell.g2Blocks}-${cell.policy}${s.profile.repetitions > 1 ? `-r${r + 1}` : ''}`
+        const mode = { id: 'B2' as const, cpuCacheOverrideNumBlocks: cell.g2Blocks, evictionPolicy: cell.policy }
+        const step = { g2_blocks: cell.g2Blocks, policy: cell.policy }
+        plans.push({ name: `${id}-populate`, kind: 'warmup', mode, step, repetition: r, restart: true, workload, executor: { type: 'constantConcurrency', concurrency: 1, iterations: 2 * pool } })
+        plans.push({
+          name: `${id}-replay`,
+          kind: 'measure',
+          mode,
+          step,
+          repetition: r,
+          leg: `g2=${cell.g2Blocks} ${cell.policy}`,
+          workload,
+          executor: {
+            type: 'constantConcurrency',
+            concurrency: CONCURRENCY,
+            duration_s: s.profile.phase_s,
+            ...(s.profile.max_requests_per_phase ? { iterations: Math.min(s.profile.max_requests_per_phase, 24) } : {}),
+          },
+        })
+      }
+    return plans
+  },
+  conclude: (c) => {
+    const replays = [...c.phases.values()].filter((o) => o.plan.kind === 'measure')
+    const rows = replays.map((o) => {
+      const kv = o.record.deltas.kvbm
+      const h2d = kvbmDelta(kv, 'onboard_blocks_h2d')
+      const d2d = kvbmDelta(kv, 'onboard_blocks_d2d')
+      return {
+        phase: o.plan.name,
+        g2_blocks: Number(o.plan.step?.g2_blocks),
+        policy: String(o.plan.step?.policy),
+        ttft_p50_ms: o.summary.ttft_ms.p50,
+        ttft_p99_ms: o.summary.ttft_ms.p99,
+        onboard_blocks_h2d: h2d,
+        onboard_blocks_d2d: d2d,
+        tier2_hit_pct: tier2HitPct(kv),
+        matched_tokens: kvbmDelta(kv, 'matched_tokens'),
+        host_cache_hit_rate: kv?.kvbm_host_cache_hit_rate_after ?? null,
+        disk_cache_hit_rate: kv?.kvbm_disk_cache_hit_rate_after ?? null,
+      }
+    })
+    c.note('h6_cells', rows)
+    const sizes = [...new Set(rows.map((r) => r.g2_blocks))].sort((a, b) => a - b)
+    const small = sizes[0]
+    const large = sizes[sizes.length - 1]
+    const mean = (xs: (number | null)[]) => {
+      const v = xs.filter((x): x is number => x !== null)
+      return v.length ? v.reduce((a, b) => a + b, 0) / v.length : null
+    }
+    for (const policy of ['lru', 'lfu']) {
+      const at = (g2: number) => rows.filter((r) => r.g2_blocks === g2 && r.policy === policy)
+      const pSmall = mean(at(small).map((r) => r.ttft_p99_ms))
+      const pLarge = mean(at(large).map((r) => r.ttft_p99_ms))
+      c.gate(P99_SHIFT, { value: pSmall !== null && pLarge ? pSmall / pLarge : null, scope: `g2-*-${policy}-replay`, details: { small, large, p99_small_ms: pSmall, p99_large_ms: pLarge } })
+      const tSmall = mean(at(small).map((r) => r.tier2_hit_pct))
+      // The large tier may onboard nothing from disk at all (tier2 share null): that is 0 % disk.
+      const tLarge = mean(at(large).map((r) => r.tier2_hit_pct ?? (r.onboard_blocks_d2d === 0 ? 0 : null)))
+      c.gate(DISK_SHARE, { value: tSmall !== null && tLarge !== null ? tSmall - tLarge : null, scope: `g2-*-${policy}-replay`, details: { tier2_small_pct: tSmall, tier2_large_pct: tLarge } })
+    }
+    // Policy effect: reported, not gated — on a cyclic replay LFU and LRU can tie (every block is
+    // used equally often), which is a property of the workload, not a harness fault.
+    c.note('h6_policy_effect', sizes.map((g2) => ({
+      g2_blocks: g2,
+      lru: rows.find((r) => r.g2_blocks === g2 && r.policy === 'lru') ?? null,
+      lfu: rows.find((r) => r.g2_blocks === g2 && r.policy === 'lfu') ?? null,
+    })))
+    c.gate(GATE_KV_REUSE, { value: rows.reduce((a, r) => a + (r.matched_tokens ?? 0), 0), scope: 'g2-*-replay' })
+  },
+})
