@@ -432,9 +432,22 @@ export const readinessSteps = (ctx: StepContext, baseUrl: string): DynamoStep[] 
   },
 ]
 
-export const verifyModeSteps = (ctx: StepContext, mode: KvModeId, kvbmMetricsUrl: string, workerPid: number | null): DynamoStep[] => {
+/** Lists every fd of the worker and its children; exits non-zero when the worker's own fds are unreadable. */
+export const workerFdsStep = (ctx: StepContext, mode: KvModeId, workerPid: number | null): DynamoStep => {
   const pidText = workerPid === null ? PID_PLACEHOLDER('worker') : String(workerPid)
-  const fdList = `ls -l /proc/${pidText}/fd; for c in $(cat /proc/${pidText}/task/*/children 2>/dev/null); do ls -l /proc/$c/fd; done`
+  const fdList = `ls -l /proc/${pidText}/fd || exit 3; for c in $(cat /proc/${pidText}/task/*/children 2>/dev/null); do ls -l /proc/$c/fd; done; true`
+  return {
+    id: 'verify-b1-fds',
+    title: `List files the worker holds open, looking for ${ctx.config.cache_dir}`,
+    argv: docker(ctx) ? ['docker', 'exec', c(ctx).name, 'sh', '-c', fdList] : ['sh', '-c', fdList],
+    env: {},
+    why: 'KVBM unlinks its disk-tier file right after creating it, so only an open fd shows a disk tier (B1_DISK_TIER_ACTIVE).',
+    mode,
+    inProcess: !docker(ctx),
+  }
+}
+
+export const verifyModeSteps = (ctx: StepContext, mode: KvModeId, kvbmMetricsUrl: string, workerPid: number | null): DynamoStep[] => {
   const metrics: DynamoStep = {
     id: 'verify-kvbm-metrics',
     title: `Scrape ${kvbmMetricsUrl}`,
@@ -450,15 +463,7 @@ export const verifyModeSteps = (ctx: StepContext, mode: KvModeId, kvbmMetricsUrl
   if (mode !== 'B1') return [metrics]
   return [
     metrics,
-    {
-      id: 'verify-b1-fds',
-      title: `List files the worker holds open, looking for ${ctx.config.cache_dir}`,
-      argv: docker(ctx) ? ['docker', 'exec', c(ctx).name, 'sh', '-c', fdList] : ['sh', '-c', fdList],
-      env: {},
-      why: 'KVBM unlinks its disk-tier file right after creating it, so only an open fd shows a disk tier (B1_DISK_TIER_ACTIVE).',
-      mode,
-      inProcess: !docker(ctx),
-    },
+    workerFdsStep(ctx, mode, workerPid),
     {
       id: 'verify-b1-probe-pair',
       title: 'Send the same prompt twice; disk counters must not move',

@@ -48,16 +48,20 @@ export const localOpenFiles = (pid: number): string[] => {
   const visit = (p: number) => {
     if (seen.has(p)) return
     seen.add(p)
+    let fds: string[]
     try {
-      for (const fd of readdirSync(`/proc/${p}/fd`)) {
-        try {
-          out.push(readlinkSync(`/proc/${p}/fd/${fd}`))
-        } catch {
-          // fd closed between readdir and readlink
-        }
-      }
-    } catch {
+      fds = readdirSync(`/proc/${p}/fd`)
+    } catch (err) {
+      // Fail closed for the worker itself: a B1 check that cannot see its fds proves nothing.
+      if (p === pid) throw new DynamoTargetError('MODE_NOT_VERIFIED', `Expected to list /proc/${pid}/fd, got ${(err as Error).message}`)
       return
+    }
+    for (const fd of fds) {
+      try {
+        out.push(readlinkSync(`/proc/${p}/fd/${fd}`))
+      } catch {
+        // fd closed between readdir and readlink
+      }
     }
     try {
       for (const task of readdirSync(`/proc/${p}/task`)) {

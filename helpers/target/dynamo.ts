@@ -15,7 +15,7 @@ import {
   readPidStep,
   stopProcessStep,
   stopSteps,
-  verifyModeSteps,
+  workerFdsStep,
   wipeCacheStep,
   workerAliveStep,
   workerStartStep,
@@ -451,9 +451,12 @@ export const createDynamoTarget = (config: DynamoConfig, opts: DynamoTargetOptio
     const listOpenFiles = async (): Promise<string[]> => {
       if (workerPid === null) return []
       if (!isDocker) return localOpenFiles(workerPid)
-      const fdStep = verifyModeSteps(ctx, kvMode.id, kvbmUrl() ?? '', workerPid).find((s) => s.id === 'verify-b1-fds')
-      if (!fdStep) return []
-      const r = await run({ ...fdStep, optional: true })
+      const r = await run({ ...workerFdsStep(ctx, kvMode.id, workerPid), optional: true })
+      // Fail closed: a B1 check that cannot see the worker's fds proves nothing.
+      if (r.exitCode !== 0)
+        throw new DynamoTargetError('MODE_NOT_VERIFIED', `Expected to list /proc/${workerPid}/fd in ${config.container.name}, got exit ${r.exitCode}: ${tail(r.stderr, 3).trim()}`, {
+          mode: kvMode.id,
+        })
       return r.stdout.split('\n')
     }
     const verified = await verifyMode({

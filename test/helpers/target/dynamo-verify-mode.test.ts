@@ -35,6 +35,10 @@ describe('mode verification helpers', () => {
     expect(diskTierFds(localOpenFiles(process.pid), dir)).toEqual([])
   })
 
+  test('localOpenFiles fails closed when the worker itself cannot be inspected', () => {
+    expect(() => localOpenFiles(2 ** 22 + 12345)).toThrow(/MODE_NOT_VERIFIED: Expected to list \/proc\/\d+\/fd/)
+  })
+
   test('Prometheus values are summed over labels and counter deltas clamp at zero', () => {
     const text = '# TYPE kvbm_matched_tokens counter\nkvbm_matched_tokens 10\nx{a="1"} 2\nx{a="2"} 3\nbad NaN\n'
     const v = parsePromValues(text)

@@ -268,6 +268,18 @@ describe('mode verification', () => {
     expect((err as DynamoTargetError).message).toContain('/mnt/nvme/kvbm/dynamo-kvbm-disk-cache-Ab12Cd (deleted)')
   })
 
+  test('B1 whose worker fds cannot be listed fails closed with MODE_NOT_VERIFIED', async () => {
+    const { target } = makeTarget({ FAKE_DOCKER_FDS_FAIL: '1' })
+    await expect(target.applyMode({ id: 'B1' })).rejects.toThrow(/MODE_NOT_VERIFIED: Expected to list \/proc\/4242\/fd in dyn, got exit 3: .*Permission denied/)
+  })
+
+  test('B2 evidence names the unlinked disk-tier file the containerized worker holds open', async () => {
+    const { target, dir } = makeTarget({ FAKE_DOCKER_FDS: '{dir}/fds.txt' })
+    writeFileSync(join(dir, 'fds.txt'), 'lrwx------ 1 root root 64 Nov 22 16:00 7 -> /mnt/nvme/kvbm/dynamo-kvbm-disk-cache-Q9 (deleted)\n')
+    const info = await target.applyMode({ id: 'B2' })
+    expect(info.modeEvidence).toContain('B2: disk tier file open: /mnt/nvme/kvbm/dynamo-kvbm-disk-cache-Q9 (deleted)')
+  })
+
   test('B1 whose probe request pair moves a disk counter throws B1_DISK_TIER_ACTIVE', async () => {
     const { target } = makeTarget()
     double.state.diskBlocksPerRequest = 3
