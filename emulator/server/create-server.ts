@@ -110,11 +110,21 @@ export const createKvsimServer = (opts: KvsimServerOptions): KvsimServer => {
         }
         chunks.push(c)
       })
+      let ended = false
       req.on('end', () => {
+        ended = true
         if (!rejected) resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, size))
       })
       req.on('error', (e) => {
         if (!rejected) reject(e)
+        rejected = true
+      })
+      // A client that disconnects mid-body must not leave the handler waiting forever.
+      req.on('close', () => {
+        if (!ended && !rejected) {
+          rejected = true
+          reject(new Error('client closed the connection before the body ended'))
+        }
       })
     })
   const tooLarge = (size: number) =>

@@ -185,6 +185,21 @@ describe('bad input', () => {
     expect((await getText(`${url}/health`)).status).toBe(200)
   })
 
+  it('survives a client that disconnects in the middle of its request body', async () => {
+    const { request: rawRequest } = await import('node:http')
+    await new Promise<void>((resolve) => {
+      const req = rawRequest(`${url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': '100000' } })
+      req.on('error', () => resolve())
+      req.write('{"model": "kvsim/tiny", "prompt": "half')
+      setTimeout(() => {
+        req.destroy()
+        resolve()
+      }, 50)
+    })
+    const r = await completion(url, { prompt: 'still here', max_tokens: 2 })
+    expect(r.status).toBe(200)
+  })
+
   it('answers unknown routes with 404 and wrong methods with 405', async () => {
     expect((await request(url, 'GET', '/v2/nothing')).status).toBe(404)
     const r = await request(url, 'GET', '/v1/completions')
