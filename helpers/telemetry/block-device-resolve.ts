@@ -29,7 +29,10 @@ const wholeDisk = (sysPath: string): string[] => {
 
 /** Resolves the physical disk(s) behind `dir`; throws `Expected …` when there is none (tmpfs, overlay). */
 export const resolveBlockDevice = (dir: string, sysRoot = '/sys'): ResolvedDevice => {
-  const { major, minor } = splitDev(statSync(dir, { bigint: true }).dev)
+  // A cache dir the worker has not created yet lives on its nearest existing ancestor's device.
+  let probe = dir
+  while (!existsSync(probe) && dirname(probe) !== probe) probe = dirname(probe)
+  const { major, minor } = splitDev(statSync(probe, { bigint: true }).dev)
   const majMin = `${major}:${minor}`
   const link = join(sysRoot, 'dev', 'block', majMin)
   if (!existsSync(link))

@@ -74,3 +74,9 @@ describe('block device collector', () => {
     expect(s.util_pct).toBe(25)
   })
 })
+
+describe('block device resolution of a directory not created yet', () => {
+  it('uses the nearest existing ancestor', () => {
+    expect(resolveBlockDevice(join(dir, 'not', 'yet')).disks).toEqual(resolveBlockDevice(dir).disks)
+  })
+})
