@@ -31,8 +31,12 @@ describe('process IO collector', () => {
     const c = createProcessIoCollector({ clock: conformanceClock(), cadenceMs: 50, pids: [sh.pid!] })
     await c.start()
     const before = await c.snapshot()
-    await new Promise((r) => setTimeout(r, 1500))
-    const after = await c.snapshot()
+    // Wait for the shell to run and reap dd (slow on a loaded machine), at most 10 s.
+    let after = await c.snapshot()
+    for (let i = 0; i < 100 && after.read_bytes! - before.read_bytes! < bytes; i++) {
+      await new Promise((r) => setTimeout(r, 100))
+      after = await c.snapshot()
+    }
     await c.stop()
     expect(after.read_bytes! - before.read_bytes!).toBeGreaterThanOrEqual(bytes)
     // Counted once: not both in the exited child and in its parent.

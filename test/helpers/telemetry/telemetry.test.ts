@@ -44,7 +44,7 @@ describe('telemetry timeline', () => {
     worker.stdin!.write('go\n')
     kvbm.set(kv(12, 400))
     const events: { t_ms: number }[] = []
-    for (let i = 0; i < 15; i++) {
+    for (let i = 0; i < 25; i++) {
       await new Promise((r) => setTimeout(r, 100))
       events.push({ t_ms: clock.nowMs() })
     }
