@@ -9,33 +9,36 @@ export interface TelemetrySeries {
   truncated_last: number
 }
 
-const flatten = (obj: Record<string, unknown>, out: Map<string, number>, depth: number) => {
-  for (const [k, v] of Object.entries(obj)) {
-    if (k === 't_ms' || k === 'wall_ms') continue
-    if (typeof v === 'number' && Number.isFinite(v)) out.set(k, v)
-    else if (v && typeof v === 'object' && !Array.isArray(v) && depth < 2) flatten(v as Record<string, unknown>, out, depth + 1)
-  }
-}
-
 export const readTelemetrySeries = async (path: string, collector: string): Promise<TelemetrySeries> => {
   const series: TelemetrySeries = { collector, t_ms: [], fields: new Map(), truncated_last: 0 }
+  let i = 0
+  // Writes a value straight into its column (no per-sample map); new columns are back-filled with NaN.
+  const put = (k: string, v: number) => {
+    let col = series.fields.get(k)
+    if (!col) {
+      col = new Array<number>(i).fill(Number.NaN)
+      series.fields.set(k, col)
+    }
+    if (col.length === i) col.push(v)
+    else col[i] = v
+  }
+  const flatten = (obj: Record<string, unknown>, depth: number) => {
+    for (const k in obj) {
+      if (k === 't_ms' || k === 'wall_ms') continue
+      const v = obj[k]
+      if (typeof v === 'number') {
+        if (Number.isFinite(v)) put(k, v)
+      } else if (v && typeof v === 'object' && !Array.isArray(v) && depth < 2) flatten(v as Record<string, unknown>, depth + 1)
+    }
+  }
   const stats = await readJsonl(path, (row) => {
     if (!row || typeof row !== 'object') return
     const r = row as Record<string, unknown>
     if (typeof r.t_ms !== 'number') return
-    const i = series.t_ms.length
     series.t_ms.push(r.t_ms)
-    const vals = new Map<string, number>()
-    flatten(r, vals, 0)
-    for (const [k, v] of vals) {
-      let col = series.fields.get(k)
-      if (!col) {
-        col = new Array<number>(i).fill(Number.NaN)
-        series.fields.set(k, col)
-      }
-      col.push(v)
-    }
-    for (const col of series.fields.values()) if (col.length === i) col.push(Number.NaN)
+    flatten(r, 0)
+    i++
+    for (const col of series.fields.values()) if (col.length < i) col.push(Number.NaN)
   })
   series.truncated_last = stats.truncated_last
   return series

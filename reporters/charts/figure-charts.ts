@@ -40,10 +40,29 @@ export const wideSpread = (values: (number | null)[]): boolean => {
 
 const markersFor = (spans: PhaseSpan[]): PhaseMarker[] => spans.map((s) => ({ x: s.t_start_ms / 1000, label: `${s.phase} (${modeLabel(s.mode)})` }))
 
+/** Most points a line keeps; a 1200-px chart cannot show more, and Chart.js time grows with them. */
+export const MAX_LINE_POINTS = 1200
+
+// Keeps the highest point of each bucket (x order kept), so tail spikes survive decimation; the
+// CSV keeps every point.
+export const decimateMax = (data: Pt[], max = MAX_LINE_POINTS): Pt[] => {
+  if (data.length <= max) return data
+  const out: Pt[] = []
+  const per = data.length / max
+  for (let b = 0; b < max; b++) {
+    const lo = Math.floor(b * per)
+    const hi = Math.min(data.length, Math.floor((b + 1) * per))
+    let best = data[lo]!
+    for (let i = lo + 1; i < hi; i++) if (data[i]!.y > best.y) best = data[i]!
+    out.push(best)
+  }
+  return out
+}
+
 const line = (label: string, data: Pt[], color: string, dash: number[] = [], extra: Record<string, unknown> = {}): ChartDataset<'line', Pt[]> => ({
   type: 'line',
   label,
-  data,
+  data: decimateMax(data),
   borderColor: color,
   backgroundColor: color,
   borderDash: dash,

@@ -5,6 +5,7 @@ import { createCanvas, GlobalFonts, loadImage } from '@napi-rs/canvas'
 import type { ChartConfiguration } from 'chart.js'
 import { afterAll, describe, expect, test } from 'vitest'
 import { ensureChartFont, renderChart } from '../../../reporters/charts/chart-canvas'
+import { decimateMax } from '../../../reporters/charts/figure-charts'
 import { pngInfo } from '../png-info'
 
 const dir = mkdtempSync(join(tmpdir(), 'tierbench-chart-canvas-'))
@@ -53,5 +54,16 @@ describe('renderChart', () => {
   test('a font family that the canvas knows is registered for chart text', () => {
     const family = ensureChartFont()
     expect(GlobalFonts.families.map((f) => f.family)).toContain(family)
+  })
+})
+
+describe('decimateMax', () => {
+  test('keeps at most the limit, in x order, and never drops the highest spike', () => {
+    const data = Array.from({ length: 10_000 }, (_, i) => ({ x: i, y: i === 7777 ? 1e6 : Math.sin(i) }))
+    const out = decimateMax(data, 500)
+    expect(out).toHaveLength(500)
+    expect(out.some((p) => p.y === 1e6)).toBe(true)
+    for (let i = 1; i < out.length; i++) expect(out[i]!.x).toBeGreaterThan(out[i - 1]!.x)
+    expect(decimateMax(data.slice(0, 100), 500)).toHaveLength(100)
   })
 })
