@@ -1,0 +1,155 @@
+import { GATE_DISK_REHYDRATE } from '../helpers/gates/catalog'
+import type { Gate } from '../helpers/gates/gate'
+import { pearson } from '../helpers/analysis/correlation'
+import { kvbmDelta } from '../helpers/analysis/mechanism'
+import { resampleToWindows, seriesWindows } from '../helpers/analysis/series-windows'
+import { readJsonlSync } from '../helpers/bundle/read-jsonl'
+import { type PhasePlan, defineHypothesis } from '../helpers/suite/define-hypothesis'
+import { fixedContext } from '../helpers/workload/fixed-context'
+
+// H3 (v3.0 plan §8.5, stacks A and B): OS counters are informative for stack A and insufficient
+// for stack B. Method: the same spill workload (a prompt pool larger than G1 + G2) on an A leg (B0)
+// and a B leg (B2), each populated then replayed. For A the OS view is complete: the server reads
+// nothing from storage, so storage cannot explain A's tails (they come from prefill and queueing).
+// For B the OS sees only the disk share of the KV movement: host-tier onboards (G2 → G1) change
+// TTFT without a single device IO, and device reads cannot be tied to requests. Per window, TTFT
+// p99 is correlated with the OS signals (r_await, iowait, process read rate) and with KVBM's disk
+// onboard rate; KVBM's correlation beating the OS's is reported as a soft gate (few windows in smoke).
+
+const A_OS_COMPLETE: Gate = {
+  id: 'h3_a_no_storage_io',
+  metric: 'stack_a_process_read_bytes',
+  expr: 'value==0',
+  severity: 'hard',
+  reason_code: 'H3_A_STORAGE_IO',
+  reason: 'On stack A the serving process must read nothing from storage: then the OS counters alone settle that storage does not drive the tails.',
+  blocker_group: 'control_gap',
+  applies_to: { modes: ['B0', 'B1'] },
+  evidence_role: 'os_corroboration',
+}
+
+const B_OS_BLIND: Gate = {
+  id: 'h3_b_kv_invisible_to_os',
+  metric: 'host_onboard_share_pct',
+  expr: 'value>0',
+  severity: 'hard',
+  reason_code: 'H3_B_NOTHING_HIDDEN',
+  reason: 'On stack B part of the onboarded KV (host tier, G2 → G1) must move without device IO: OS counters miss it, so they are insufficient without KVBM counters.',
+  blocker_group: 'mechanism_invisibility',
+  applies_to: { modes: ['B1', 'B2', 'B2p'] },
+  evidence_role: 'mechanism',
+}
+
+const KVBM_EXPLAINS: Gate = {
+  id: 'h3_b_kvbm_explains_better',
+  metric: 'r_kvbm_minus_r_os',
+  expr: 'value>0',
+  severity: 'soft',
+  reason_code: 'H3_KVBM_NO_BETTER',
+  reason: 'On stack B, TTFT p99 per window should correlate more with KVBM disk onboard rate than with the best OS signal (|r|); soft: smoke phases give few windows.',
+  blocker_group: 'attribution_failure',
+  allow_no_data: true,
+  evidence_role: 'os_corroboration',
+}
+
+interface Row {
+  t_ms: number
+  [k: string]: unknown
+}
+
+const counterRate = (rows: Row[], key: string): { t_ms: number; value: number | null }[] =>
+  rows.slice(1).map((r, i) => {
+    const a = (rows[i].values as Record<string, number> | undefined)?.[key]
+    const b = (r.values as Record<string, number> | undefined)?.[key]
+    const dt = (r.t_ms - rows[i].t_ms) / 1000
+    return { t_ms: r.t_ms, value: typeof a === 'number' && typeof b === 'number' && dt > 0 && b >= a ? (b - a) / dt : null }
+  })
+
+const field = (rows: Row[], key: string) => rows.map((r) => ({ t_ms: r.t_ms, value: (r[key] as number | null | undefined) ?? null }))
+
+defineHypothesis({
+  id: 'h3',
+  title: 'h3: OS storage counters explain stack A but miss the KV movement that drives stack B',
+  tags: ['h3', 'stack:A', 'stack:B', 'mode:B0', 'mode:B2', 'dataset:S'],
+  charts: ['iowait_vs_p99', 'p99_vs_r_await', 'block_io_timeseries', 'kvbm_timeseries', 'mode_compare'],
+  gates: [A_OS_COMPLETE, B_OS_BLIND, KVBM_EXPLAINS, GATE_DISK_REHYDRATE],
+  phases: (s) => {
+    const smoke = s.profileName === 'smoke'
+    const contextTokens = smoke ? 2048 : 4096
+    const pool = smoke ? 8 : 64
+    const maxTokens = smoke ? 16 : 128
+    const workload = (p: { target: { model: string; maxInputTokens: number | null } }) =>
+      fixedContext(s.workloadContext(p.target.model, { maxInputTokens: p.target.maxInputTokens }), {
+        name: 'h3-spill',
+        contextTokens,
+        promptPool: pool,
+        params: { max_tokens: maxTokens },
+      })
+    const plans: PhasePlan[] = []
+    for (const [stack, mode] of [['A', 'B0'], ['B', 'B2']] as const) {
+      plans.push({ name: `stack${stack}-populate`, kind: 'warmup', mode, leg: `stack ${stack}`, workload, executor: { type: 'constantConcurrency', concurrency: 1, iterations: 2 * pool } })
+      plans.push({
+        name: `stack${stack}-replay`,
+        kind: 'measure',
+        mode,
+        leg: `stack ${stack}`,
+        workload,
+        executor: {
+          type: 'constantConcurrency',
+          concurrency: 4,
+          duration_s: s.profile.phase_s,
+          ...(s.profile.max_requests_per_phase ? { iterations: Math.min(s.profile.max_requests_per_phase, 24) } : {}),
+        },
+      })
+    }
+    return plans
+  },
+  conclude: (c) => {
+    const windowMs = c.settings.profileName === 'smoke' ? 500 : 1000
+    const cpu = readJsonlSync<Row>(c.layout.telemetrySeries('cpu')).rows
+    const bd = readJsonlSync<Row>(c.layout.telemetrySeries('block_device')).rows
+    const pio = readJsonlSync<Row>(c.layout.telemetrySeries('process_io')).rows
+    const kv = readJsonlSync<Row>(c.layout.telemetrySeries('kvbm')).rows
+    const legs = ['A', 'B'].map((stack) => {
+      const o = c.phases.get(`stack${stack}-replay`)
+      if (!o) return { stack, missing: true as const }
+      const w = seriesWindows(o.requests, { window_ms: windowMs, start_ms: o.record.t_start_ms, end_ms: o.record.t_end_ms })
+      const p99 = w.map((x) => x.ttft_p99_ms)
+      const r = {
+        r_await: pearson(p99, resampleToWindows(w, field(bd, 'r_await_ms'))),
+        iowait: pearson(p99, resampleToWindows(w, field(cpu, 'iowait_pct'))),
+        process_read_rate: pearson(p99, resampleToWindows(w, field(pio, 'read_bytes_s'))),
+        kvbm_disk_onboard_rate: pearson(p99, resampleToWindows(w, counterRate(kv, 'kvbm_onboard_blocks_d2d'))),
+      }
+      const h2d = kvbmDelta(o.record.deltas.kvbm, 'onboard_blocks_h2d')
+      const d2d = kvbmDelta(o.record.deltas.kvbm, 'onboard_blocks_d2d')
+      return {
+        stack,
+        phase: o.plan.name,
+        windows: w.length,
+        ttft_p50_ms: o.summary.ttft_ms.p50,
+        ttft_p99_ms: o.summary.ttft_ms.p99,
+        process_read_bytes: o.record.deltas.process_io?.read_bytes ?? null,
+        device_read_bytes: o.record.deltas.block_device?.read_bytes ?? null,
+        onboard_blocks_h2d: h2d,
+        onboard_blocks_d2d: d2d,
+        correlation_with_ttft_p99: r,
+      }
+    })
+    c.note('h3_legs', legs)
+    const a = legs.find((l) => l.stack === 'A' && !('missing' in l)) as Exclude<(typeof legs)[number], { missing: true }> | undefined
+    const b = legs.find((l) => l.stack === 'B' && !('missing' in l)) as Exclude<(typeof legs)[number], { missing: true }> | undefined
+    c.gate(A_OS_COMPLETE, { value: a?.process_read_bytes ?? null, scope: 'stackA-replay', details: { leg: a } })
+    c.gate(GATE_DISK_REHYDRATE, { value: b?.onboard_blocks_d2d ?? null, scope: 'stackB-replay' })
+    const h2d = b?.onboard_blocks_h2d ?? null
+    const d2d = b?.onboard_blocks_d2d ?? null
+    c.gate(B_OS_BLIND, { value: h2d !== null && d2d !== null && h2d + d2d > 0 ? (100 * h2d) / (h2d + d2d) : null, scope: 'stackB-replay', details: { onboard_blocks_h2d: h2d, onboard_blocks_d2d: d2d } })
+    const rb = b?.correlation_with_ttft_p99
+    const os = rb ? [rb.r_await, rb.iowait, rb.process_read_rate].filter((x): x is number => x !== null).map(Math.abs) : []
+    c.gate(KVBM_EXPLAINS, {
+      value: rb?.kvbm_disk_onboard_rate != null ? Math.abs(rb.kvbm_disk_onboard_rate) - (os.length ? Math.max(...os) : 0) : null,
+      scope: 'stackB-replay',
+      details: { correlation_with_ttft_p99: rb ?? null },
+    })
+  },
+})
