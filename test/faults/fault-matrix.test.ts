@@ -24,7 +24,7 @@ const BASE_YAML = 'client:\n  body_timeout_ms: 1500\n'
  * traffic on this shared machine must not look like a planted fault.
  */
 const REPS_YAML = 'target:\n  kind: emulator\n  time_scale: 60\n  io_scale: 0.0625\n  tiers:\n    o_direct: false\n'
-const CASE_TIMEOUT_MS = 180_000
+const CASE_TIMEOUT_MS = 300_000
 
 /** Codes a clean run may carry: the emulated label and evidence-chain links a fault suite never claims. */
 const CLEAN_CODES = new Set(['EMULATED_TARGET', 'MECHANISM_EVIDENCE_MISSING', 'OS_CORROBORATION_MISSING', 'USER_IMPACT_MISSING', 'REPEATABILITY_MISSING'])
@@ -43,6 +43,26 @@ afterEach(async () => {
 const run = async (o: Parameters<typeof runNested>[0]): Promise<NestedRun> => {
   current = await runNested(o)
   return current
+}
+
+/** Reason codes of the gates that failed in these suites. */
+const failedCodes = (r: NestedRun, suites: string[]): string[] =>
+  [...new Set(suites.flatMap((s) => r.gates(s).filter((g) => g.status !== 'pass').map((g) => g.reason_code)))]
+
+/**
+ * A clean reference run, repeated once when the only gates that failed are the ones a busy shared
+ * host can trip by itself (client lag, run-to-run noise). A suite that trips them on its own fails
+ * twice and the test fails; a neighbour's burst of CPU does not fail the matrix.
+ */
+const runClean = async (o: Parameters<typeof runNested>[0], suites: string[], hostSensitive: string[]): Promise<NestedRun> => {
+  const first = await run(o)
+  const codes = failedCodes(first, suites)
+  if (first.exitCode === 0 || codes.length === 0 || !codes.every((c) => hostSensitive.includes(c))) return first
+  console.warn(`fault matrix: clean run failed only on ${codes.join(', ')} (host load?); running it once more`)
+  const dir = first.dir
+  first.cleanup()
+  expect(kvsimProcessesMentioning(dir)).toEqual([])
+  return run(o)
 }
 
 const explain = (r: NestedRun): string => `nested run in ${r.runDir} (exit ${r.exitCode}); last output:\n${r.output.slice(-3000)}`
@@ -137,7 +157,7 @@ const KNOWN_CODES = new Set(GATE_CATALOG.map((g) => g.reason_code))
 
 describe('planted-fault matrix: every kvsim fault fails its matching gate', () => {
   test('the fault suites pass every gate when nothing is planted', { timeout: CASE_TIMEOUT_MS }, async () => {
-    const r = await run({ files: [DISK, STEADY], configYaml: BASE_YAML })
+    const r = await runClean({ files: [DISK, STEADY], configYaml: BASE_YAML }, ['fault_disk_replay', 'fault_steady_load'], ['CLIENT_BOTTLENECK'])
     expectClean(r, ['fault_disk_replay', 'fault_steady_load'])
     // The clean disk replay really exercised the disk tier and compared answers.
     const g = (id: string) => gateOf(r, 'fault_disk_replay', id)[0]
@@ -146,7 +166,7 @@ describe('planted-fault matrix: every kvsim fault fails its matching gate', () =
   })
 
   test('the repetition suite passes its reproducibility gates when nothing is planted', { timeout: CASE_TIMEOUT_MS }, async () => {
-    const r = await run({ files: [REPS], configYaml: REPS_YAML })
+    const r = await runClean({ files: [REPS], configYaml: REPS_YAML }, ['fault_repetitions'], ['UNSTABLE_REPETITIONS', 'NOT_REPRODUCIBLE', 'CLIENT_BOTTLENECK'])
     expectClean(r, ['fault_repetitions'])
     expect(gateOf(r, 'fault_repetitions', 'cov_p99')[0]?.status).toBe('pass')
   })
