@@ -1,6 +1,6 @@
 import { join } from 'node:path'
 import { createDynamoTarget } from '../target/dynamo'
-import { DynamoConfig } from '../target/dynamo-config'
+import { parseDynamoConfig } from '../target/dynamo-config'
 import { createEmulatorTarget } from '../target/emulator-target'
 import { createExternalTarget } from '../target/external-target'
 import type { Target } from '../target/target'
@@ -32,6 +32,6 @@ export const createTargetFromSettings = (s: SuiteSettings, dirs: { scratchDir: s
         pids: t.pids,
       })
     case 'dynamo':
-      return createDynamoTarget(DynamoConfig.parse(t.dynamo), { logsDir: dirs.logsDir, scratch: join(dirs.scratchDir, 'dynamo') })
+      return createDynamoTarget(parseDynamoConfig(t.dynamo), { logsDir: dirs.logsDir, scratch: join(dirs.scratchDir, 'dynamo') })
   }
 }

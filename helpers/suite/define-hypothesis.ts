@@ -4,6 +4,7 @@ import { type TestContext, afterAll, beforeAll, describe, test } from 'vitest'
 import { type KvMode, type KvModeId, KV_MODE_LABELS } from '../config/kv-mode'
 import { type SuiteLayout, runLayout } from '../bundle/layout'
 import { type JsonlWriter, appendJsonl, createJsonlWriter } from '../bundle/jsonl-writer'
+import { updateManifest } from '../bundle/manifest'
 import type { PhaseRecord } from '../bundle/phase-record'
 import type { SuiteInfo } from '../bundle/suite-info'
 import type { RequestRecord } from '../client/request-record'
@@ -181,23 +182,22 @@ export const defineHypothesis = (def: HypothesisDefinition): void => {
     const outcomes = new Map<string, PhaseOutcome>()
 
     const recordGate = (r: GateResult) => appendJsonl(layout.gates, r)
-    const event = (type: string, data: Record<string, unknown>) =>
-      appendJsonl(layout.events, { type, wall_ms: Date.now(), t_ms: rt?.clock.nowMs() ?? null, ...data })
-
-    beforeAll(async ({}, suite) => {
-      mkdirSync(layout.root, { recursive: true })
-      requestsWriter = createJsonlWriter(runLayout(run.runDir).requests)
-      rt = await createSuiteRuntime({ run, settings, suiteId: def.id, layout, collectors })
+    let suiteFile = ''
+    const startedWallMs = Date.now()
+    /** suite.json, rewritten when the target comes up so it carries the real target and emulated flag. */
+    const writeSuiteInfo = (file?: string) => {
+      if (file !== undefined) suiteFile = relative(process.cwd(), file)
+      const t = rt?.targetInfo() ?? null
       const info: SuiteInfo = {
         suite_id: def.id,
         hypothesis: def.id,
         title: def.title,
         tags: [...def.tags],
         run_id: run.runId,
-        file: relative(process.cwd(), suite.file?.filepath ?? ''),
+        file: suiteFile,
         profile: settings.profileName,
-        emulated: rt.emulated,
-        target: { kind: settings.targetKind },
+        emulated: rt?.emulated ?? settings.targetKind === 'emulator',
+        target: t ? { ...t } : { kind: settings.targetKind },
         collectors,
         gates: dedupeGates([
           ...(def.standardGates !== false ? STANDARD_PHASE_GATES.map((g) => g.gate) : []),
@@ -205,9 +205,22 @@ export const defineHypothesis = (def: HypothesisDefinition): void => {
           ...plans.flatMap((p) => ('gates' in p && p.gates ? p.gates.map((g) => g.gate) : [])),
         ]),
         charts: def.charts ?? [],
-        started_wall_ms: Date.now(),
+        started_wall_ms: startedWallMs,
       }
       writeFileSync(layout.suiteInfo, `${JSON.stringify(info, null, 2)}\n`)
+      if (info.emulated)
+        updateManifest(runLayout(run.runDir).manifest, (m) =>
+          m.emulated ? m : { ...m, emulated: true, reason_codes: [...new Set([...m.reason_codes, 'EMULATED_TARGET'])] },
+        )
+    }
+    const event = (type: string, data: Record<string, unknown>) =>
+      appendJsonl(layout.events, { type, wall_ms: Date.now(), t_ms: rt?.clock.nowMs() ?? null, ...data })
+
+    beforeAll(async ({}, suite) => {
+      mkdirSync(layout.root, { recursive: true })
+      requestsWriter = createJsonlWriter(runLayout(run.runDir).requests)
+      rt = await createSuiteRuntime({ run, settings, suiteId: def.id, layout, collectors })
+      writeSuiteInfo(suite.file?.filepath ?? '')
       suite.meta.tierbenchSuite = { suite_id: def.id, run_dir: run.runDir, title: def.title, emulated: rt.emulated }
       event('suite_start', { suite_id: def.id, phases: plans.map((p) => p.name) })
     })
@@ -237,6 +250,7 @@ export const defineHypothesis = (def: HypothesisDefinition): void => {
       if (!sameMode(currentMode, mode) || plan.restart || plan.faults !== currentFaults || env !== currentEnv) {
         event('apply_mode', { mode, faults: plan.faults ?? null, target_env: plan.targetEnv ?? {}, phase: plan.name })
         await rt!.applyMode(mode, { faults: plan.faults, env: plan.targetEnv })
+        writeSuiteInfo()
         currentMode = mode
         currentFaults = plan.faults
         currentEnv = env

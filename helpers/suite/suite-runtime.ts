@@ -88,7 +88,11 @@ export const createSuiteRuntime = async (opts: {
 
   return {
     clock,
-    emulated: opts.settings.targetKind === 'emulator',
+    // kvsim can stand in behind any driver (the dynamo driver's host launcher in tests): the running
+    // stack says whether it is emulated, the configured kind only until it is up.
+    get emulated() {
+      return info?.emulated ?? opts.settings.targetKind === 'emulator'
+    },
     targetInfo: () => info,
     async applyMode(mode, o) {
       await stopTelemetry()

@@ -1,8 +1,8 @@
-import { listModels } from '../target/readiness'
+import { watchWorker } from '../target/dynamo-watch'
 import type { TargetInfo } from '../target/target'
 
 // A phase must stop when the stack under it disappears, instead of recording thousands of
-// connection errors as if they were latency: a dead process is TARGET_LOST, an empty
+// connection errors as if they were latency: a dead serving process is TARGET_LOST, an empty
 // /v1/models is MODEL_DROPPED (the Spark worker unregisters on oversize prompts).
 
 export interface TargetWatcher {
@@ -24,34 +24,29 @@ export const watchTarget = (
   opts: { pidPollMs?: number; modelPollMs?: number } = {},
 ): TargetWatcher => {
   let stopped = false
+  const ownsPids = info.kind === 'emulator' && info.pids.length > 0
   const fire = (reason: 'TARGET_LOST' | 'MODEL_DROPPED') => {
     if (stopped) return
     stopped = true
     clearInterval(pidTimer)
-    clearInterval(modelTimer)
+    models.stop()
     onLost(reason)
   }
   const pidTimer = setInterval(() => {
-    if (info.kind === 'emulator' && info.pids.length && !info.pids.some(alive)) fire('TARGET_LOST')
+    if (ownsPids && !info.pids.some(alive)) fire('TARGET_LOST')
   }, opts.pidPollMs ?? 250)
-  let checking = false
-  const modelTimer = setInterval(async () => {
-    if (checking || stopped) return
-    checking = true
-    try {
-      const models = await listModels(info.baseUrl, 2000)
-      if (!stopped && models.length === 0) fire(info.kind === 'emulator' && !info.pids.some(alive) ? 'TARGET_LOST' : 'MODEL_DROPPED')
-    } finally {
-      checking = false
-    }
-  }, opts.modelPollMs ?? 2000)
   pidTimer.unref()
-  modelTimer.unref()
+  // A dead process also empties /v1/models (connection refused): report the stronger fact.
+  const models = watchWorker({
+    baseUrl: info.baseUrl,
+    intervalMs: opts.modelPollMs ?? 2000,
+    onDrop: () => fire(ownsPids && !info.pids.some(alive) ? 'TARGET_LOST' : 'MODEL_DROPPED'),
+  })
   return {
     stop() {
       stopped = true
       clearInterval(pidTimer)
-      clearInterval(modelTimer)
+      models.stop()
     },
   }
 }

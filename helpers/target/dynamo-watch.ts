@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { listModels } from './dynamo-readiness'
+import { listModels } from './readiness'
 
 // A prompt over the engine's max_num_tokens can make Dynamo unregister the worker: /v1/models goes
 // empty while /health and the frontend stay up, and every later request fails. The harness runs

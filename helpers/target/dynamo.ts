@@ -35,7 +35,7 @@ import {
   parseNvmeIdCtrl,
   parsePipShow,
 } from './dynamo-provenance'
-import { waitDynamoReady, type ReadinessOptions } from './dynamo-readiness'
+import { type ReadinessOptions, waitReady as waitStackReady } from './readiness'
 import { localOpenFiles, verifyMode } from './dynamo-verify-mode'
 import { watchWorker, type WatchWorkerOptions, type WorkerWatch } from './dynamo-watch'
 import { buildChildEnv, launchHostProcess, type HostProcess } from './host-process'
@@ -53,7 +53,7 @@ export interface DynamoTargetOptions {
   scratch: string
   /** Home for `$HOME` in mounts. @default os.homedir() */
   home?: string
-  /** Readiness implementation (the lead's waitReady has the same contract). @default waitDynamoReady */
+  /** Readiness implementation (tests inject doubles). @default helpers/target/readiness.ts waitReady */
   waitReady?: (opts: ReadinessOptions) => Promise<ReadinessReport>
   /** Wait before the post-start liveness check. @default 2000 */
   aliveCheckMs?: number
@@ -99,7 +99,7 @@ export const createDynamoTarget = (config: DynamoConfig, opts: DynamoTargetOptio
     hostLogsDir: opts.logsDir,
   }
   const journal = join(opts.logsDir, 'dynamo-commands.jsonl')
-  const waitReady = opts.waitReady ?? waitDynamoReady
+  const waitReady = opts.waitReady ?? waitStackReady
   const executed: ExecutedStep[] = []
 
   let baseUrl = `http://${config.host}:${config.ports.frontend}`

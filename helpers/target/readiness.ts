@@ -3,131 +3,177 @@ import { request } from 'undici'
 import type { HealthStyle, ReadinessReport } from './target'
 
 // Readiness is three facts, never one: the health endpoint says ready in the server's own terms
-// (Dynamo answers HTTP 200 with status "unhealthy" until a worker registers), /v1/models lists a
-// model, and one real completion streams to [DONE] within a stall timeout (a wedged engine keeps
-// answering /health with 200).
+// (Dynamo answers HTTP 200 with {"status":"unhealthy"} until a worker registers), /v1/models lists
+// a model, and one completion streams to its end. The probe has a silence (stall) timeout because a
+// wedged engine keeps answering /health with 200. Every driver (emulator, external, dynamo) uses this.
 
-export interface WaitReadyOptions {
+export interface ReadinessOptions {
   baseUrl: string
-  /** Model to probe; when absent the first listed model is used. */
+  /** Model to probe; defaults to the first id from /v1/models. */
   model?: string
   healthStyle: HealthStyle
-  /** @default 120_000 */
+  /** @default 120000 */
   timeoutMs?: number
-  /** @default 250 */
-  pollMs?: number
-  /** Send one streamed completion as the last check. @default true */
+  /** Stream one completion to the end. @default true */
   probe?: boolean
-  /** A probe that has not finished within this is a stall. @default 30_000 */
-  probeTimeoutMs?: number
+  /** No bytes on the probe stream for this long → probe.error starts with STALLED. @default 120000 */
+  stallMs?: number
+  /** @default 500 */
+  pollMs?: number
+  /** Stop early (e.g. the worker process exited). */
+  signal?: AbortSignal
 }
 
-interface Fetched {
-  status: number | null
-  body: string
-  error: string | null
-}
+const HEALTHY = new Set(['healthy', 'ready', 'ok'])
 
-const get = async (url: string, timeoutMs: number): Promise<Fetched> => {
-  try {
-    const res = await request(url, { method: 'GET', headersTimeout: timeoutMs, bodyTimeout: timeoutMs })
-    return { status: res.statusCode, body: await res.body.text(), error: null }
-  } catch (err) {
-    return { status: null, body: '', error: (err as Error).message }
-  }
-}
-
+/** Whether a /health answer means ready, in the server's own terms. */
 export const healthSaysReady = (style: HealthStyle, status: number | null, body: string): boolean => {
   if (status === null) return false
   if (style === 'http-status') return status >= 200 && status < 300
   if (status !== 200) return false
   try {
-    return (JSON.parse(body) as { status?: string }).status === 'healthy'
+    const s = (JSON.parse(body) as { status?: unknown }).status
+    return typeof s === 'string' && HEALTHY.has(s.toLowerCase())
   } catch {
     return false
   }
 }
 
-export const listModels = async (baseUrl: string, timeoutMs = 5000): Promise<string[]> => {
-  const res = await get(`${baseUrl}/v1/models`, timeoutMs)
-  if (res.status !== 200) return []
+export const checkHealth = async (baseUrl: string, style: HealthStyle): Promise<ReadinessReport['health']> => {
   try {
-    const data = (JSON.parse(res.body) as { data?: { id?: string }[] }).data ?? []
-    return data.map((m) => m.id).filter((id): id is string => typeof id === 'string')
-  } catch {
-    return []
+    const res = await request(`${baseUrl}/health`, { method: 'GET', headersTimeout: 5000, bodyTimeout: 5000 })
+    const body = await res.body.text()
+    return { ok: healthSaysReady(style, res.statusCode, body), status: res.statusCode, body: body.slice(0, 500) }
+  } catch (err) {
+    return { ok: false, status: null, body: String((err as Error).message ?? err) }
   }
 }
 
-/** One short streamed completion; ok only when it ends with [DONE] and carried at least one token. */
+export const listModels = async (baseUrl: string): Promise<string[]> => {
+  const res = await request(`${baseUrl}/v1/models`, { method: 'GET', headersTimeout: 5000, bodyTimeout: 5000 })
+  const body = await res.body.text()
+  if (res.statusCode !== 200) throw new Error(`Expected 200 from ${baseUrl}/v1/models, got ${res.statusCode}: ${body.slice(0, 200)}`)
+  const data = (JSON.parse(body) as { data?: { id?: unknown }[] }).data
+  return Array.isArray(data) ? data.map((m) => m.id).filter((id): id is string => typeof id === 'string') : []
+}
+
+/** Streams one short completion; resolves with its TTFT or an error (`STALLED …` when the stream goes quiet). */
 export const probeCompletion = async (
   baseUrl: string,
   model: string,
-  timeoutMs: number,
+  opts: { stallMs: number; prompt?: string; maxTokens?: number },
 ): Promise<ReadinessReport['probe']> => {
-  const t0 = performance.now()
-  const ac = new AbortController()
-  const timer = setTimeout(() => ac.abort(), timeoutMs)
+  const controller = new AbortController()
+  let stalled = false
+  let timer: NodeJS.Timeout | undefined
+  const arm = () => {
+    clearTimeout(timer)
+    timer = setTimeout(() => {
+      stalled = true
+      controller.abort()
+    }, opts.stallMs)
+  }
+  const start = performance.now()
+  let ttftMs: number | null = null
   try {
+    arm()
     const res = await request(`${baseUrl}/v1/completions`, {
       method: 'POST',
+      signal: controller.signal,
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ model, prompt: 'Readiness probe: say hello.', max_tokens: 4, temperature: 0, stream: true }),
-      signal: ac.signal,
+      body: JSON.stringify({ model, prompt: opts.prompt ?? 'Say hello.', max_tokens: opts.maxTokens ?? 8, temperature: 0, stream: true }),
     })
-    let ttftMs: number | null = null
-    let text = ''
-    for await (const chunk of res.body) {
-      text += chunk.toString()
-      if (ttftMs === null && /"(text|content)":"[^"]/.test(text)) ttftMs = performance.now() - t0
+    if (res.statusCode !== 200) {
+      const text = await res.body.text()
+      return { ok: false, ttftMs: null, error: `HTTP ${res.statusCode}: ${text.slice(0, 300)}` }
     }
-    if (res.statusCode !== 200) return { ok: false, ttftMs: null, error: `HTTP ${res.statusCode}: ${text.slice(0, 300)}` }
-    if (/^event:\s*error/m.test(text)) return { ok: false, ttftMs, error: `stream error: ${text.slice(0, 300)}` }
-    if (!text.includes('[DONE]')) return { ok: false, ttftMs, error: 'stream ended without [DONE]' }
-    if (ttftMs === null) return { ok: false, ttftMs, error: 'stream carried no token' }
-    return { ok: true, ttftMs, error: null }
+    let buf = ''
+    let done = false
+    let events = 0
+    for await (const chunk of res.body) {
+      arm()
+      buf += chunk.toString('utf8')
+      let idx: number
+      while ((idx = buf.search(/\r?\n\r?\n/)) >= 0) {
+        const raw = buf.slice(0, idx)
+        buf = buf.slice(idx).replace(/^\r?\n\r?\n/, '')
+        const lines = raw.split(/\r?\n/)
+        const isError = lines.some((l) => /^event:\s*error/.test(l))
+        const data = lines.filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trim()).join('\n')
+        if (!data) continue
+        if (data === '[DONE]') {
+          done = true
+          continue
+        }
+        let json: { error?: unknown; choices?: { text?: string; delta?: { content?: string } }[] } = {}
+        try {
+          json = JSON.parse(data)
+        } catch {
+          if (isError) return { ok: false, ttftMs, error: `stream error: ${data.slice(0, 300)}` }
+          continue
+        }
+        if (isError || json.error) return { ok: false, ttftMs, error: `stream error: ${JSON.stringify(json.error ?? data).slice(0, 300)}` }
+        events++
+        const text = json.choices?.[0]?.text ?? json.choices?.[0]?.delta?.content ?? ''
+        if (ttftMs === null && text.length > 0) ttftMs = performance.now() - start
+      }
+    }
+    if (!done && events === 0) return { ok: false, ttftMs, error: 'stream ended without any completion event' }
+    return { ok: true, ttftMs: ttftMs ?? performance.now() - start, error: null }
   } catch (err) {
-    const stalled = ac.signal.aborted
-    return { ok: false, ttftMs: null, error: stalled ? `STALLED: no complete stream within ${timeoutMs} ms` : (err as Error).message }
+    if (stalled) return { ok: false, ttftMs, error: `STALLED: no bytes on the probe stream for ${opts.stallMs} ms` }
+    return { ok: false, ttftMs, error: String((err as Error).message ?? err) }
   } finally {
     clearTimeout(timer)
   }
 }
 
-export const waitReady = async (opts: WaitReadyOptions): Promise<ReadinessReport> => {
-  const timeoutMs = opts.timeoutMs ?? 120_000
-  const pollMs = opts.pollMs ?? 250
+/** Polls until ready or timeout; a STALLED probe ends the wait at once (retrying would hang again). */
+export const waitReady = async (opts: ReadinessOptions): Promise<ReadinessReport> => {
   const t0 = performance.now()
-  let last: ReadinessReport = {
+  const deadline = t0 + (opts.timeoutMs ?? 120_000)
+  const pollMs = opts.pollMs ?? 500
+  let report: ReadinessReport = {
     ready: false,
     health: { ok: false, status: null, body: '' },
     models: [],
     probe: { ok: false, ttftMs: null, error: 'not attempted' },
     elapsedMs: 0,
   }
-  while (performance.now() - t0 < timeoutMs) {
-    const h = await get(`${opts.baseUrl}/health`, 5000)
-    const healthOk = healthSaysReady(opts.healthStyle, h.status, h.body)
-    last = { ...last, health: { ok: healthOk, status: h.status, body: (h.error ?? h.body).slice(0, 500) } }
-    if (healthOk) {
-      const models = await listModels(opts.baseUrl)
-      last = { ...last, models }
-      const model = opts.model ?? models[0]
-      if (models.length > 0 && model) {
-        if (opts.probe === false) return { ...last, ready: true, elapsedMs: performance.now() - t0 }
-        const probe = await probeCompletion(opts.baseUrl, model, opts.probeTimeoutMs ?? 30_000)
-        last = { ...last, probe }
-        if (probe.ok) return { ...last, ready: true, elapsedMs: performance.now() - t0 }
+  while (!opts.signal?.aborted) {
+    report.health = await checkHealth(opts.baseUrl, opts.healthStyle)
+    if (report.health.ok) {
+      try {
+        report.models = await listModels(opts.baseUrl)
+      } catch (err) {
+        report.models = []
+        report.probe = { ok: false, ttftMs: null, error: String((err as Error).message) }
+      }
+      if (report.models.length > 0) {
+        if (opts.probe === false) {
+          report = { ...report, ready: true, probe: { ok: true, ttftMs: null, error: 'probe skipped' } }
+          break
+        }
+        // A configured name the server does not list would 404; probe what it serves and let the caller compare.
+        const model = opts.model && report.models.includes(opts.model) ? opts.model : report.models[0]
+        report.probe = await probeCompletion(opts.baseUrl, model, { stallMs: opts.stallMs ?? 120_000 })
+        if (report.probe.ok) {
+          report.ready = true
+          break
+        }
+        if (report.probe.error?.startsWith('STALLED')) break
       }
     }
-    await sleep(pollMs)
+    if (performance.now() + pollMs > deadline) break
+    await sleep(pollMs, undefined, { signal: opts.signal }).catch(() => undefined)
   }
-  return { ...last, ready: false, elapsedMs: performance.now() - t0 }
+  report.elapsedMs = performance.now() - t0
+  return report
 }
 
 /** One-line explanation of why a stack is not ready, for error messages and the dossier. */
 export const describeNotReady = (r: ReadinessReport): string => {
   if (!r.health.ok) return `health not ready (HTTP ${r.health.status ?? 'none'}: ${r.health.body.slice(0, 200)})`
-  if (r.models.length === 0) return '/v1/models is empty (no worker registered)'
+  if (r.models.length === 0) return `/v1/models is empty (no worker registered)${r.probe.error && r.probe.error !== 'not attempted' ? `: ${r.probe.error}` : ''}`
   return `probe completion failed: ${r.probe.error}`
 }

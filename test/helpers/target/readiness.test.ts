@@ -63,7 +63,7 @@ describe('readiness', () => {
   test('a stack whose health is 200 while nothing streams is reported as stalled, not ready', async () => {
     const f = await startFake({ registerAfterMs: 0, stall: true })
     servers.push(f.server)
-    const r = await waitReady({ baseUrl: f.url, healthStyle: 'dynamo', timeoutMs: 1500, pollMs: 50, probeTimeoutMs: 300 })
+    const r = await waitReady({ baseUrl: f.url, healthStyle: "dynamo", timeoutMs: 1500, pollMs: 50, stallMs: 300 })
     expect(r.ready).toBe(false)
     expect(r.probe.error).toMatch(/STALLED/)
     expect(describeNotReady(r)).toMatch(/probe completion failed: STALLED/)
