@@ -24,7 +24,7 @@ const A_OS_COMPLETE: Gate = {
   reason_code: 'H3_A_STORAGE_IO',
   reason: 'On stack A the serving process must read nothing from storage: then the OS counters alone settle that storage does not drive the tails.',
   blocker_group: 'control_gap',
-  applies_to: { modes: ['B0', 'B1'] },
+  // No applies_to: the conclusion runs after the B leg (mode B2); the gate is scoped to the A leg.
   evidence_role: 'os_corroboration',
 }
 
