@@ -25,7 +25,9 @@ import type { Workload } from '../helpers/workload/workload-types'
 
 const SIZES = {
   smoke: { maxInput: 40960, g1: 1400, g2: 1100, g3: 2200, documents: 2, questions: 2, maxTokens: 16 },
-  full: { maxInput: 131072, g1: 4200, g2: undefined, g3: undefined, documents: 4, questions: 4, maxTokens: 256 },
+  // G1 holds one 65536-token document (2049 blocks + output); four documents (4100–8196 blocks)
+  // overflow G1 + G2 (3200) and fit G3 (9000), so the replay must come from disk.
+  full: { maxInput: 131072, g1: 2100, g2: 1100, g3: 9000, documents: 4, questions: 4, maxTokens: 256 },
 }
 
 const documentSizes = (s: SuiteSettings): number[] => {

@@ -25,8 +25,8 @@ const A: KvModeId = 'B1'
 const B: KvModeId = 'B2'
 const SIZES = {
   smoke: { populate: 4, thrash: 8, turns: 2, prefixTokens: 1024, maxTokens: 16, concurrency: 1, g1Blocks: 96, washoutMs: 200 },
-  // Phase70: c = 1, the rehydrate scenario at Phase60 sizes, a 30 s washout.
-  full: { populate: 16, thrash: 192, turns: 2, prefixTokens: 4096, maxTokens: 128, concurrency: 1, g1Blocks: 2048, washoutMs: 30_000 },
+  // Phase70: c = 1, the rehydrate scenario at rehydrate_replay's full sizes (thrash 40, see there), a 30 s washout.
+  full: { populate: 16, thrash: 40, turns: 2, prefixTokens: 4096, maxTokens: 128, concurrency: 1, g1Blocks: 2048, washoutMs: 30_000 },
 }
 
 const GATE_MECHANISM: Gate = {

@@ -19,9 +19,12 @@ const SIZES = {
   // tiny: G1 96, G2 192, G3 768 blocks. Populate 4 x 32-block prefixes (128 blocks) fit G2;
   // thrash 8 x 32 evicts them from G1 and G2 while everything stays within G3.
   smoke: { populate: 4, thrash: 8, turns: 2, prefixTokens: 1024, maxTokens: 16, concurrency: 2, g1Blocks: 96 },
-  // Phase60 defaults (populate 16, thrash 192, turns 2, prefix 4096, gen 128, concurrency 2), with
-  // the emulated device tier shrunk so the thrash really evicts the populate set.
-  full: { populate: 16, thrash: 192, turns: 2, prefixTokens: 4096, maxTokens: 128, concurrency: 2, g1Blocks: 2048 },
+  // Phase60 defaults (populate 16, turns 2, prefix 4096, gen 128, concurrency 2) with the emulated
+  // device tier shrunk to 2048 blocks. Thrash 40 instead of Phase60's 192: with T = 2 the thrash
+  // prefixes qualify for disk too, and 192 x 4096 tokens would push the populate set out of the
+  // 32 GB disk tier as well (nothing left to rehydrate); 40 overflows G1 + G2 (4096 blocks) and
+  // keeps populate + thrash (7168 blocks) within G3 (8192).
+  full: { populate: 16, thrash: 40, turns: 2, prefixTokens: 4096, maxTokens: 128, concurrency: 2, g1Blocks: 2048 },
 }
 
 const GATE_REPLAY_READS: Gate = {
