@@ -44,8 +44,9 @@ defineHypothesis({
         await plantLiveFaults(api, knobs)
       },
       workload: steadyWorkload,
-      // Long enough for the target watcher (it polls /v1/models every 2 s) to see a mid-phase drop.
-      executor: { type: 'arrivalRate', rate: 5, time_unit_s: 1, distribution: 'constant', duration_s: 4, max_in_flight: 16, seed: 1 },
+      // Long enough for the target watcher to name a drop planted 1 s in: it polls /v1/models every
+      // 2 s and declares MODEL_DROPPED after two bad polls in a row (≈ 4 s after the phase starts).
+      executor: { type: 'arrivalRate', rate: 5, time_unit_s: 1, distribution: 'constant', duration_s: 6, max_in_flight: 16, seed: 1 },
     },
   ],
 })
