@@ -48,7 +48,9 @@ const sloGate = (slo: Slo): Gate => ({
   severity: 'soft',
   reason_code: 'SLO_MISSED',
   reason: 'This probe missed the TTFT p99 SLO: expected for probes past the capacity; the search records where that starts.',
-  blocker_group: 'run_validity',
+  // A probe past the capacity is the search's measurement, not a blocker: control_gap keeps it out
+  // of run validity and out of the evidence chain (a run_validity failure would invalidate the run).
+  blocker_group: 'control_gap',
 })
 
 const GATE_SLO_SEARCH: Gate = {
@@ -58,16 +60,16 @@ const GATE_SLO_SEARCH: Gate = {
   severity: 'soft',
   reason_code: 'SLO_NOT_MET_AT_LOWEST_STEP',
   reason: 'The lowest probe of a search already missed the SLO: this mode sustains nothing on that axis at this SLO, so there is no capacity to compare.',
-  blocker_group: 'run_validity',
+  blocker_group: 'control_gap',
 }
 
 const GATE_B2_CAPACITY: Gate = {
   id: 'b2_capacity_gain',
-  metric: 'b2_minus_b1_capacity_steps',
+  metric: 'b2_vs_b1_capacity_sign',
   expr: 'value>0',
   severity: 'soft',
   reason_code: 'NO_FEATURE_SET_GAIN',
-  reason: 'B2 (SSD tier) sustains no more concurrency, rate or context than B1 at the same SLO on any axis: no "feature set at fixed latency" gain.',
+  reason: 'B2 (SSD tier) sustains no more concurrency, rate or context than B1 at the same SLO on any axis (sign of B2 − B1 capacity, nothing sustained ranking lowest): no "feature set at fixed latency" gain.',
   blocker_group: 'reproducibility_failure',
   evidence_role: 'user_impact',
 }
@@ -199,7 +201,10 @@ defineHypothesis({
     const table = (['concurrency', 'rate', 'context'] as const).map((axis) => {
       const b1 = capacity('B1', axis)
       const b2 = capacity('B2', axis)
-      return { axis, b1, b2, b2_minus_b1: b1 === null || b2 === null ? null : b2 - b1 }
+      // A mode that sustains nothing (null) ranks below any capacity: B2 sustaining something
+      // B1 cannot is a gain (+1 in sign), the reverse a loss; both null compares nothing.
+      const sign = b1 === null && b2 === null ? null : b1 === null ? 1 : b2 === null ? -1 : Math.sign(b2 - b1)
+      return { axis, b1, b2, b2_minus_b1: b1 === null || b2 === null ? null : b2 - b1, sign }
     })
     c.note('capacity_table', { slo, table })
     c.note(
@@ -207,7 +212,7 @@ defineHypothesis({
       all.filter((o) => o.plan.kind !== 'warmup').map((o) => ({ phase: o.plan.name, onboard_blocks_d2d: kvbmDelta(o.record.deltas.kvbm, 'onboard_blocks_d2d'), onboard_blocks_h2d: kvbmDelta(o.record.deltas.kvbm, 'onboard_blocks_h2d'), ttft_p99_ms: o.summary.ttft_ms.p99 })),
     )
     // Gain on any axis counts (feature set at fixed latency); sign only, per-axis units differ.
-    const gains = table.flatMap((t) => (t.b2_minus_b1 === null ? [] : [Math.sign(t.b2_minus_b1)]))
+    const gains = table.flatMap((t) => (t.sign === null ? [] : [t.sign]))
     c.gate(GATE_B2_CAPACITY, { value: gains.length ? Math.max(...gains) : null, details: { table } })
   },
 })
