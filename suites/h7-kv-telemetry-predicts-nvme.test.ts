@@ -1,8 +1,7 @@
 import { GATE_DISK_IO_CORROBORATED, GATE_DISK_REHYDRATE } from '../helpers/gates/catalog'
 import type { Gate } from '../helpers/gates/gate'
-import { pearson } from '../helpers/analysis/correlation'
+import { pearson, predictedDiskBytes } from '../helpers/analysis/correlation'
 import { kvbmDelta } from '../helpers/analysis/mechanism'
-import { predictedDiskBytes } from '../helpers/analysis/correlation'
 import { resampleToWindows, seriesWindows } from '../helpers/analysis/series-windows'
 import { readJsonlSync } from '../helpers/bundle/read-jsonl'
 import type { SuiteSettings } from '../helpers/suite/suite-settings'
@@ -49,7 +48,7 @@ const RATE_CORRELATION: Gate = {
  * Bytes of one KV block on the disk tier. kvsim divides the real block by --io-scale and rounds
  * up to 4096 (O_DIRECT alignment); a real KVBM writes the whole block.
  */
-export const diskBlockBytes = (s: SuiteSettings, target: TargetInfo | null): number => {
+const diskBlockBytes = (s: SuiteSettings, target: TargetInfo | null): number => {
   const full = s.model.kv_bytes_per_token * s.model.tokens_per_block
   if (!target?.emulated) return full
   const io = Number(target.provenance.io_scale ?? 1) || 1
