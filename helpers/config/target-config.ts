@@ -34,7 +34,11 @@ export const EmulatorTargetConfig = z.strictObject({
     }),
   /** Multiplier on modelled time (0.05 = 20x faster than the modelled GB10). */
   time_scale: z.number().positive().default(1),
-  /** Multiplier on bytes written per G3 block (keeps CI disks small). */
+  /**
+   * Multiplier on bytes written per G3 block. The emulator target never uses more than time_scale,
+   * so modeled compute and real IO shrink together and the recompute-vs-load ratio of the real
+   * stack is kept (otherwise a 20x faster compute model would make every disk read look slow).
+   */
   io_scale: z.number().positive().max(1).default(1),
   tiers: EmulatorTierOverrides.default({}),
   /** 0 = pick a free port on 127.0.0.1. */

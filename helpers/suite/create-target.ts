@@ -15,7 +15,8 @@ export const createTargetFromSettings = (s: SuiteSettings, dirs: { scratchDir: s
         profile: t.profile,
         faults: t.faults || undefined,
         timeScale: t.time_scale,
-        ioScale: t.io_scale >= 1 ? t.io_scale : Math.round(1 / t.io_scale),
+        // kvsim divides block bytes by --io-scale; follow time_scale so IO shrinks with compute.
+        ioScale: Math.max(1, Math.round(1 / Math.min(t.io_scale, t.time_scale))),
         scratchDir: dirs.scratchDir,
         logsDir: dirs.logsDir,
         env: t.tiers.o_direct === false ? { DYN_KVBM_DISK_DISABLE_O_DIRECT: 'true' } : undefined,
