@@ -1,5 +1,5 @@
-import { realpathSync, statSync } from 'node:fs'
-import { relative, resolve, sep } from 'node:path'
+import { existsSync, mkdirSync, realpathSync, statSync } from 'node:fs'
+import { dirname, relative, resolve, sep } from 'node:path'
 import { ContentionUnavailableError } from './contention-unavailable-error'
 
 // fio writes only inside the configured scratch directory, which must sit on the same
@@ -23,6 +23,17 @@ const refuse = (reason: string): never => {
 export const assertSafeScratch = (scratchDir: string, kvCacheDir: string, stat: StatFn = defaultStat): string => {
   if (resolve(scratchDir).startsWith('/dev/') || resolve(scratchDir) === '/dev')
     refuse(`Expected a scratch directory, got a device path ${scratchDir}`)
+  // The configured scratch root may not exist yet on a fresh machine: create it (never under /dev).
+  if (!existsSync(scratchDir)) {
+    try {
+      // One level at a time: Node's recursive mkdir can spin forever on pseudo filesystems.
+      const missing: string[] = []
+      for (let p = resolve(scratchDir); !existsSync(p); p = dirname(p)) missing.unshift(p)
+      for (const p of missing) mkdirSync(p)
+    } catch (e) {
+      return refuse(`Expected to create scratch directory ${scratchDir}, got ${(e as Error).message}`)
+    }
+  }
   let real: string
   try {
     real = realpathSync(scratchDir)

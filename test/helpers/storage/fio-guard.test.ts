@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -44,9 +44,12 @@ describe('fio guard', () => {
     refused(() => assertSafeScratch(scratch, '/proc'), /st_dev/)
   })
 
-  it('refuses a missing scratch dir or cache dir', () => {
-    refused(() => assertSafeScratch(join(root, 'nope'), cache), /to exist/)
+  it('creates a missing scratch dir, and refuses a missing cache dir or an uncreatable scratch dir', () => {
+    expect(assertSafeScratch(join(root, 'new', 'fio'), cache)).toBe(join(root, 'new', 'fio'))
     refused(() => assertSafeScratch(scratch, join(root, 'nope')), /to exist/)
+    refused(() => assertSafeScratch('/proc/tierbench-no/fio', cache), /Expected to create scratch directory/)
+    writeFileSync(join(root, 'a-file'), '')
+    refused(() => assertSafeScratch(join(root, 'a-file', 'fio'), cache), /Expected to create scratch directory/)
   })
 
   it('refuses paths outside the scratch dir, also through symlinks and dot-dots', () => {
