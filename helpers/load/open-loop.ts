@@ -20,9 +20,11 @@ export const runOpenLoop = async (
   maxInFlight: number,
 ): Promise<void> => {
   const { clock, signal } = deps
-  const t0 = clock.nowMs()
   try {
     let next = signal.aborted ? null : nextArrival()
+    // The schedule starts once the first item exists: building it may load a tokenizer (about a
+    // second), which must not make every early arrival late.
+    const t0 = clock.nowMs()
     while (next !== null) {
       const due = t0 + next.at_ms
       await waitUntil(clock, due, signal)
