@@ -34,3 +34,35 @@ export const BLOCKER_GROUP_TEXT: Record<BlockerGroup, { title: string; means: st
     must_change: 'Fix the serving stack or the run conditions named in the evidence, then re-run the suite.',
   },
 }
+
+/**
+ * What must change for a specific reason code, where the group's generic advice would be wrong
+ * (a corrupt KV tier is not fixed by exposing counters: the counters already claimed the hits).
+ */
+export const REASON_CODE_FIXES: Record<string, string> = {
+  KV_CORRUPTION:
+    'The KV tier returned wrong blocks while its counters booked the hits (GB10: no nvidia-fs, so GDS file registration fails and transfer errors are swallowed). Fix the transfer path (nvidia-fs / GDS_MT, or the POSIX backend with DYN_KVBM_DISK_DISABLE_O_DIRECT where alignment fails) and re-run; no latency figure of this mode is evidence until answers match the reference mode.',
+  NO_DISK_OFFLOAD:
+    'Nothing reached the SSD: enlarge the working set past G1 + G2 (more sessions or longer contexts), shrink DYN_KVBM_CPU_CACHE_GB, or use B2\' (filter off) to confirm the disk path works at all.',
+  NO_DISK_REHYDRATE:
+    'Blocks were written but never read back: replay the evicted prefixes (eviction_replay, rehydrate_replay) after host-tier pressure, and check that the workload re-sends identical prefixes (identity hashes) and enable_partial_reuse is false.',
+  NO_KV_REUSE:
+    'KVBM matched no tokens: send identical prefixes (same identity hash; no nonce), keep enable_partial_reuse: false, and check that tokens_per_block divides the shared prefix.',
+  TIER2_HITS_LOW:
+    'At the knee most onboarded blocks came from host memory, so the knee is not a storage knee: shrink the host tier (DYN_KVBM_CPU_CACHE_GB) or grow the working set until disk onboards dominate.',
+  B1_DISK_TIER_ACTIVE:
+    'The B1 control touched a disk tier: start the worker with DYN_KVBM_DISK_CACHE_GB=0 and no DYN_KVBM_DISK_* variables inherited, then re-verify (no disk-tier file open, no disk counters moving).',
+  KVBM_METRICS_MISSING:
+    'Start the worker with DYN_KVBM_METRICS=true and a reachable DYN_KVBM_METRICS_PORT (default 6880), and point TIERBENCH_KVBM_METRICS_URL at it; old KVBM builds export other names (see missing_metrics in the phase record).',
+  CLIENT_BOTTLENECK:
+    'The load generator added the delay: give it dedicated cores (taskset, or run it on another host on the same switch), use the sharded client, or lower the load per client process, then re-run.',
+  REQUEST_STALL:
+    'Requests stalled or were cut mid-stream while /health stayed 200: capture the worker log around the phase, check for an engine hang or KV transfer timeout, and set a stall timeout in the frontend (DYN_HTTP_BACKEND_STREAM_TIMEOUT_SECS).',
+  MODEL_DROPPED:
+    'The worker unregistered mid-phase (an over-limit prompt does this on the Spark engine): keep prompts under max input - max_tokens - margin, or rebuild the engine with a larger max_num_tokens.',
+  TARGET_LOST: 'The serving process died mid-phase: read its log in <suite>/logs/, fix the crash, and re-run the suite.',
+  TARGET_START_FAILED: 'The stack never became ready in this mode: read the readiness report and the log named in the error, fix the start-up (image, model path, ports, env), and re-run.',
+  PHASE_ERROR: 'The phase crashed before producing evidence: the error is in details above and in tests.json; fix it and re-run the suite.',
+  LONG_CONTEXT_UNAVAILABLE:
+    'The engine cannot take >= 32k-token inputs: rebuild or reconfigure it with max_num_tokens and max_seq_len above the dataset L size plus max_tokens, then re-run the dataset:L suites.',
+}

@@ -4,7 +4,7 @@ import { runLayout } from '../helpers/bundle/layout'
 import { renderChart } from './charts/chart-canvas'
 import { buildFigureChart } from './charts/figure-charts'
 import { writeFigureCsv } from './csv-file'
-import { dossierMarkdown, type DossierSuite } from './dossier-markdown'
+import { dossierMarkdown, type DossierSuite, reproduceEnv } from './dossier-markdown'
 import { FIGURE_CATALOG } from './figure-catalog'
 import { buildFigureRows, phaseSpans, type FigureContext } from './figure-data'
 import { suitePhaseFigures } from './phase-figures'
@@ -134,6 +134,7 @@ export const buildRunArtifacts = async (runDir: string, opts: BuildOptions = {})
       suite_id: suite.suite_id,
       file: suite.info?.file ?? null,
       target_kind: (typeof target?.kind === 'string' ? target.kind : null) ?? (typeof data.manifest?.target_kind === 'string' ? data.manifest.target_kind : null),
+      env: reproduceEnv(data.manifest),
       verdict,
       gates: suite.gates,
     })

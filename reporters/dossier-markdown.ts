@@ -1,6 +1,6 @@
 import { BlockerGroup, type GateResult } from '../helpers/gates/gate'
 import { gateFailed, type RunVerdict, type Verdict } from '../helpers/gates/verdict'
-import { BLOCKER_GROUP_TEXT } from './blocker-groups'
+import { BLOCKER_GROUP_TEXT, REASON_CODE_FIXES } from './blocker-groups'
 
 // dossier.md: the canonical plan's blocker dossier. Every failed hard gate is one entry — what
 // failed, the evidence (paths relative to the run dir), a minimal command that reproduces it, and
@@ -10,6 +10,8 @@ export interface DossierSuite {
   suite_id: string
   file: string | null
   target_kind: string | null
+  /** Settings the run used that a reproduction needs (profile, emulator profile and faults). */
+  env?: Record<string, string>
   verdict: Verdict
   gates: GateResult[]
 }
@@ -27,7 +29,22 @@ export const reproduceCommand = (s: DossierSuite, scope: string | null): string 
   const target = s.target_kind ?? 'emulator'
   const file = s.file ?? `suites/${s.suite_id}.test.ts`
   const filter = phaseFilter(scope)
-  return `TIERBENCH_TARGET=${target} npx vitest run --project suites ${file}${filter ? ` -t "${q(filter)}"` : ''}`
+  const env = Object.entries({ TIERBENCH_TARGET: target, ...s.env }).map(([k, v]) => `${k}=${/^[\w.:,/-]*$/.test(v) ? v : `"${q(v)}"`}`)
+  // Files outside suites/ (the planted-fault suites) run under their own Vitest config.
+  const runner = file.startsWith('test/faults/') ? '--config test/faults/vitest.faults.config.ts' : '--project suites'
+  return `${env.join(' ')} npx vitest run ${runner} ${file}${filter ? ` -t "${q(filter)}"` : ''}`
+}
+
+/** The run settings a reproduction must repeat, read from manifest.json's resolved config. */
+export const reproduceEnv = (manifest: Record<string, unknown> | null): Record<string, string> => {
+  const config = (manifest?.config ?? {}) as { profile?: { name?: string }; target?: { kind?: string; profile?: string; faults?: string } }
+  const env: Record<string, string> = {}
+  if (config.profile?.name) env.TIERBENCH_PROFILE = config.profile.name
+  if (config.target?.kind === 'emulator') {
+    if (config.target.profile) env.TIERBENCH_EMULATOR_PROFILE = config.target.profile
+    if (config.target.faults) env.TIERBENCH_EMULATOR_FAULTS = config.target.faults
+  }
+  return env
 }
 
 // Same failure rule as the verdict (gateFailed): a hard gate without data fails unless it allows it.
@@ -62,7 +79,7 @@ export const dossierMarkdown = (runId: string, run: RunVerdict, suites: DossierS
       const details = Object.entries(g.evidence.details)
       if (details.length) out.push(`  - details: ${details.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join('; ')}`)
       out.push(`- **Reproduce:** \`${reproduceCommand(s, g.scope)}\``)
-      out.push(`- **What must change:** ${text.must_change}\n`)
+      out.push(`- **What must change:** ${REASON_CODE_FIXES[g.reason_code] ?? text.must_change}\n`)
     }
   }
   return out.join('\n')

@@ -334,12 +334,23 @@ export const defineHypothesis = (def: HypothesisDefinition): void => {
       test(title, async (ctx: TestContext) => {
         if (!rt || !requestsWriter) throw new Error(`Expected suite ${def.id} to be set up, got no runtime (see beforeAll error)`)
         const failures: string[] = []
-        if ('run' in plan) {
-          await ensureMode(plan)
-          const api = apiFor(ctx, failures, plan.name)
-          if (plan.before) await plan.before(api)
-          await plan.run(api)
-        } else await executeLoadPhase(plan, ctx, failures)
+        try {
+          if ('run' in plan) {
+            await ensureMode(plan)
+            const api = apiFor(ctx, failures, plan.name)
+            if (plan.before) await plan.before(api)
+            await plan.run(api)
+          } else await executeLoadPhase(plan, ctx, failures)
+        } catch (err) {
+          // A phase that crashed (target would not start, workload threw) produced no evidence:
+          // record it as a failed run-validity gate so the verdict cannot call the run valid.
+          const message = (err as Error).message ?? String(err)
+          const code = /Expected (kvsim|the .* target) to (print|become|be ready|run in)|not ready|COMMAND_FAILED|WORKER_EXITED/.test(message)
+            ? 'TARGET_START_FAILED'
+            : 'PHASE_ERROR'
+          gater(ctx, failures, plan.name)({ ...phaseCompletedGate, reason_code: code }, { value: 0, details: { error: message.slice(0, 2000) } })
+          throw err
+        }
         if (failures.length) throw new Error(failures.join('\n'))
       })
     }

@@ -9,6 +9,8 @@ import type { RequestRecord } from '../client/request-record'
 import { type RunClock, createRunClock } from '../client/run-clock'
 import { createStreamClient } from '../client/stream-client'
 import { runPhase } from '../load/run-phase'
+import { ExecutorSpec } from '../load/executor-spec'
+import { listModels } from '../target/readiness'
 import { summarizePhase } from '../analysis/phase-summary'
 import { createTelemetry } from '../telemetry/telemetry'
 import type { CollectorName } from '../telemetry/collector'
@@ -18,7 +20,7 @@ import type { Target, TargetInfo } from '../target/target'
 import type { RunContext } from './run-context'
 import type { SuiteSettings } from './suite-settings'
 import { createTargetFromSettings } from './create-target'
-import { watchTarget } from './watch-target'
+import { processAlive, watchTarget } from './watch-target'
 import type { LoadPhasePlan, PhaseContext, PhaseOutcome } from './define-hypothesis'
 
 // Everything a suite owns while it runs: the target, the collectors, the client. One place that
@@ -132,7 +134,8 @@ export const createSuiteRuntime = async (opts: {
       let result: Awaited<ReturnType<typeof runPhase>>
       try {
         result = await runPhase({
-          executor: plan.executor,
+          // Parsed here so zod defaults (time_unit_s, distribution…) apply to specs written in suites.
+          executor: ExecutorSpec.parse(plan.executor),
           workload: plan.workload(ctx),
           client: c,
           clock,
@@ -152,6 +155,11 @@ export const createSuiteRuntime = async (opts: {
           },
           progress: true,
         })
+        // A worker that unregisters in the last seconds of a phase escapes the poll interval: look once more.
+        if (!stopReason) {
+          const models = await listModels(info.baseUrl).catch(() => [] as string[])
+          if (models.length === 0) stopReason = info.kind === 'emulator' && !info.pids.some(processAlive) ? 'TARGET_LOST' : 'MODEL_DROPPED'
+        }
       } finally {
         watcher.stop()
         signal.removeEventListener('abort', onAbort)

@@ -9,7 +9,8 @@ export interface TargetWatcher {
   stop(): void
 }
 
-const alive = (pid: number): boolean => {
+/** Whether a process exists (EPERM: it exists but belongs to someone else). */
+export const processAlive = (pid: number): boolean => {
   try {
     process.kill(pid, 0)
     return true
@@ -33,14 +34,14 @@ export const watchTarget = (
     onLost(reason)
   }
   const pidTimer = setInterval(() => {
-    if (ownsPids && !info.pids.some(alive)) fire('TARGET_LOST')
+    if (ownsPids && !info.pids.some(processAlive)) fire('TARGET_LOST')
   }, opts.pidPollMs ?? 250)
   pidTimer.unref()
   // A dead process also empties /v1/models (connection refused): report the stronger fact.
   const models = watchWorker({
     baseUrl: info.baseUrl,
     intervalMs: opts.modelPollMs ?? 2000,
-    onDrop: () => fire(ownsPids && !info.pids.some(alive) ? 'TARGET_LOST' : 'MODEL_DROPPED'),
+    onDrop: () => fire(ownsPids && !info.pids.some(processAlive) ? 'TARGET_LOST' : 'MODEL_DROPPED'),
   })
   return {
     stop() {

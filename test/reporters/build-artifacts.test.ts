@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { buildRunArtifacts, CHART_HEIGHT, CHART_WIDTH, type BuildResult } from '../../reporters/build-artifacts'
+import { reproduceCommand, reproduceEnv } from '../../reporters/dossier-markdown'
 import { FIGURE_CATALOG, figureSpec } from '../../reporters/figure-catalog'
 import { Verdict } from '../../helpers/gates/verdict'
 import { parseCsv, parseCsvObjects } from './csv-rows'
@@ -87,7 +88,7 @@ describe('buildRunArtifacts on an emulated run with a failed hard gate', () => {
     expect(entry).toContain('### h2b · `disk_rehydrate` (NO_DISK_REHYDRATE)')
     expect(entry).toContain('`h2b/phase_deltas/sweep_c16_B2.json`')
     expect(entry).toContain('TIERBENCH_TARGET=emulator npx vitest run --project suites suites/h2b.test.ts -t "replay"')
-    expect(entry).toContain('**What must change:**')
+    expect(entry).toContain('**What must change:** Blocks were written but never read back')
     // The soft failure is not a blocker.
     expect(md).not.toContain('`alignment`')
   })
@@ -166,5 +167,19 @@ describe('buildRunArtifacts on a hardware run that completed', () => {
     expect(v.run_valid).toBe(false)
     expect(readdirSync(join(partial.runDir, SWEEP_SUITE))).toContain('report.md')
     expect(readFileSync(join(partial.runDir, SWEEP_SUITE, 'report.md'), 'utf8')).toContain('Expected suite.json, got none')
+  })
+})
+
+describe('dossier reproduce commands', () => {
+  test('repeat the profile, emulator profile and planted faults of the run, and the fault suites use their own config', () => {
+    const env = reproduceEnv({ config: { profile: { name: 'smoke' }, target: { kind: 'emulator', profile: 'tiny', faults: 'corrupt_disk:1' } } })
+    expect(env).toEqual({ TIERBENCH_PROFILE: 'smoke', TIERBENCH_EMULATOR_PROFILE: 'tiny', TIERBENCH_EMULATOR_FAULTS: 'corrupt_disk:1' })
+    const base = { suite_id: 'x', target_kind: 'emulator', env, verdict: {} as never, gates: [] }
+    expect(reproduceCommand({ ...base, file: 'suites/h2b.test.ts' }, 'ctx2048-replay')).toBe(
+      'TIERBENCH_TARGET=emulator TIERBENCH_PROFILE=smoke TIERBENCH_EMULATOR_PROFILE=tiny TIERBENCH_EMULATOR_FAULTS=corrupt_disk:1 npx vitest run --project suites suites/h2b.test.ts -t "ctx2048-replay"',
+    )
+    expect(reproduceCommand({ ...base, file: 'test/faults/suites/disk-replay.fault-suite.ts' }, null)).toContain(
+      'npx vitest run --config test/faults/vitest.faults.config.ts test/faults/suites/disk-replay.fault-suite.ts',
+    )
   })
 })
