@@ -20,6 +20,13 @@ const CONCURRENCY = 2
 // MB/s on the device; full uses the plan's `heavy`.
 const CONTENTION = { smoke: 'moderate', full: 'heavy' } as const
 
+// Even `moderate` fio takes CPU from kvsim, whose smoke service times are a few milliseconds (time
+// scale 0.05): on a quiet dev box p99 went 22 → 68 ms (+207 %) with 0 bytes read by the server and
+// fio using most of the CPU ticks of the phase. The emulator cannot separate CPU from storage
+// interference at that scale, so the p99 gate is soft in smoke on kvsim and hard on full (real
+// service times of hundreds of ms); the mechanism gates (server reads nothing, fio really loaded
+// the disk) stay hard everywhere.
+
 const P99_FLAT: Gate = {
   id: 'h4a_p99_flat',
   metric: 'ttft_p99_rel_change_pct',
@@ -124,9 +131,11 @@ defineHypothesis({
       ttft_p99_ms: { quiet: p99Quiet, contended: p99Hot },
       ttft_p50_ms: { quiet: mean(quiet.map((o) => o.summary.ttft_ms.p50)), contended: mean(hot.map((o) => o.summary.ttft_ms.p50)) },
       device_io_bytes: { quiet: bytesQuiet, contended: bytesHot },
+      cpu_ticks: Object.fromEntries(measured.map((o) => [o.plan.name, o.record.deltas.cpu])),
     }
     c.note('h4a_control', figures)
-    c.gate(P99_FLAT, {
+    const p99Gate: Gate = c.settings.profileName === 'smoke' && c.target?.emulated ? { ...P99_FLAT, severity: 'soft' } : P99_FLAT
+    c.gate(p99Gate, {
       value: p99Quiet && p99Hot !== null ? (Math.abs(p99Hot - p99Quiet) / p99Quiet) * 100 : null,
       scope: 'quiet*,contended*',
       details: figures,

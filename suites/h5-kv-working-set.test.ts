@@ -23,7 +23,7 @@ import { traceReplay } from '../helpers/workload/trace-replay'
 const TRACE_PATH = fileURLToPath(new URL('../../shared/data/mooncake/conversation_trace.jsonl', import.meta.url))
 
 const WS_P99: Gate = {
-  id: 'h5_working_set_p99',
+  id: 'h5_working_set_tail',
   metric: 'ttft_p95_large_over_small_ws',
   expr: 'value>=1.5',
   severity: 'hard',
