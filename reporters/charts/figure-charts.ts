@@ -149,16 +149,27 @@ const kvbmTs = (spec: FigureSpec, suiteId: string, rows: FigureRow[]): ChartConf
   return { type: 'line', data: { datasets }, options }
 }
 
+// Dynamo's five block counters, with the direction spelled out (h2d and d2d mean different things
+// for offload and onboard), and one colour family per tier: host blues, disk reds. Tokens, object
+// tier and derived totals stay in the CSV; mixing units or repeating sums would hide the blocks.
+const KVBM_BLOCK_SERIES: [metric: string, label: string, color: string][] = [
+  ['kvbm_offload_blocks_d2h_delta', 'offload d2h: device→host', '#4e79a7'],
+  ['kvbm_onboard_blocks_h2d_delta', 'onboard h2d: host→device', '#a0cbe8'],
+  ['kvbm_offload_blocks_h2d_delta', 'offload h2d: host→disk', '#f28e2b'],
+  ['kvbm_offload_blocks_d2d_delta', 'offload d2d: device→disk', '#ffbe7d'],
+  ['kvbm_onboard_blocks_d2d_delta', 'onboard d2d: disk→device', '#e15759'],
+]
+
 const kvbmDeltas = (spec: FigureSpec, suiteId: string, rows: FigureRow[]): ChartConfiguration => {
   const labels = uniq(rows.map((r) => `${r.phase} (${modeLabel(String(r.mode))})`))
-  const metrics = uniq(rows.map((r) => String(r.metric))).filter((m) => m !== 'kvbm_matched_tokens')
-  const datasets = metrics.map((m, i) => ({
+  const present = new Set(rows.map((r) => String(r.metric)))
+  const datasets = KVBM_BLOCK_SERIES.filter(([m]) => present.has(m)).map(([m, label, color]) => ({
     type: 'bar' as const,
-    label: `${m} (blocks)`,
+    label,
     data: labels.map((l) => n(rows.find((r) => `${r.phase} (${modeLabel(String(r.mode))})` === l && r.metric === m)?.delta) ?? 0),
-    backgroundColor: SERIES_COLORS[i % SERIES_COLORS.length],
+    backgroundColor: color,
   }))
-  const options = base(spec, suiteId, 'phase (mode)', 'counter delta over the phase (blocks)')
+  const options = base(spec, suiteId, 'phase (mode)', 'KVBM block counter delta over the phase (blocks)')
   options.scales.x = { type: 'category', title: axisTitle('phase (mode)') } as unknown as typeof options.scales.x
   return { type: 'bar', data: { labels, datasets }, options }
 }
