@@ -59,6 +59,8 @@ export interface CollectorOptions<S extends Sample> {
   onSample?: (sample: S) => void
   /** Keep samples in memory for stop(); the timeline turns this off and streams to JSONL. @default true */
   retainSamples?: boolean
+  /** Shared timer (helpers/telemetry/ticker.ts) with the same cadence; else the collector makes its own. */
+  ticker?: import('./ticker').Ticker
 }
 
 export const DEFAULT_CADENCE_MS = 200

@@ -73,10 +73,10 @@ export const createGpuCollector = (opts: GpuOptions): Collector<GpuSample> => {
           try {
             const [rec] = parseNvidiaSmiCsv(line, GPU_QUERY_FIELDS)
             const t = opts.clock.nowMs()
-            // Lines of one poll arrive together: count GPUs within a poll.
-            gpuIndex = t - lastT < cadence / 4 ? gpuIndex + 1 : 0
+            // The index field says which GPU; a new poll starts at GPU 0 (jitter vs the last poll).
+            gpuIndex = typeof rec.index === 'number' ? rec.index : 0
             if (gpuIndex === 0 && lastT >= 0) series.jitter_ms.push(Math.abs(t - lastT - cadence))
-            lastT = t
+            if (gpuIndex === 0) lastT = t
             const s = gpuSampleFromRecord(rec, gpuIndex, { t_ms: t, wall_ms: opts.clock.wallMs() })
             if (opts.retainSamples !== false) series.samples.push(s)
             last = s

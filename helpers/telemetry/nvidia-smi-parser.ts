@@ -1,6 +1,7 @@
 // nvidia-smi output parsers. On GB10 (unified memory) framebuffer figures print `[N/A]` or
 // `Not Supported`: those become null, never 0.
 export const GPU_QUERY_FIELDS = [
+  'index',
   'utilization.gpu',
   'memory.used',
   'memory.total',

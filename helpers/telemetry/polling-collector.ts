@@ -7,6 +7,7 @@ import {
   type Series,
   emptySeries,
 } from './collector'
+import { createTicker } from './ticker'
 
 // The shared sampling loop: ticks are planned at origin + k × cadence (drift-free) and a slow
 // reading skips the slots it overran instead of bunching samples, so jitter stays measurable.
@@ -30,12 +31,10 @@ export const createPollingCollector = <R, S extends Sample>(
   const cadenceMs = opts.cadenceMs ?? DEFAULT_CADENCE_MS
   const series: Series<S> = emptySeries<S>(spec.name, cadenceMs)
   let state: 'idle' | 'running' | 'stopped' = 'idle'
-  let timer: NodeJS.Timeout | null = null
-  let inFlight: Promise<void> = Promise.resolve()
+  let unsubscribe: (() => void) | null = null
+  let inFlight: Promise<void> | null = null
   let prev: R | null = null
   let prevT = 0
-  let originMs = 0
-  let k = 0
 
   const nullSnapshot = () => Object.fromEntries(spec.snapshotKeys.map((key) => [key, null]))
 
@@ -47,7 +46,7 @@ export const createPollingCollector = <R, S extends Sample>(
       const s = spec.toSample(prev, cur, (t - prevT) / 1000, { t_ms: t, wall_ms: opts.clock.wallMs() })
       prev = cur
       prevT = t
-      if (s) {
+      if (s && state === 'running') {
         if (opts.retainSamples !== false) series.samples.push(s)
         opts.onSample?.(s)
       }
@@ -56,15 +55,12 @@ export const createPollingCollector = <R, S extends Sample>(
     }
   }
 
-  const schedule = () => {
-    if (state !== 'running') return
-    const now = opts.clock.nowMs()
-    k = Math.max(k + 1, Math.ceil((now - originMs) / cadenceMs))
-    const planned = originMs + k * cadenceMs
-    timer = setTimeout(() => {
-      inFlight = tick(planned).finally(schedule)
-    }, Math.max(0, planned - now))
-    timer.unref?.()
+  // A reading still running when the next tick comes skips that tick (no bunching).
+  const onTick = (plannedMs: number) => {
+    if (state !== 'running' || inFlight) return
+    inFlight = tick(plannedMs).finally(() => {
+      inFlight = null
+    })
   }
 
   return {
@@ -81,17 +77,16 @@ export const createPollingCollector = <R, S extends Sample>(
       const av = await spec.available().catch(() => ({ available: false }))
       state = 'running'
       if (!av.available) return
-      originMs = opts.clock.nowMs()
-      prevT = originMs
+      prevT = opts.clock.nowMs()
       prev = await spec.read().catch(() => null)
-      k = 0
-      schedule()
+      const ticker = opts.ticker ?? createTicker(opts.clock, cadenceMs)
+      unsubscribe = ticker.subscribe(onTick)
     },
     async stop() {
       if (state === 'running') {
-        state = 'stopped'
-        if (timer) clearTimeout(timer)
-        await inFlight
+        unsubscribe?.()
+        unsubscribe = null
+        if (inFlight) await inFlight
       }
       state = 'stopped'
       return series

@@ -14,7 +14,7 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }))
 const fake = join(tmp, 'nvidia-smi')
 writeFileSync(
   fake,
-  `#!/bin/sh\nif [ "$1" = "-L" ]; then echo "GPU 0: NVIDIA GB10 (UUID: GPU-x)"; exit 0; fi\nwhile true; do echo "37, [N/A], [N/A], 11.52, 2405, [N/A], 44"; sleep 0.1; done\n`,
+  `#!/bin/sh\nif [ "$1" = "-L" ]; then echo "GPU 0: NVIDIA GB10 (UUID: GPU-x)"; exit 0; fi\nwhile true; do echo "0, 37, [N/A], [N/A], 11.52, 2405, [N/A], 44"; sleep 0.1; done\n`,
 )
 chmodSync(fake, 0o755)
 
@@ -45,8 +45,8 @@ describe('nvidia-smi parsers on real captures', () => {
   })
 
   it('parses noheader,nounits lines with Not Supported and [N/A] as null', () => {
-    const rows = parseNvidiaSmiCsv('12, Not Supported, [N/A], 5.00, 1000, 500, 40\n', GPU_QUERY_FIELDS)
-    expect(rows[0]).toEqual({ 'utilization.gpu': 12, 'memory.used': null, 'memory.total': null, 'power.draw': 5, 'clocks.sm': 1000, 'clocks.mem': 500, 'temperature.gpu': 40 })
+    const rows = parseNvidiaSmiCsv('1, 12, Not Supported, [N/A], 5.00, 1000, 500, 40\n', GPU_QUERY_FIELDS)
+    expect(rows[0]).toEqual({ index: 1, 'utilization.gpu': 12, 'memory.used': null, 'memory.total': null, 'power.draw': 5, 'clocks.sm': 1000, 'clocks.mem': 500, 'temperature.gpu': 40 })
   })
 
   it('parses dmon output by its header', () => {
