@@ -122,11 +122,15 @@ defineHypothesis({
       const v = xs.filter((x): x is number => x !== null)
       return v.length ? v.reduce((a, b) => a + b, 0) / v.length : null
     }
+    // Since kvsim scales G3 block bytes with its time scale, a smoke disk onboard is a few ms and
+    // the tail ratio swung between 0.99 and 2.29 over runs on a shared box: soft in smoke on kvsim,
+    // hard on full. The spill contrast (tier-2 share) is the hard mechanism gate everywhere.
+    const shiftGate: Gate = c.settings.profileName === 'smoke' && c.target?.emulated ? { ...P99_SHIFT, severity: 'soft' } : P99_SHIFT
     for (const policy of ['lru', 'lfu']) {
       const at = (g2: number) => rows.filter((r) => r.g2_blocks === g2 && r.policy === policy)
       const pSmall = mean(at(small).map((r) => r.ttft_p95_ms))
       const pLarge = mean(at(large).map((r) => r.ttft_p95_ms))
-      c.gate(P99_SHIFT, { value: pSmall !== null && pLarge ? pSmall / pLarge : null, scope: `g2-*-${policy}-replay`, details: { small, large, p95_small_ms: pSmall, p95_large_ms: pLarge } })
+      c.gate(shiftGate, { value: pSmall !== null && pLarge ? pSmall / pLarge : null, scope: `g2-*-${policy}-replay`, details: { small, large, p95_small_ms: pSmall, p95_large_ms: pLarge } })
       const tSmall = mean(at(small).map((r) => r.tier2_hit_pct))
       // The large tier may onboard nothing from disk at all (tier2 share null): that is 0 % disk.
       const tLarge = mean(at(large).map((r) => r.tier2_hit_pct ?? (r.onboard_blocks_d2d === 0 ? 0 : null)))
