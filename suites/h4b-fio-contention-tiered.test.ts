@@ -84,10 +84,14 @@ defineHypothesis({
         promptPool: pool,
         params: { max_tokens: maxTokens },
       })
+    // Emulator only: real-size G3 blocks (1 MiB on tiny), not blocks shrunk with the time scale, so the
+    // SSD reads are large enough for fio's queueing to show in TTFT (on a real stack this env is unused).
+    const targetEnv = { KVSIM_IO_SCALE: '1' }
     const replay = (name: string, contention?: string): PhasePlan => ({
       name,
       kind: 'measure',
       mode: 'B2',
+      targetEnv,
       leg: contention ? `fio ${contention}` : 'no contention',
       step: { contention: contention ?? 'none', context_tokens: contextTokens },
       ...(contention ? { contention, before: ensureFioScratch } : {}),
@@ -101,7 +105,7 @@ defineHypothesis({
     })
     const plans: PhasePlan[] = [
       // Two passes: the second reuse lifts every block's frequency to 2, so B2 writes it to disk.
-      { name: 'populate', kind: 'warmup', mode: 'B2', workload, executor: { type: 'constantConcurrency', concurrency: 1, iterations: 2 * pool } },
+      { name: 'populate', kind: 'warmup', mode: 'B2', targetEnv, workload, executor: { type: 'constantConcurrency', concurrency: 1, iterations: 2 * pool } },
     ]
     for (let r = 0; r < s.profile.repetitions; r++) {
       const suffix = s.profile.repetitions > 1 ? `-r${r + 1}` : ''

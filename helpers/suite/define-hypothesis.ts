@@ -55,7 +55,8 @@ interface PhaseBase {
   restart?: boolean
   /**
    * Extra worker environment (a change restarts the worker). Emulator knobs such as
-   * KVSIM_G1_OVERRIDE_NUM_BLOCKS (device tier size) and KVSIM_MAX_INPUT_TOKENS live here.
+   * KVSIM_G1_OVERRIDE_NUM_BLOCKS (device tier size), KVSIM_MAX_INPUT_TOKENS and KVSIM_IO_SCALE (divisor
+   * of G3 block bytes; 1 = real-size blocks) live here.
    */
   targetEnv?: Record<string, string>
   /** Runs after the mode is applied and before load starts (washout, cache drop, preflight). */

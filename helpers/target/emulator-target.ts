@@ -109,6 +109,8 @@ export const createEmulatorTarget = (opts: EmulatorTargetOptions): Target => {
     Object.assign(env, opts.env, apply.env)
 
     const faults = apply.faults ?? opts.faults
+    // A suite may ask for unscaled (or differently scaled) G3 blocks, e.g. H4B needs large real reads.
+    const ioScale = apply.env?.KVSIM_IO_SCALE !== undefined ? Number(apply.env.KVSIM_IO_SCALE) : opts.ioScale
     const args = [
       KVSIM_BIN,
       '--profile', opts.profile,
@@ -119,7 +121,7 @@ export const createEmulatorTarget = (opts: EmulatorTargetOptions): Target => {
       '--exit-with-parent',
       ...(faults ? ['--faults', faults] : []),
       ...(opts.timeScale !== undefined ? ['--time-scale', String(opts.timeScale)] : []),
-      ...(opts.ioScale !== undefined ? ['--io-scale', String(opts.ioScale)] : []),
+      ...(ioScale !== undefined ? ['--io-scale', String(ioScale)] : []),
     ]
     const logFile = join(opts.logsDir, `kvsim-${starts}-${mode.id}.log`)
     const c = execa(process.execPath, args, {
@@ -168,7 +170,7 @@ export const createEmulatorTarget = (opts: EmulatorTargetOptions): Target => {
         reported_mode: start.mode,
         faults: faults ?? null,
         time_scale: opts.timeScale ?? 1,
-        io_scale: opts.ioScale ?? 1,
+        io_scale: ioScale ?? 1,
         g3: start.g3 ?? null,
         kv_mode: mode,
       },
