@@ -58,6 +58,7 @@ export const phaseSummaryJson = (p: PhaseFigures) => ({
   deltas: p.record?.deltas ?? null,
   missing_metrics: p.record?.missing_metrics ?? null,
   attribution: p.record?.attribution ?? null,
+  alignment: p.record?.alignment ?? null,
   interrupted: p.record?.interrupted ?? null,
   stop_reason: p.record?.stop_reason ?? null,
   notes: p.record?.notes ?? [],

@@ -31,6 +31,8 @@ export const PhaseRecord = z.object({
   /** Expected-but-missing metric names per source (old KVBM builds use other names). */
   missing_metrics: z.record(z.string(), z.array(z.string())),
   attribution: z.record(z.string(), z.unknown()).nullable(),
+  /** Share of request completions with a sample from every periodic collector within one cadence (gate: >= 95 %). */
+  alignment: z.object({ aligned_pct: z.number().nullable(), per_collector: z.record(z.string(), z.number().nullable()) }).nullable().optional(),
   interrupted: z.boolean(),
   stop_reason: z.string().nullable(),
   notes: z.array(z.string()),

@@ -19,7 +19,7 @@ import type { Workload } from '../workload/workload-types'
 import type { CollectorName } from '../telemetry/collector'
 import type { PhaseSummary } from '../analysis/phase-summary'
 import { expectGate } from '../gates/expect-gate'
-import { GATE_CLIENT_OVERHEAD, GATE_ERROR_RATE, GATE_KVBM_METRICS, GATE_REQUEST_STALL, GATE_SCHEDULE_DELAY } from '../gates/catalog'
+import { GATE_ALIGNMENT, GATE_CLIENT_OVERHEAD, GATE_ERROR_RATE, GATE_KVBM_METRICS, GATE_REQUEST_STALL, GATE_SCHEDULE_DELAY } from '../gates/catalog'
 
 // defineHypothesis turns a test-plan hypothesis into a Vitest describe block that reads like the
 // plan: beforeAll starts the target and the collectors, one test per phase runs load and checks
@@ -136,6 +136,10 @@ export interface HypothesisDefinition {
 export const STANDARD_PHASE_GATES: { gate: Gate; input: (o: PhaseOutcome) => PhaseGateInput }[] = [
   { gate: GATE_ERROR_RATE, input: (o) => ({ value: o.summary.error_rate, details: { errors_by_class: o.summary.errors_by_class } }) },
   { gate: GATE_REQUEST_STALL, input: (o) => ({ value: o.summary.stalled, details: { errors_by_class: o.summary.errors_by_class } }) },
+  {
+    gate: GATE_ALIGNMENT,
+    input: (o) => ({ value: o.record.alignment?.aligned_pct ?? null, details: { per_collector: o.record.alignment?.per_collector ?? {} } }),
+  },
   {
     gate: GATE_KVBM_METRICS,
     input: (o) => ({ value: o.record.deltas.kvbm ? 1 : 0, details: { missing: o.record.missing_metrics.kvbm ?? [] } }),

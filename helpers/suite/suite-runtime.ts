@@ -165,6 +165,7 @@ export const createSuiteRuntime = async (opts: {
         signal.removeEventListener('abort', onAbort)
       }
       const fio = contention ? await contention.stop() : null
+      const alignment = telemetry ? telemetry.alignment(records.map((r) => ({ t_ms: r.t_end_ms }))) : null
       const tele = telemetry ? await telemetry.phaseEnd(plan.name) : null
       const summary = summarizePhase(records, { wall_ms: result.t_end_ms - result.t_start_ms })
       if (!stopReason && signal.aborted) stopReason = 'RUN_INTERRUPTED'
@@ -191,6 +192,7 @@ export const createSuiteRuntime = async (opts: {
         deltas: (tele?.deltas ?? {}) as PhaseRecord['deltas'],
         missing_metrics: tele?.missing_metrics ?? {},
         attribution: (tele?.attribution ?? null) as PhaseRecord['attribution'],
+        alignment,
         interrupted: stopReason !== null,
         stop_reason: stopReason,
         notes: [...(tele?.notes ?? []), ...(fio ? [`fio ${plan.contention}: ${JSON.stringify({ read: fio.read, write: fio.write, json: fio.json_file, errors: fio.errors })}`] : [])],
