@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import type { TestProject } from 'vitest/node'
 import { loadRunConfig } from '../config/load-run-config'
 import { runLayout } from '../bundle/layout'
-import { gitFacts, hostFacts, writeManifest } from '../bundle/manifest'
+import { gitFacts, hostFacts, updateManifest, writeManifest } from '../bundle/manifest'
 import { createRunDir, pointLatest } from '../bundle/run-dir'
 import type { RunContext } from './run-context'
 
@@ -37,6 +37,24 @@ export default function setup(project: TestProject) {
     provenance: {},
   })
   pointLatest(config.resultsDir, runId)
+  // Ctrl-C or SIGTERM: Vitest exits without a run end, so the reporter never closes the bundle.
+  // 'exit' handlers must be synchronous; marking the manifest is, and `tierbench report` rebuilds the
+  // partial verdict and dossier from the raw files afterwards.
+  process.once('exit', () => {
+    const closed = updateManifest(runLayout(runDir).manifest, (m) =>
+      m.status !== 'running'
+        ? m
+        : {
+            ...m,
+            status: 'interrupted',
+            run_valid: false,
+            reason_codes: [...new Set([...m.reason_codes.filter((c) => c !== 'RUN_INCOMPLETE'), 'RUN_INTERRUPTED'])],
+            ended_wall: new Date().toISOString(),
+          },
+    )
+    if (closed?.status === 'interrupted')
+      process.stderr.write(`tierbench: run ${runId} interrupted; partial bundle in ${runDir} (npx tierbench report ${runDir} builds its verdict and dossier)\n`)
+  })
   // The reporter lives in this process: it finds the run here even if no suite got to start.
   process.env.TIERBENCH_RUN_DIR = runDir
   const ctx: RunContext = {

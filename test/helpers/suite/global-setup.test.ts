@@ -41,3 +41,41 @@ describe('starting a suite run', () => {
     expect(kvsimProcesses()).toEqual([])
   })
 })
+
+describe('interrupting a suite run', () => {
+  test('Ctrl-C mid-phase leaves a readable bundle marked interrupted and no kvsim behind', async () => {
+    const out = join(results, 'int')
+    const child = execa(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', 'suites/h2b'], {
+      reject: false,
+      env: {
+        TIERBENCH_RESULTS_DIR: out,
+        TIERBENCH_SCRATCH_DIR: join(results, 'int-scratch'),
+        // full phases last minutes: the interrupt is sure to land inside one
+        TIERBENCH_PROFILE: 'full',
+        TIERBENCH_EMULATOR_PROFILE: 'tiny',
+      },
+      timeout: 120_000,
+    })
+    await new Promise<void>((resolve) => {
+      const onData = (d: Buffer) => {
+        if (String(d).includes('[tierbench] phase=')) {
+          child.stderr!.off('data', onData)
+          resolve()
+        }
+      }
+      child.stderr!.on('data', onData)
+    })
+    child.kill('SIGINT')
+    const r = await child
+    expect(r.exitCode).not.toBe(0)
+    const runDir = join(out, readdirSync(out).find((d) => /^\d{8}T/.test(d))!)
+    const manifest = JSON.parse(readFileSync(join(runDir, 'manifest.json'), 'utf8'))
+    expect(manifest.status).toBe('interrupted')
+    expect(manifest.run_valid).toBe(false)
+    expect(manifest.reason_codes).toContain('RUN_INTERRUPTED')
+    for (const line of readFileSync(join(runDir, 'raw', 'requests.jsonl'), 'utf8').split('\n').filter(Boolean)) expect(() => JSON.parse(line)).not.toThrow()
+    // kvsim exits with its parent (its stdin closes) after a clean shutdown: wait up to 15 s.
+    for (let i = 0; i < 30 && kvsimProcesses().length > 0; i++) await new Promise((res) => setTimeout(res, 500))
+    expect(kvsimProcesses()).toEqual([])
+  })
+})
