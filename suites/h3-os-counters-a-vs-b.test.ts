@@ -6,6 +6,7 @@ import { resampleToWindows, seriesWindows } from '../helpers/analysis/series-win
 import { readJsonlSync } from '../helpers/bundle/read-jsonl'
 import { type PhasePlan, defineHypothesis } from '../helpers/suite/define-hypothesis'
 import { fixedContext } from '../helpers/workload/fixed-context'
+import { counterRate, seriesField, type TelemetryRow } from '../helpers/suite/phase-figures'
 
 // H3 (v3.0 plan §8.5, stacks A and B): OS counters are informative for stack A and insufficient
 // for stack B. Method: the same spill workload (a prompt pool larger than G1 + G2) on an A leg (B0)
@@ -52,21 +53,6 @@ const KVBM_EXPLAINS: Gate = {
   evidence_role: 'os_corroboration',
 }
 
-interface Row {
-  t_ms: number
-  [k: string]: unknown
-}
-
-const counterRate = (rows: Row[], key: string): { t_ms: number; value: number | null }[] =>
-  rows.slice(1).map((r, i) => {
-    const a = (rows[i].values as Record<string, number> | undefined)?.[key]
-    const b = (r.values as Record<string, number> | undefined)?.[key]
-    const dt = (r.t_ms - rows[i].t_ms) / 1000
-    return { t_ms: r.t_ms, value: typeof a === 'number' && typeof b === 'number' && dt > 0 && b >= a ? (b - a) / dt : null }
-  })
-
-const field = (rows: Row[], key: string) => rows.map((r) => ({ t_ms: r.t_ms, value: (r[key] as number | null | undefined) ?? null }))
-
 defineHypothesis({
   id: 'h3',
   title: 'h3: OS storage counters explain stack A but miss the KV movement that drives stack B',
@@ -106,19 +92,19 @@ defineHypothesis({
   },
   conclude: (c) => {
     const windowMs = c.settings.profileName === 'smoke' ? 500 : 1000
-    const cpu = readJsonlSync<Row>(c.layout.telemetrySeries('cpu')).rows
-    const bd = readJsonlSync<Row>(c.layout.telemetrySeries('block_device')).rows
-    const pio = readJsonlSync<Row>(c.layout.telemetrySeries('process_io')).rows
-    const kv = readJsonlSync<Row>(c.layout.telemetrySeries('kvbm')).rows
+    const cpu = readJsonlSync<TelemetryRow>(c.layout.telemetrySeries('cpu')).rows
+    const bd = readJsonlSync<TelemetryRow>(c.layout.telemetrySeries('block_device')).rows
+    const pio = readJsonlSync<TelemetryRow>(c.layout.telemetrySeries('process_io')).rows
+    const kv = readJsonlSync<TelemetryRow>(c.layout.telemetrySeries('kvbm')).rows
     const legs = ['A', 'B'].map((stack) => {
       const o = c.phases.get(`stack${stack}-replay`)
       if (!o) return { stack, missing: true as const }
       const w = seriesWindows(o.requests, { window_ms: windowMs, start_ms: o.record.t_start_ms, end_ms: o.record.t_end_ms })
       const p99 = w.map((x) => x.ttft_p99_ms)
       const r = {
-        r_await: pearson(p99, resampleToWindows(w, field(bd, 'r_await_ms'))),
-        iowait: pearson(p99, resampleToWindows(w, field(cpu, 'iowait_pct'))),
-        process_read_rate: pearson(p99, resampleToWindows(w, field(pio, 'read_bytes_s'))),
+        r_await: pearson(p99, resampleToWindows(w, seriesField(bd, 'r_await_ms'))),
+        iowait: pearson(p99, resampleToWindows(w, seriesField(cpu, 'iowait_pct'))),
+        process_read_rate: pearson(p99, resampleToWindows(w, seriesField(pio, 'read_bytes_s'))),
         kvbm_disk_onboard_rate: pearson(p99, resampleToWindows(w, counterRate(kv, 'kvbm_onboard_blocks_d2d'))),
       }
       const h2d = kvbmDelta(o.record.deltas.kvbm, 'onboard_blocks_h2d')

@@ -6,6 +6,7 @@ import { kvbmDelta, tier2HitPct } from '../helpers/analysis/mechanism'
 import { type PhaseOutcome, type PhasePlan, defineHypothesis } from '../helpers/suite/define-hypothesis'
 import { getRunContext } from '../helpers/suite/run-context'
 import { fixedContext } from '../helpers/workload/fixed-context'
+import { phaseReadAwaitMs, phaseQueueDepth } from '../helpers/suite/phase-figures'
 
 // H4B (v3.0 plan §8.7, stack B): degraded NVMe QoS raises TTFT p99 once KV comes back from disk.
 // Method: a spill configuration that guarantees tier-2 traffic (a prompt pool whose KV is larger
@@ -47,21 +48,6 @@ const QUEUE_RISE: Gate = {
   reason: 'fio must raise the KV device average queue depth (aqu-sz) over the uncontended replay; otherwise the contention did not reach the KV tier device.',
   blocker_group: 'attribution_failure',
   evidence_role: 'os_corroboration',
-}
-
-/** Device read latency of a phase: read ticks / reads (iostat r_await over the whole phase). */
-const rAwaitMs = (o: PhaseOutcome): number | null => {
-  const bd = o.record.deltas.block_device
-  const ios = bd?.read_ios ?? null
-  const ticks = bd?.read_ticks_ms ?? null
-  return ios && ticks !== null ? ticks / ios : null
-}
-
-/** Average device queue depth over the phase: weighted IO ticks / phase time (iostat aqu-sz). */
-const aquSz = (o: PhaseOutcome): number | null => {
-  const w = o.record.deltas.block_device?.weighted_ticks_ms ?? null
-  const ms = o.record.t_end_ms - o.record.t_start_ms
-  return w !== null && ms > 0 ? w / ms : null
 }
 
 defineHypothesis({
@@ -124,10 +110,10 @@ defineHypothesis({
     }
     const p99Base = mean(base.map((o) => o.summary.ttft_ms.p99))
     const p99Hot = mean(hot.map((o) => o.summary.ttft_ms.p99))
-    const rBase = mean(base.map(rAwaitMs))
-    const rHot = mean(hot.map(rAwaitMs))
-    const qBase = mean(base.map(aquSz))
-    const qHot = mean(hot.map(aquSz))
+    const rBase = mean(base.map(phaseReadAwaitMs))
+    const rHot = mean(hot.map(phaseReadAwaitMs))
+    const qBase = mean(base.map(phaseQueueDepth))
+    const qHot = mean(hot.map(phaseQueueDepth))
     const figures = {
       ttft_p99_ms: { baseline: p99Base, contended: p99Hot },
       ttft_p50_ms: { baseline: mean(base.map((o) => o.summary.ttft_ms.p50)), contended: mean(hot.map((o) => o.summary.ttft_ms.p50)) },

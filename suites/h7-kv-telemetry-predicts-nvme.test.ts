@@ -8,6 +8,7 @@ import type { SuiteSettings } from '../helpers/suite/suite-settings'
 import type { TargetInfo } from '../helpers/target/target'
 import { type PhasePlan, defineHypothesis } from '../helpers/suite/define-hypothesis'
 import { fixedContext } from '../helpers/workload/fixed-context'
+import { counterRate, type TelemetryRow } from '../helpers/suite/phase-figures'
 
 // H7 (v3.0 plan §8.10, stack B): KV telemetry quantitatively predicts NVMe traffic and tails.
 // Method: spill replays under B2 at two concurrencies. Per phase, KVBM's counter deltas times the
@@ -55,23 +56,6 @@ const diskBlockBytes = (s: SuiteSettings, target: TargetInfo | null): number => 
   return Math.ceil(full / io / 4096) * 4096
 }
 
-interface Sample {
-  t_ms: number
-  [k: string]: unknown
-}
-
-/** Rate of a cumulative counter between consecutive samples, stamped at the later sample. */
-const counterRate = (rows: Sample[], key: string): { t_ms: number; value: number | null }[] => {
-  const out: { t_ms: number; value: number | null }[] = []
-  for (let i = 1; i < rows.length; i++) {
-    const a = (rows[i - 1].values as Record<string, number> | undefined)?.[key]
-    const b = (rows[i].values as Record<string, number> | undefined)?.[key]
-    const dt = (rows[i].t_ms - rows[i - 1].t_ms) / 1000
-    out.push({ t_ms: rows[i].t_ms, value: typeof a === 'number' && typeof b === 'number' && dt > 0 && b >= a ? (b - a) / dt : null })
-  }
-  return out
-}
-
 defineHypothesis({
   id: 'h7',
   title: 'h7: KVBM block counters predict the NVMe bytes the KV tier moves, and disk onboarding tracks TTFT p99',
@@ -115,8 +99,8 @@ defineHypothesis({
   conclude: (c) => {
     const blockBytes = diskBlockBytes(c.settings, c.target)
     const measured = [...c.phases.values()].filter((o) => o.plan.kind === 'measure')
-    const kvRows = readJsonlSync<Sample>(c.layout.telemetrySeries('kvbm')).rows
-    const ioRows = readJsonlSync<Sample>(c.layout.telemetrySeries('process_io')).rows
+    const kvRows = readJsonlSync<TelemetryRow>(c.layout.telemetrySeries('kvbm')).rows
+    const ioRows = readJsonlSync<TelemetryRow>(c.layout.telemetrySeries('process_io')).rows
     const d2dRate = counterRate(kvRows, 'kvbm_onboard_blocks_d2d')
     const windowMs = c.settings.profileName === 'smoke' ? 500 : 1000
     const predictedRate: (number | null)[] = []

@@ -6,6 +6,7 @@ import { resampleToWindows, seriesWindows } from '../helpers/analysis/series-win
 import { readJsonlSync } from '../helpers/bundle/read-jsonl'
 import { type PhaseOutcome, type PhasePlan, defineHypothesis } from '../helpers/suite/define-hypothesis'
 import { fixedContext } from '../helpers/workload/fixed-context'
+import { counterRate, phaseReadAwaitMs, type TelemetryRow } from '../helpers/suite/phase-figures'
 
 // H8B (v3.0 plan §8.11, stack B): once the NVMe tier is engaged, host storage signals (device
 // reads, r_await, CPU iowait) track tier-2 activity and the tails. Method: a B2 working-set sweep at
@@ -41,24 +42,6 @@ const IOWAIT_TRACKS: Gate = {
   applies_to: { modes: ['B2', 'B2p', 'B3'] },
   allow_no_data: true,
   evidence_role: 'os_corroboration',
-}
-
-interface Row {
-  t_ms: number
-  [k: string]: unknown
-}
-
-const counterRate = (rows: Row[], key: string): { t_ms: number; value: number | null }[] =>
-  rows.slice(1).map((r, i) => {
-    const a = (rows[i].values as Record<string, number> | undefined)?.[key]
-    const b = (r.values as Record<string, number> | undefined)?.[key]
-    const dt = (r.t_ms - rows[i].t_ms) / 1000
-    return { t_ms: r.t_ms, value: typeof a === 'number' && typeof b === 'number' && dt > 0 && b >= a ? (b - a) / dt : null }
-  })
-
-const rAwaitMs = (o: PhaseOutcome): number | null => {
-  const bd = o.record.deltas.block_device
-  return bd?.read_ios && bd.read_ticks_ms !== null ? bd.read_ticks_ms / bd.read_ios : null
 }
 
 defineHypothesis({
@@ -103,9 +86,9 @@ defineHypothesis({
   },
   conclude: (c) => {
     const replays = [...c.phases.values()].filter((o) => o.plan.kind === 'measure')
-    const cpu = readJsonlSync<Row>(c.layout.telemetrySeries('cpu')).rows
-    const kv = readJsonlSync<Row>(c.layout.telemetrySeries('kvbm')).rows
-    const pio = readJsonlSync<Row>(c.layout.telemetrySeries('process_io')).rows
+    const cpu = readJsonlSync<TelemetryRow>(c.layout.telemetrySeries('cpu')).rows
+    const kv = readJsonlSync<TelemetryRow>(c.layout.telemetrySeries('kvbm')).rows
+    const pio = readJsonlSync<TelemetryRow>(c.layout.telemetrySeries('process_io')).rows
     const d2dRate = counterRate(kv, 'kvbm_onboard_blocks_d2d')
     const windowMs = c.settings.profileName === 'smoke' ? 500 : 1000
     const onboard: (number | null)[] = []
@@ -127,7 +110,7 @@ defineHypothesis({
         tier2_hit_pct: tier2HitPct(o.record.deltas.kvbm),
         process_read_bytes: o.record.deltas.process_io?.read_bytes ?? null,
         device_read_bytes: o.record.deltas.block_device?.read_bytes ?? null,
-        r_await_ms: rAwaitMs(o),
+        r_await_ms: phaseReadAwaitMs(o),
         iowait_pct: known.length ? known.reduce((a, b) => a + b, 0) / known.length : null,
         ttft_p99_ms: o.summary.ttft_ms.p99,
       }
