@@ -32,7 +32,10 @@ export const PhaseRecord = z.object({
   missing_metrics: z.record(z.string(), z.array(z.string())),
   attribution: z.record(z.string(), z.unknown()).nullable(),
   /** Share of request completions with a sample from every periodic collector within one cadence (gate: >= 95 %). */
-  alignment: z.object({ aligned_pct: z.number().nullable(), per_collector: z.record(z.string(), z.number().nullable()) }).nullable().optional(),
+  alignment: z
+    .object({ aligned_pct: z.number().nullable(), per_collector: z.record(z.string(), z.number().nullable()), reason: z.string().optional() })
+    .nullable()
+    .optional(),
   interrupted: z.boolean(),
   stop_reason: z.string().nullable(),
   notes: z.array(z.string()),

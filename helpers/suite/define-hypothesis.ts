@@ -137,8 +137,12 @@ export const STANDARD_PHASE_GATES: { gate: Gate; input: (o: PhaseOutcome) => Pha
   { gate: GATE_ERROR_RATE, input: (o) => ({ value: o.summary.error_rate, details: { errors_by_class: o.summary.errors_by_class } }) },
   { gate: GATE_REQUEST_STALL, input: (o) => ({ value: o.summary.stalled, details: { errors_by_class: o.summary.errors_by_class } }) },
   {
-    gate: GATE_ALIGNMENT,
-    input: (o) => ({ value: o.record.alignment?.aligned_pct ?? null, details: { per_collector: o.record.alignment?.per_collector ?? {} } }),
+    // No data only for phases too short to align (search probes); a long phase at 0 % still fails.
+    gate: { ...GATE_ALIGNMENT, allow_no_data: true },
+    input: (o) => ({
+      value: o.record.alignment?.aligned_pct ?? null,
+      details: { per_collector: o.record.alignment?.per_collector ?? {}, reason: o.record.alignment?.reason ?? null },
+    }),
   },
   {
     gate: GATE_KVBM_METRICS,

@@ -165,7 +165,14 @@ export const createSuiteRuntime = async (opts: {
         signal.removeEventListener('abort', onAbort)
       }
       const fio = contention ? await contention.stop() : null
-      const alignment = telemetry ? telemetry.alignment(records.map((r) => ({ t_ms: r.t_end_ms }))) : null
+      // A phase shorter than two cadences (a search probe) cannot be aligned with the series at all:
+      // say so instead of reporting 0 % (the gate then has no data, which it allows).
+      const cadenceMs = opts.settings.telemetryCadenceMs
+      const alignment = !telemetry
+        ? null
+        : result.t_end_ms - result.t_start_ms < 2 * cadenceMs
+          ? { aligned_pct: null, per_collector: {}, reason: `phase shorter than two telemetry cadences (${2 * cadenceMs} ms)` }
+          : telemetry.alignment(records.map((r) => ({ t_ms: r.t_end_ms })))
       const tele = telemetry ? await telemetry.phaseEnd(plan.name) : null
       const summary = summarizePhase(records, { wall_ms: result.t_end_ms - result.t_start_ms })
       if (!stopReason && signal.aborted) stopReason = 'RUN_INTERRUPTED'
