@@ -5,7 +5,7 @@ import { kvbmDelta } from '../helpers/analysis/mechanism'
 import { resampleToWindows, seriesWindows } from '../helpers/analysis/series-windows'
 import { readJsonlSync } from '../helpers/bundle/read-jsonl'
 import { type PhasePlan, defineHypothesis } from '../helpers/suite/define-hypothesis'
-import { fixedContext } from '../helpers/workload/fixed-context'
+import { spillWorkload } from '../helpers/suite/spill-workload'
 import { counterRate, seriesField, type TelemetryRow } from '../helpers/suite/phase-figures'
 
 // H3 (v3.0 plan §8.5, stacks A and B): OS counters are informative for stack A and insufficient
@@ -61,16 +61,7 @@ defineHypothesis({
   gates: [A_OS_COMPLETE, B_OS_BLIND, KVBM_EXPLAINS, GATE_DISK_REHYDRATE],
   phases: (s) => {
     const smoke = s.profileName === 'smoke'
-    const contextTokens = smoke ? 2048 : 4096
-    const pool = smoke ? 8 : 64
-    const maxTokens = smoke ? 16 : 128
-    const workload = (p: { target: { model: string; maxInputTokens: number | null } }) =>
-      fixedContext(s.workloadContext(p.target.model, { maxInputTokens: p.target.maxInputTokens }), {
-        name: 'h3-spill',
-        contextTokens,
-        promptPool: pool,
-        params: { max_tokens: maxTokens },
-      })
+    const { contextTokens, pool, workload } = spillWorkload(s, 'h3-spill')
     const plans: PhasePlan[] = []
     for (const [stack, mode] of [['A', 'B0'], ['B', 'B2']] as const) {
       plans.push({ name: `stack${stack}-populate`, kind: 'warmup', mode, leg: `stack ${stack}`, workload, executor: { type: 'constantConcurrency', concurrency: 1, iterations: 2 * pool } })

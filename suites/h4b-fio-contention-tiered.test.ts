@@ -5,8 +5,8 @@ import type { Gate } from '../helpers/gates/gate'
 import { kvbmDelta, tier2HitPct } from '../helpers/analysis/mechanism'
 import { type PhaseOutcome, type PhasePlan, defineHypothesis } from '../helpers/suite/define-hypothesis'
 import { getRunContext } from '../helpers/suite/run-context'
-import { fixedContext } from '../helpers/workload/fixed-context'
 import { phaseReadAwaitMs, phaseQueueDepth } from '../helpers/suite/phase-figures'
+import { spillWorkload } from '../helpers/suite/spill-workload'
 
 // H4B (v3.0 plan §8.7, stack B): degraded NVMe QoS raises TTFT p99 once KV comes back from disk.
 // Method: a spill configuration that guarantees tier-2 traffic (a prompt pool whose KV is larger
@@ -57,19 +57,8 @@ defineHypothesis({
   charts: ['mode_compare', 'p99_vs_r_await', 'block_io_timeseries', 'kvbm_deltas_by_phase', 'ttft_cdf'],
   gates: [GATE_TIER2_HITS, GATE_DISK_REHYDRATE, P99_RISE, QUEUE_RISE],
   phases: (s) => {
-    const smoke = s.profileName === 'smoke'
-    // 8 x 2048-token prompts = 520 blocks on tiny (G1 96 + G2 192 = 288): most blocks live on G3.
-    // Full: 4k prompts (the plan's H4B_CONTEXT_TOKENS) and a pool of 64 (tens of GB of KV).
-    const contextTokens = smoke ? 2048 : 4096
-    const pool = smoke ? 8 : 64
-    const maxTokens = smoke ? 16 : 128
-    const workload = (p: { target: { model: string; maxInputTokens: number | null } }) =>
-      fixedContext(s.workloadContext(p.target.model, { maxInputTokens: p.target.maxInputTokens }), {
-        name: 'h4b-spill',
-        contextTokens,
-        promptPool: pool,
-        params: { max_tokens: maxTokens },
-      })
+    // Most blocks live on G3 (helpers/suite/spill-workload.ts: the plan's H4B size in full).
+    const { contextTokens, pool, workload } = spillWorkload(s, 'h4b-spill')
     // Emulator only: real-size G3 blocks (1 MiB on tiny), not blocks shrunk with the time scale, so the
     // SSD reads are large enough for fio's queueing to show in TTFT (on a real stack this env is unused).
     const targetEnv = { KVSIM_IO_SCALE: '1' }

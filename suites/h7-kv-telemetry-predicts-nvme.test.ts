@@ -7,7 +7,7 @@ import { readJsonlSync } from '../helpers/bundle/read-jsonl'
 import type { SuiteSettings } from '../helpers/suite/suite-settings'
 import type { TargetInfo } from '../helpers/target/target'
 import { type PhasePlan, defineHypothesis } from '../helpers/suite/define-hypothesis'
-import { fixedContext } from '../helpers/workload/fixed-context'
+import { spillWorkload } from '../helpers/suite/spill-workload'
 import { counterRate, type TelemetryRow } from '../helpers/suite/phase-figures'
 
 // H7 (v3.0 plan §8.10, stack B): KV telemetry quantitatively predicts NVMe traffic and tails.
@@ -65,16 +65,7 @@ defineHypothesis({
   phases: (s) => {
     const smoke = s.profileName === 'smoke'
     // Same spill shape as H4B: 8 x 2048 tokens ≈ 520 blocks against G1 96 + G2 192 on tiny.
-    const contextTokens = smoke ? 2048 : 4096
-    const pool = smoke ? 8 : 64
-    const maxTokens = smoke ? 16 : 128
-    const workload = (p: { target: { model: string; maxInputTokens: number | null } }) =>
-      fixedContext(s.workloadContext(p.target.model, { maxInputTokens: p.target.maxInputTokens }), {
-        name: 'h7-spill',
-        contextTokens,
-        promptPool: pool,
-        params: { max_tokens: maxTokens },
-      })
+    const { contextTokens, pool, workload } = spillWorkload(s, 'h7-spill')
     const plans: PhasePlan[] = [
       { name: 'populate', kind: 'warmup', mode: 'B2', workload, executor: { type: 'constantConcurrency', concurrency: 1, iterations: 2 * pool } },
     ]
