@@ -7,6 +7,7 @@ import type { ErrorClass, RequestRecord, ServerTiming } from './request-record'
 import type { RunClock } from './run-clock'
 import { createDeferredParseQueue } from './deferred-parse-queue'
 import { createSseParser } from './sse-parser'
+import { recordIdentity } from './record-identity'
 import { createStreamState, parseKvsimTiming, parseUsage, type KvsimTiming, type UsageInfo } from './stream-state'
 
 export interface StreamClientOptions {
@@ -377,22 +378,7 @@ const buildRecord = (
       ? (o.t_last_token_ms - tFirstToken) / (outputTokens - 1)
       : null
   const record: RequestRecord = {
-    run_id: ctx.run_id,
-    suite_id: ctx.suite_id,
-    phase: ctx.phase,
-    phase_kind: ctx.phase_kind,
-    mode: ctx.mode,
-    seq: ctx.seq,
-    request_id: m.request_id,
-    workload: m.workload,
-    endpoint: req.endpoint,
-    stream,
-    max_tokens: req.body.max_tokens,
-    prompt_sha: m.prompt_sha,
-    params_hash: m.params_hash,
-    identity_hash: m.identity_hash,
-    payload_hash: m.payload_hash,
-    prompt_tokens_expected: m.prompt_tokens_expected,
+    ...recordIdentity(req, ctx),
     t_scheduled_ms: ctx.t_scheduled_ms,
     t_sent_ms: tSent,
     t_headers_ms: o.t_headers_ms,
@@ -422,12 +408,6 @@ const buildRecord = (
     x_request_id: o.x_request_id,
     server_timing: toServerTiming(o.kvsim_timing, clock),
   }
-  if (ctx.step !== undefined) record.step = ctx.step
-  if (ctx.repetition !== undefined) record.repetition = ctx.repetition
-  if (m.session_id !== undefined) record.session_id = m.session_id
-  if (m.turn !== undefined) record.turn = m.turn
-  if (m.adapter !== undefined) record.adapter = m.adapter
-  if (m.prefix_hash !== undefined) record.prefix_hash = m.prefix_hash
   if (stream && o.itl_ms !== undefined) record.itl_ms = o.itl_ms
   if (m.keep_text && o.text !== null) record.output_text = o.text
   return record

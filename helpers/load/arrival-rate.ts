@@ -1,9 +1,8 @@
 import { z } from 'zod'
 import { ArrivalDistribution, buildArrivalSchedule } from './arrival-schedule'
 import type { ExecutorDeps } from './executor-deps'
-import { runOpenLoop } from './open-loop'
+import { runArrivalSchedule } from './open-loop'
 import type { PhaseRunResult } from './phase-run-result'
-import { createPhaseTally, requireStream } from './phase-tally'
 
 // Open loop at a fixed rate (k6 constant-arrival-rate), with constant, Poisson or gamma gaps.
 export const ArrivalRateSpec = z.object({
@@ -25,7 +24,6 @@ export const ArrivalRateSpec = z.object({
 export type ArrivalRateSpec = z.infer<typeof ArrivalRateSpec>
 
 export const runArrivalRate = async (spec: ArrivalRateSpec, deps: ExecutorDeps): Promise<PhaseRunResult> => {
-  const source = requireStream(deps, spec.type)
   const perS = spec.rate / spec.time_unit_s
   const schedule = buildArrivalSchedule({
     segments: [{ from_per_s: perS, to_per_s: perS, duration_s: spec.duration_s }],
@@ -33,17 +31,5 @@ export const runArrivalRate = async (spec: ArrivalRateSpec, deps: ExecutorDeps):
     gamma_shape: spec.gamma_shape,
     seed: spec.seed,
   })
-  const tally = createPhaseTally(deps)
-  let i = 0
-  await runOpenLoop(
-    deps,
-    tally,
-    () => {
-      if (i >= schedule.length) return null
-      const item = source.next()
-      return item === null ? null : { item, at_ms: schedule[i++] }
-    },
-    spec.max_in_flight,
-  )
-  return tally.result()
+  return runArrivalSchedule(deps, spec.type, schedule, spec.max_in_flight)
 }

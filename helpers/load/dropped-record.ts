@@ -2,29 +2,14 @@ import type { RequestRecord } from '../client/request-record'
 import type { RunClock } from '../client/run-clock'
 import type { SendContext } from '../client/stream-client'
 import type { ClientRequest } from '../workload/workload-types'
+import { recordIdentity } from '../client/record-identity'
 
 // The record of an arrival the executor could not start (k6 dropped_iterations): nothing under
 // open-loop load is silently lost. t_sent = t_end = the moment of the decision; no latency figures.
 export const droppedRecord = (req: ClientRequest, ctx: Omit<SendContext, 'signal'>, clock: RunClock, reason: string): RequestRecord => {
   const now = clock.nowMs()
-  const m = req.meta
   const r: RequestRecord = {
-    run_id: ctx.run_id,
-    suite_id: ctx.suite_id,
-    phase: ctx.phase,
-    phase_kind: ctx.phase_kind,
-    mode: ctx.mode,
-    seq: ctx.seq,
-    request_id: m.request_id,
-    workload: m.workload,
-    endpoint: req.endpoint,
-    stream: req.stream,
-    max_tokens: req.body.max_tokens,
-    prompt_sha: m.prompt_sha,
-    params_hash: m.params_hash,
-    identity_hash: m.identity_hash,
-    payload_hash: m.payload_hash,
-    prompt_tokens_expected: m.prompt_tokens_expected,
+    ...recordIdentity(req, ctx),
     t_scheduled_ms: ctx.t_scheduled_ms,
     t_sent_ms: now,
     t_headers_ms: null,
@@ -54,11 +39,5 @@ export const droppedRecord = (req: ClientRequest, ctx: Omit<SendContext, 'signal
     x_request_id: null,
     server_timing: null,
   }
-  if (ctx.step !== undefined) r.step = ctx.step
-  if (ctx.repetition !== undefined) r.repetition = ctx.repetition
-  if (m.session_id !== undefined) r.session_id = m.session_id
-  if (m.turn !== undefined) r.turn = m.turn
-  if (m.adapter !== undefined) r.adapter = m.adapter
-  if (m.prefix_hash !== undefined) r.prefix_hash = m.prefix_hash
   return r
 }

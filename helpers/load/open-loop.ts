@@ -1,6 +1,7 @@
 import type { WorkItem } from '../workload/workload-types'
 import type { ExecutorDeps } from './executor-deps'
-import type { PhaseTally } from './phase-tally'
+import type { PhaseRunResult } from './phase-run-result'
+import { type PhaseTally, createPhaseTally, requireStream } from './phase-tally'
 import { waitUntil } from './precise-wait'
 
 export interface Arrival {
@@ -37,4 +38,27 @@ export const runOpenLoop = async (
     // Even when the workload throws, every request already sent gets its record.
     await tally.drain()
   }
+}
+
+/** Open loop over a precomputed arrival schedule (offsets in ms): arrivalRate and its ramping form. */
+export const runArrivalSchedule = async (
+  deps: ExecutorDeps,
+  executor: string,
+  schedule: ArrayLike<number>,
+  maxInFlight: number,
+): Promise<PhaseRunResult> => {
+  const source = requireStream(deps, executor)
+  const tally = createPhaseTally(deps)
+  let i = 0
+  await runOpenLoop(
+    deps,
+    tally,
+    () => {
+      if (i >= schedule.length) return null
+      const item = source.next()
+      return item === null ? null : { item, at_ms: schedule[i++] }
+    },
+    maxInFlight,
+  )
+  return tally.result()
 }

@@ -1,9 +1,8 @@
 import { z } from 'zod'
 import { ArrivalDistribution, buildArrivalSchedule, type RateSegment } from './arrival-schedule'
 import type { ExecutorDeps } from './executor-deps'
-import { runOpenLoop } from './open-loop'
+import { runArrivalSchedule } from './open-loop'
 import type { PhaseRunResult } from './phase-run-result'
-import { createPhaseTally, requireStream } from './phase-tally'
 
 export const RateStage = z.object({
   /** Rate (per time_unit_s) reached at the end of the stage; it moves linearly from the previous one. */
@@ -39,24 +38,11 @@ export const rateSegments = (startRate: number, stages: RateStage[], timeUnitS: 
 }
 
 export const runRampingArrivalRate = async (spec: RampingArrivalRateSpec, deps: ExecutorDeps): Promise<PhaseRunResult> => {
-  const source = requireStream(deps, spec.type)
   const schedule = buildArrivalSchedule({
     segments: rateSegments(spec.start_rate, spec.stages, spec.time_unit_s),
     distribution: spec.distribution,
     gamma_shape: spec.gamma_shape,
     seed: spec.seed,
   })
-  const tally = createPhaseTally(deps)
-  let i = 0
-  await runOpenLoop(
-    deps,
-    tally,
-    () => {
-      if (i >= schedule.length) return null
-      const item = source.next()
-      return item === null ? null : { item, at_ms: schedule[i++] }
-    },
-    spec.max_in_flight,
-  )
-  return tally.result()
+  return runArrivalSchedule(deps, spec.type, schedule, spec.max_in_flight)
 }
