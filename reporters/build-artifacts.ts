@@ -102,6 +102,7 @@ export const buildRunArtifacts = async (runDir: string, opts: BuildOptions = {})
       tests,
       interrupted,
       run_errors: suiteRunErrors(suite),
+      ...(suite.info?.required_evidence ? { required_evidence: suite.info.required_evidence } : {}),
     })
     verdicts.push(verdict)
     const summary = buildSuiteSummary(suite, phases, suite.gates, figures, {

@@ -60,7 +60,7 @@ export const suiteReportMarkdown = (args: {
   out.push('## Verdict\n')
   out.push(`${verdictParagraph(v, null)}\n`)
   const c = v.evidence_chain
-  out.push(`Evidence chain: mechanism ${c.mechanism} · OS corroboration ${c.os_corroboration} · user-visible impact ${c.user_impact} · repeatability ${c.repeatability}. Full record: [verdict.json](verdict.json), figures: [summary.json](summary.json).\n`)
+  out.push(`Evidence chain: mechanism ${c.mechanism} · OS corroboration ${c.os_corroboration} · user-visible impact ${c.user_impact} · repeatability ${c.repeatability} · answer integrity ${c.answer_integrity}. Full record: [verdict.json](verdict.json), figures: [summary.json](summary.json).\n`)
   if (v.run_errors.length) out.push(`Run errors: ${v.run_errors.join('; ')}\n`)
   out.push('## Gates\n')
   out.push(gateTable(args.gates))

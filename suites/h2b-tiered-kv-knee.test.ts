@@ -1,8 +1,10 @@
-import { GATE_DISK_OFFLOAD, GATE_DISK_REHYDRATE, GATE_KV_REUSE, GATE_TIER2_HITS } from '../helpers/gates/catalog'
+import { GATE_ATTRIBUTION, GATE_DISK_OFFLOAD, GATE_DISK_REHYDRATE, GATE_KV_REUSE, GATE_P99_DELTA_CI, GATE_TIER2_HITS } from '../helpers/gates/catalog'
 import { firstKnee, uWork } from '../helpers/analysis/knee'
 import { diskOffloadBlocks, kvbmDelta, tier2HitPct } from '../helpers/analysis/mechanism'
 import { type PhasePlan, defineHypothesis } from '../helpers/suite/define-hypothesis'
 import { fixedContext } from '../helpers/workload/fixed-context'
+import { ioAttributionInput } from '../helpers/suite/io-attribution-input'
+import { userImpactInput } from '../helpers/suite/user-impact-input'
 
 // H2B (v3.0 plan §2, stack B): when the device and host tiers overflow, KV blocks go to the NVMe
 // tier and come back from it, and that produces the first storage-dependent latency knee.
@@ -18,7 +20,11 @@ defineHypothesis({
   title: 'h2b: host-tier overflow sends KV to NVMe and produces a storage-dependent TTFT knee',
   tags: ['h2b', 'stack:B', 'mode:B2', 'dataset:S'],
   charts: ['latency_by_step', 'kvbm_deltas_by_phase', 'tier_hit_by_step', 'ttft_cdf', 'block_io_timeseries', 'kvbm_timeseries', 'p99_vs_r_await'],
-  gates: [GATE_DISK_OFFLOAD, GATE_DISK_REHYDRATE, GATE_KV_REUSE, GATE_TIER2_HITS],
+  gates: [GATE_DISK_OFFLOAD, GATE_DISK_REHYDRATE, GATE_KV_REUSE, GATE_TIER2_HITS, GATE_ATTRIBUTION, GATE_P99_DELTA_CI],
+  // The claim is a storage knee: blocks move through the disk tier (mechanism), the OS sees the
+  // serving process read them (OS corroboration), TTFT p99 rises beyond noise (user impact), and
+  // it holds across repetitions.
+  evidence: ['mechanism', 'os_corroboration', 'user_impact', 'repeatability'],
   phases: (s) => {
     const maxTokens = s.profileName === 'smoke' ? 16 : s.config.dataset.max_tokens
     const fits = (c: number) => c + maxTokens + 256 <= s.model.max_input_tokens
@@ -82,5 +88,9 @@ defineHypothesis({
     // The knee step if there is one, else the largest context: that is where a storage knee must show disk hits.
     const at = knee.knee_index !== null ? replays[knee.knee_index] : replays[replays.length - 1]
     c.gate(GATE_TIER2_HITS, { value: at ? tier2HitPct(at.record.deltas.kvbm) : null, scope: at?.plan.name ?? null, details: { knee } })
+    // The disk reads the counters claim must be the serving process's, at the device.
+    c.gate(GATE_ATTRIBUTION, ioAttributionInput(replays))
+    // Users see the knee: TTFT p99 at the knee (else the largest context) above the smallest context's.
+    c.gate(GATE_P99_DELTA_CI, userImpactInput([replays[0]], [at], c.settings.seed))
   },
 })

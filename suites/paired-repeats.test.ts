@@ -101,6 +101,8 @@ defineHypothesis({
               ...common,
               name: `${leg}-replay`,
               kind: 'measure',
+              // One configuration per mode: its pairs are its repetitions (CoV of TTFT p99).
+              repeats: `${mode}-replay`,
               workload: () => scenario.phases[2].workload,
               executor: n(z.populate),
               gates:

@@ -77,7 +77,8 @@ defineHypothesis({
         kind: 'measure',
         mode: 'B2',
         targetEnv,
-        repetition: r,
+        // reuse_1..3 are steps of one protocol (cold, then repeats), not repetitions: the DSL
+        // repeats the whole protocol per profile.repetitions, each from a fresh worker.
         workload: (c) => repeats(c).phases[r - 1].workload,
         executor: { type: 'constantConcurrency', concurrency: 1, iterations: 1 },
       })

@@ -22,7 +22,11 @@ export const RunManifest = z.object({
   git: z.object({ commit: z.string().nullable(), dirty: z.boolean().nullable() }),
   argv: z.array(z.string()),
   config: z.record(z.string(), z.unknown()),
+  /** Suite ids in the order they started. */
   suites: z.array(z.string()),
+  /** KV mode ids each suite planned or applied, by suite id. */
+  kv_modes: z.record(z.string(), z.array(z.string())).optional(),
+  /** What each suite's target reported about itself (kind, versions, engine config hash…), by suite id. */
   provenance: z.record(z.string(), z.unknown()),
 })
 export type RunManifest = z.infer<typeof RunManifest>

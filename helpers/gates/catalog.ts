@@ -131,6 +131,17 @@ export const GATE_USER_IMPACT = gate({
   evidence_role: 'user_impact',
 })
 
+export const GATE_P99_DELTA_CI = gate({
+  id: 'ttft_p99_delta_ci',
+  metric: 'ttft_p99_delta_ci_lo_ms',
+  expr: 'value>0',
+  severity: 'soft',
+  reason_code: 'NO_USER_VISIBLE_IMPACT',
+  reason: 'The lower bound of the bootstrap 95 % CI of the TTFT p99 difference (compared step or mode − reference) is not above 0: the claimed latency change is not visible to users beyond the noise.',
+  blocker_group: 'reproducibility_failure',
+  evidence_role: 'user_impact',
+})
+
 // --- measurement quality and attribution ---
 
 export const GATE_ALIGNMENT = gate({
@@ -250,6 +261,7 @@ export const GATE_INTEGRITY = gate({
   reason_code: 'KV_CORRUPTION',
   reason: 'Replayed temperature-0 answers differ from the reference mode, or a planted needle was answered wrongly: the KV tier returns corrupt blocks whatever its counters say (GB10 SSD case).',
   blocker_group: 'mechanism_invisibility',
+  evidence_role: 'answer_integrity',
 })
 
 // --- long context (dataset L) ---
@@ -276,6 +288,7 @@ export const GATE_CATALOG: readonly Gate[] = [
   GATE_ORDER_EFFECT,
   GATE_PAIR_COUNT,
   GATE_USER_IMPACT,
+  GATE_P99_DELTA_CI,
   GATE_ALIGNMENT,
   GATE_ATTRIBUTION,
   GATE_DISK_IO_CORROBORATED,

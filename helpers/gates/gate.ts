@@ -15,8 +15,12 @@ export const BlockerGroup = z.enum([
 ])
 export type BlockerGroup = z.infer<typeof BlockerGroup>
 
-/** Which link of the canonical evidence chain (seed 002) a passing gate supplies. */
-export const EvidenceRole = z.enum(['mechanism', 'os_corroboration', 'user_impact', 'repeatability'])
+/**
+ * Which link of the canonical evidence chain (seed 002) a passing gate supplies. `answer_integrity`
+ * (replayed answers identical to the reference) is the link reuse and eviction claims add: a KV tier
+ * that returns corrupt blocks can show every other link.
+ */
+export const EvidenceRole = z.enum(['mechanism', 'os_corroboration', 'user_impact', 'repeatability', 'answer_integrity'])
 export type EvidenceRole = z.infer<typeof EvidenceRole>
 
 export const Gate = z.object({

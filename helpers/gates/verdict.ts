@@ -4,14 +4,20 @@ import { BlockerGroup, EvidenceRole, GateResult } from './gate'
 // Canonical plan P6 verdict semantics (seed 002):
 // - run_valid: artifacts complete (no run_errors), not interrupted, no run-validity gate failed.
 // - decision_grade: run_valid AND every hard gate passed AND the evidence chain is complete
-//   (mechanism, OS corroboration, user-visible impact, repeatability — each supplied by at least one
-//   passing gate of that role and contradicted by none; see evidenceRoleOf) AND not emulated.
+//   (each link the suite's claim requires — mechanism, OS corroboration, user-visible impact,
+//   repeatability, answer integrity — supplied by at least one passing gate of that role and
+//   contradicted by none; see evidenceRoleOf) AND not emulated. Suites declare their links
+//   (defineHypothesis `evidence`); a bundle without the declaration is held to the four classic links.
 // - outcome: 'evidence' when decision-grade; 'blocked' when the run is valid and a hard gate of a
 //   blocker group (control gap, mechanism invisibility, attribution, reproducibility, long context)
 //   failed — the dossier then proves the block; otherwise 'inconclusive'.
 // A hard gate with no data (and no allow_no_data) counts as failed and adds GATE_NO_DATA.
 
-export const EvidenceStatus = z.enum(['present', 'failed', 'missing', 'not_required'])
+/**
+ * present: a gate of that role passed and none failed; failed: one failed; not_assessed: its gates
+ * ran but had no data (smoke's single repetition: no CoV); missing: no gate of that role ran.
+ */
+export const EvidenceStatus = z.enum(['present', 'failed', 'not_assessed', 'missing', 'not_required'])
 export type EvidenceStatus = z.infer<typeof EvidenceStatus>
 
 export const VerdictOutcome = z.enum(['evidence', 'blocked', 'inconclusive'])
@@ -53,8 +59,11 @@ export const Verdict = z.object({
     os_corroboration: EvidenceStatus,
     user_impact: EvidenceStatus,
     repeatability: EvidenceStatus,
+    answer_integrity: EvidenceStatus,
   }),
   evidence_chain_complete: z.boolean(),
+  /** The links this suite's claim needs (its declaration, else DEFAULT_REQUIRED_EVIDENCE). */
+  required_evidence: z.array(EvidenceRole),
   gates: GateTally,
   tests: z.object({ total: z.number().int(), pass: z.number().int(), fail: z.number().int(), other: z.number().int() }),
   interrupted: z.boolean(),
@@ -72,22 +81,35 @@ export interface VerdictInput {
   interrupted: boolean
   /** Missing artifacts, analyzer errors, crashed hooks… each a sentence. */
   run_errors: readonly string[]
-  /** Links of the evidence chain this suite's claim needs. @default all four */
+  /** Links of the evidence chain this suite's claim needs. @default DEFAULT_REQUIRED_EVIDENCE */
   required_evidence?: readonly EvidenceRole[]
 }
 
 const ROLES = EvidenceRole.options
-const CHAIN_MISSING_CODE: Record<EvidenceRole, string> = {
+/** What a bundle without a declaration (written before suites declared their links) is held to. */
+export const DEFAULT_REQUIRED_EVIDENCE: readonly EvidenceRole[] = ['mechanism', 'os_corroboration', 'user_impact', 'repeatability']
+/** Reason code when a required link has no gate of its role at all. */
+export const CHAIN_MISSING_CODE: Record<EvidenceRole, string> = {
   mechanism: 'MECHANISM_EVIDENCE_MISSING',
   os_corroboration: 'OS_CORROBORATION_MISSING',
   user_impact: 'USER_IMPACT_MISSING',
   repeatability: 'REPEATABILITY_MISSING',
+  answer_integrity: 'ANSWER_INTEGRITY_MISSING',
+}
+/** Reason code when a required link's gates ran without data (e.g. CoV of a single repetition). */
+export const CHAIN_NOT_ASSESSED_CODE: Record<EvidenceRole, string> = {
+  mechanism: 'MECHANISM_NOT_ASSESSED',
+  os_corroboration: 'OS_CORROBORATION_NOT_ASSESSED',
+  user_impact: 'USER_IMPACT_NOT_ASSESSED',
+  repeatability: 'REPEATABILITY_NOT_ASSESSED',
+  answer_integrity: 'ANSWER_INTEGRITY_NOT_ASSESSED',
 }
 
 const USER_IMPACT_METRIC = /^(ttft|ttfb|ttfc|tpot|e2e|itl|req_per_s|output_tok_per_s|slo_capacity|u_work|knee)/
 const MECHANISM_METRIC = /^(kvbm_|tier2_hit)/
 const OS_METRIC = /^(r_s|w_s|rMB_s|wMB_s|r_await|w_await|aqu_sz|util_pct|read_bytes|write_bytes|process_|attributed_io|disk_)/
 const REPEATABILITY_METRIC = /(_cov_pct|_max_rel_dev_pct|^order_effect)/
+const INTEGRITY_METRIC = /^integrity_/
 
 /**
  * The evidence-chain link a result supplies: its gate's evidence_role, else inferred from the
@@ -99,6 +121,7 @@ export const evidenceRoleOf = (r: GateResult): EvidenceRole | null => {
   if (r.evidence_role) return r.evidence_role
   if (r.blocker_group === 'run_validity' || r.blocker_group === 'control_gap') return null
   if (REPEATABILITY_METRIC.test(r.metric)) return 'repeatability'
+  if (INTEGRITY_METRIC.test(r.metric)) return 'answer_integrity'
   if (MECHANISM_METRIC.test(r.metric)) return 'mechanism'
   if (OS_METRIC.test(r.metric)) return 'os_corroboration'
   if (USER_IMPACT_METRIC.test(r.metric)) return 'user_impact'
@@ -128,19 +151,21 @@ export const computeVerdict = (input: VerdictInput): Verdict => {
   const rs = input.gate_results
   const failed = rs.filter(gateFailed)
   const hardFailed = failed.filter((r) => r.severity === 'hard')
-  const required = new Set<EvidenceRole>(input.required_evidence ?? ROLES)
+  const required = new Set<EvidenceRole>(input.required_evidence ?? DEFAULT_REQUIRED_EVIDENCE)
 
   const chainOf = (role: EvidenceRole): EvidenceStatus => {
     if (!required.has(role)) return 'not_required'
     const mine = rs.filter((r) => evidenceRoleOf(r) === role)
     if (mine.some(gateFailed)) return 'failed'
-    return mine.some((r) => r.status === 'pass') ? 'present' : 'missing'
+    if (mine.some((r) => r.status === 'pass')) return 'present'
+    return mine.some((r) => r.status === 'no_data') ? 'not_assessed' : 'missing'
   }
   const chain = {
     mechanism: chainOf('mechanism'),
     os_corroboration: chainOf('os_corroboration'),
     user_impact: chainOf('user_impact'),
     repeatability: chainOf('repeatability'),
+    answer_integrity: chainOf('answer_integrity'),
   }
   const chainComplete = ROLES.every((r) => chain[r] === 'present' || chain[r] === 'not_required')
 
@@ -157,7 +182,10 @@ export const computeVerdict = (input: VerdictInput): Verdict => {
   if (input.run_errors.length > 0) codes.add('RUN_ERRORS_PRESENT')
   const testFails = input.tests.filter((t) => t.state === 'fail').length
   if (testFails > 0) codes.add('TESTS_FAILED')
-  for (const role of ROLES) if (chain[role] === 'missing') codes.add(CHAIN_MISSING_CODE[role])
+  for (const role of ROLES) {
+    if (chain[role] === 'missing') codes.add(CHAIN_MISSING_CODE[role])
+    if (chain[role] === 'not_assessed') codes.add(CHAIN_NOT_ASSESSED_CODE[role])
+  }
   const reason_codes = [...codes].sort()
 
   const blockers = groupBlockers(
@@ -185,6 +213,7 @@ export const computeVerdict = (input: VerdictInput): Verdict => {
     blockers,
     evidence_chain: chain,
     evidence_chain_complete: chainComplete,
+    required_evidence: ROLES.filter((r) => required.has(r)),
     gates: tally(rs),
     tests: {
       total: input.tests.length,

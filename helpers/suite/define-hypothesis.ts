@@ -8,7 +8,7 @@ import { updateManifest } from '../bundle/manifest'
 import type { PhaseRecord } from '../bundle/phase-record'
 import type { SuiteInfo } from '../bundle/suite-info'
 import type { RequestRecord } from '../client/request-record'
-import type { Gate, GateResult } from '../gates/gate'
+import type { EvidenceRole, Gate, GateResult } from '../gates/gate'
 import type { TargetInfo } from '../target/target'
 import type { TagName } from './tags'
 import { getRunContext } from './run-context'
@@ -19,7 +19,18 @@ import type { Workload } from '../workload/workload-types'
 import type { CollectorName } from '../telemetry/collector'
 import type { PhaseSummary } from '../analysis/phase-summary'
 import { expectGate } from '../gates/expect-gate'
-import { GATE_ALIGNMENT, GATE_CLIENT_OVERHEAD, GATE_ERROR_RATE, GATE_KVBM_METRICS, GATE_REQUEST_STALL, GATE_SCHEDULE_DELAY } from '../gates/catalog'
+import {
+  GATE_ALIGNMENT,
+  GATE_CLIENT_OVERHEAD,
+  GATE_COV_P99,
+  GATE_ERROR_RATE,
+  GATE_KVBM_METRICS,
+  GATE_REPRODUCIBLE_P99,
+  GATE_REQUEST_STALL,
+  GATE_SCHEDULE_DELAY,
+} from '../gates/catalog'
+import { activeCapture } from './capture-hypotheses'
+import { expandRepetitions, inheritRepetition, repeatabilityChecks, repetitionGroup } from './repetitions'
 
 // defineHypothesis turns a test-plan hypothesis into a Vitest describe block that reads like the
 // plan: beforeAll starts the target and the collectors, one test per phase runs load and checks
@@ -45,7 +56,12 @@ interface PhaseBase {
   /** Mode id, or a KvMode with tier overrides (H6). A change restarts the worker with a fresh cache. */
   mode: KvModeId | KvMode
   leg?: string
+  /** 0-based repetition. Set it to manage repetitions yourself; otherwise the DSL repeats the whole sequence (repetitions.ts). */
   repetition?: number
+  /** Set by the DSL on the phases of a sequence it repeated. */
+  repeatedByDsl?: boolean
+  /** Key shared by phases that repeat one configuration (repeatability gates). @default the name without `-r<k>` */
+  repeats?: string
   step?: Record<string, number | string>
   /** fio contention profile (configs/fio/<name>.fio) running for the whole phase. */
   contention?: string
@@ -104,7 +120,13 @@ export interface PhaseOutcome {
 export interface ConcludeContext {
   settings: SuiteSettings
   target: TargetInfo | null
+  /**
+   * Results of the phases, by name. When the DSL repeated the sequence, conclude runs once per
+   * repetition and sees that repetition's phases under their unsuffixed names.
+   */
   phases: ReadonlyMap<string, PhaseOutcome>
+  /** 0-based repetition this conclusion judges; null when the suite manages its own repetitions. */
+  repetition: number | null
   layout: SuiteLayout
   /** Evaluate, record and assert one gate (hard gates fail the conclusion test). */
   gate: (gate: Gate, input: PhaseGateInput & { scope?: string | null }) => GateResult
@@ -130,7 +152,29 @@ export interface HypothesisDefinition {
   gates?: Gate[]
   /** Run-validity gates on every measured phase (errors, stalls, KVBM reachability, client delay). @default true */
   standardGates?: boolean
+  /**
+   * The evidence-chain links this suite's claim needs (its plan section): the verdict holds the
+   * suite to exactly these. Every suite declares them; test/suites/evidence.test.ts checks that the
+   * suite's gates can supply each one and docs/suites/<id>.md shows which gates do.
+   */
+  evidence?: EvidenceRole[]
 }
+
+/** Judged on every suite after its conclusion: CoV(TTFT p99) and p99-within-5 % across repetitions. */
+export const REPEATABILITY_GATES: Gate[] = [GATE_COV_P99, GATE_REPRODUCIBLE_P99]
+
+/** The phases a suite runs under these settings, repetitions expanded (what the tests below run). */
+export const planPhases = (def: HypothesisDefinition, settings: SuiteSettings): PhasePlan[] =>
+  expandRepetitions(def.phases(settings), settings.profile.repetitions)
+
+/** Every gate a suite can evaluate: standard phase gates, its declared and phase gates, repeatability. */
+export const suiteGates = (def: HypothesisDefinition, plans: readonly PhasePlan[]): Gate[] =>
+  dedupeGates([
+    ...(def.standardGates !== false ? STANDARD_PHASE_GATES.map((g) => g.gate) : []),
+    ...(def.gates ?? []),
+    ...plans.flatMap((p) => ('gates' in p && p.gates ? p.gates.map((g) => g.gate) : [])),
+    ...REPEATABILITY_GATES,
+  ])
 
 /** Evaluated on every `measure` phase unless a suite opts out: a run that fails these is not evidence. */
 export const STANDARD_PHASE_GATES: { gate: Gate; input: (o: PhaseOutcome) => PhaseGateInput }[] = [
@@ -171,9 +215,16 @@ const modeOf = (settings: SuiteSettings, m: KvModeId | KvMode): KvMode =>
 const sameMode = (a: KvMode | null, b: KvMode): boolean => a !== null && JSON.stringify(a) === JSON.stringify(b)
 
 export const defineHypothesis = (def: HypothesisDefinition): void => {
+  const capture = activeCapture()
+  if (capture) {
+    capture.push(def)
+    return
+  }
   const run = getRunContext()
   const settings = resolveSuiteSettings(run)
-  const plans = def.phases(settings)
+  const plans = planPhases(def, settings)
+  const dslRepeated = plans.some((p) => p.repeatedByDsl)
+  const plannedModes = [...new Set(plans.map((p) => (typeof p.mode === 'string' ? p.mode : p.mode.id)))]
   const names = new Set<string>()
   for (const p of plans) {
     if (names.has(p.name)) throw new Error(`Expected unique phase names in suite ${def.id}, got "${p.name}" twice`)
@@ -208,20 +259,23 @@ export const defineHypothesis = (def: HypothesisDefinition): void => {
         emulated: rt?.emulated ?? settings.targetKind === 'emulator',
         target: t ? { ...t } : { kind: settings.targetKind },
         collectors,
-        gates: dedupeGates([
-          ...(def.standardGates !== false ? STANDARD_PHASE_GATES.map((g) => g.gate) : []),
-          ...(def.gates ?? []),
-          ...plans.flatMap((p) => ('gates' in p && p.gates ? p.gates.map((g) => g.gate) : [])),
-        ]),
+        gates: suiteGates(def, plans),
+        ...(def.evidence ? { required_evidence: [...def.evidence] } : {}),
+        repetitions: settings.profile.repetitions,
         charts: def.charts ?? [],
         started_wall_ms: startedWallMs,
       }
       writeFileSync(layout.suiteInfo, `${JSON.stringify(info, null, 2)}\n`)
-      if (info.emulated)
-        updateManifest(runLayout(run.runDir).manifest, (m) =>
-          m.emulated ? m : { ...m, emulated: true, reason_codes: [...new Set([...m.reason_codes, 'EMULATED_TARGET'])] },
-        )
+      // The manifest says which suites ran, in which KV modes, against what (provenance as the target reports it).
+      updateManifest(runLayout(run.runDir).manifest, (m) => ({
+        ...m,
+        ...(info.emulated && !m.emulated ? { emulated: true, reason_codes: [...new Set([...m.reason_codes, 'EMULATED_TARGET'])] } : {}),
+        suites: m.suites.includes(def.id) ? m.suites : [...m.suites, def.id],
+        kv_modes: { ...(m.kv_modes ?? {}), [def.id]: [...new Set([...(m.kv_modes?.[def.id] ?? plannedModes), ...appliedModes])] },
+        provenance: t ? { ...m.provenance, [def.id]: targetProvenance(t) } : m.provenance,
+      }))
     }
+    const appliedModes = new Set<string>()
     const event = (type: string, data: Record<string, unknown>) =>
       appendJsonl(layout.events, { type, wall_ms: Date.now(), t_ms: rt?.clock.nowMs() ?? null, ...data })
 
@@ -231,7 +285,14 @@ export const defineHypothesis = (def: HypothesisDefinition): void => {
       rt = await createSuiteRuntime({ run, settings, suiteId: def.id, layout, collectors })
       writeSuiteInfo(suite.file?.filepath ?? '')
       suite.meta.tierbenchSuite = { suite_id: def.id, run_dir: run.runDir, title: def.title, emulated: rt.emulated }
-      event('suite_start', { suite_id: def.id, phases: plans.map((p) => p.name) })
+      // The order phases (and repetitions) run in, recorded before any runs.
+      event('suite_start', {
+        suite_id: def.id,
+        phases: plans.map((p) => p.name),
+        repetitions: settings.profile.repetitions,
+        repeated_by: dslRepeated ? 'dsl' : 'suite',
+        seed: settings.seed,
+      })
     })
 
     afterAll(async ({}, suite) => {
@@ -257,8 +318,9 @@ export const defineHypothesis = (def: HypothesisDefinition): void => {
       const mode = modeOf(settings, plan.mode)
       const env = JSON.stringify(plan.targetEnv ?? {})
       if (!sameMode(currentMode, mode) || plan.restart || plan.faults !== currentFaults || env !== currentEnv) {
-        event('apply_mode', { mode, faults: plan.faults ?? null, target_env: plan.targetEnv ?? {}, phase: plan.name })
+        event('apply_mode', { mode, faults: plan.faults ?? null, target_env: plan.targetEnv ?? {}, phase: plan.name, repetition: plan.repetition ?? null })
         await rt!.applyMode(mode, { faults: plan.faults, env: plan.targetEnv })
+        appliedModes.add(mode.id)
         writeSuiteInfo()
         currentMode = mode
         currentFaults = plan.faults
@@ -297,12 +359,12 @@ export const defineHypothesis = (def: HypothesisDefinition): void => {
         }
       }
 
-    const apiFor = (ctx: TestContext, failures: string[], scope: string): PhaseApi => ({
+    const apiFor = (ctx: TestContext, failures: string[], scope: string, outer: PhaseBase): PhaseApi => ({
       settings,
       target: rt!.targetInfo()!,
       phases: outcomes,
       layout,
-      runPhase: (sub) => executeLoadPhase(sub, ctx, failures),
+      runPhase: (sub) => executeLoadPhase(inheritRepetition(sub, outer), ctx, failures),
       gate: gater(ctx, failures, scope),
       note: (key, value) => event('figure', { key, value, phase: scope }),
       event,
@@ -311,7 +373,7 @@ export const defineHypothesis = (def: HypothesisDefinition): void => {
     const executeLoadPhase = async (plan: LoadPhasePlan, ctx: TestContext, failures: string[]): Promise<PhaseOutcome> => {
       if (outcomes.has(plan.name)) throw new Error(`Expected unique phase names in suite ${def.id}, got "${plan.name}" twice`)
       const mode = await ensureMode(plan)
-      if (plan.before) await plan.before(apiFor(ctx, failures, plan.name))
+      if (plan.before) await plan.before(apiFor(ctx, failures, plan.name, plan))
       const target = rt!.targetInfo()!
       const phaseCtx: PhaseContext = { settings, target, phases: outcomes }
       const outcome = await rt!.runPhase(plan, phaseCtx, requestsWriter!, ctx.signal)
@@ -346,7 +408,7 @@ export const defineHypothesis = (def: HypothesisDefinition): void => {
         try {
           if ('run' in plan) {
             await ensureMode(plan)
-            const api = apiFor(ctx, failures, plan.name)
+            const api = apiFor(ctx, failures, plan.name, plan)
             if (plan.before) await plan.before(api)
             await plan.run(api)
           } else await executeLoadPhase(plan, ctx, failures)
@@ -365,21 +427,52 @@ export const defineHypothesis = (def: HypothesisDefinition): void => {
     }
 
     if (def.conclude) {
-      test('conclusion: suite gates', async (ctx: TestContext) => {
-        const failures: string[] = []
-        await def.conclude!({
-          settings,
-          target: rt?.targetInfo() ?? null,
-          phases: outcomes,
-          layout,
-          gate: gater(ctx, failures, null),
-          note: (key, value) => event('figure', { key, value }),
+      // A repeated sequence is concluded once per repetition: each must show the claim on its own.
+      const reps: (number | null)[] = dslRepeated ? [...Array(settings.profile.repetitions).keys()] : [null]
+      for (const r of reps)
+        test(r === null ? 'conclusion: suite gates' : `conclusion: suite gates (repetition ${r + 1})`, async (ctx: TestContext) => {
+          const failures: string[] = []
+          const phases =
+            r === null
+              ? outcomes
+              : new Map([...outcomes].filter(([, o]) => o.plan.repetition === r).map(([name, o]) => [repetitionGroup(name), o] as const))
+          const gate = gater(ctx, failures, null)
+          await def.conclude!({
+            settings,
+            target: rt?.targetInfo() ?? null,
+            phases,
+            repetition: r,
+            layout,
+            gate: r === null ? gate : (g, input) => gate(g, { ...input, details: { ...(input.details ?? {}), repetition: r + 1 } }),
+            note: (key, value) => event('figure', { key, value, ...(r === null ? {} : { repetition: r + 1 }) }),
+          })
+          if (failures.length) throw new Error(failures.join('\n'))
         })
-        if (failures.length) throw new Error(failures.join('\n'))
-      })
     }
+
+    test('conclusion: repeatability across repetitions', async (ctx: TestContext) => {
+      const failures: string[] = []
+      const gate = gater(ctx, failures, null)
+      const measured = [...outcomes.values()]
+        .filter((o) => o.plan.kind === 'measure')
+        .map((o) => ({ name: o.plan.name, ...(o.plan.repeats ? { repeats: o.plan.repeats } : {}), p99: o.summary.ttft_ms.p99 }))
+      for (const c of repeatabilityChecks(measured, settings.profile.repetitions)) gate(c.gate, { value: c.value, scope: c.scope, details: c.details })
+      if (failures.length) throw new Error(failures.join('\n'))
+    })
   })
 }
+
+/** What the manifest keeps of a target: its kind, mode verification and everything it reports about itself. */
+const targetProvenance = (t: TargetInfo): Record<string, unknown> => ({
+  kind: t.kind,
+  base_url: t.baseUrl,
+  model: t.model,
+  emulated: t.emulated,
+  mode: t.mode,
+  mode_verified: t.modeVerified,
+  max_input_tokens: t.maxInputTokens,
+  ...t.provenance,
+})
 
 const rel = (root: string, p: string) => relative(root, p)
 
