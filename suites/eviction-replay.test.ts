@@ -73,6 +73,8 @@ defineHypothesis({
   id: 'eviction_replay',
   title: 'eviction_replay: after pressure evicts A, replaying A onboards it from disk under B2, never under B1, with identical answers',
   tags: ['eviction_replay', 'stack:B', 'mode:B1', 'mode:B2', 'dataset:S'],
+  // Evicted blocks come back from disk (mechanism) with the same answers (integrity), in every repetition.
+  evidence: ['mechanism', 'answer_integrity', 'repeatability'],
   charts: ['kvbm_deltas_by_phase', 'kvbm_timeseries', 'block_io_timeseries', 'ttft_cdf'],
   gates: [GATE_INTEGRITY],
   phases: (s) => {

@@ -1,4 +1,6 @@
 import { uWork } from '../helpers/analysis/knee'
+import { GATE_P99_DELTA_CI } from '../helpers/gates/catalog'
+import { userImpactInput } from '../helpers/suite/user-impact-input'
 import { type PhasePlan, defineHypothesis } from '../helpers/suite/define-hypothesis'
 import { fixedContext } from '../helpers/workload/fixed-context'
 
@@ -12,7 +14,10 @@ defineHypothesis({
   id: 'h0',
   title: 'h0: queue saturation defines usable concurrency U_work (p99 stays within 2 x p50 until the knee)',
   tags: ['h0', 'stack:A', 'stack:B', 'mode:B0', 'mode:B2', 'dataset:S'],
+  // A queueing knee is a user-visible latency claim; no KV mechanism is involved (per-request nonces).
+  evidence: ['user_impact', 'repeatability'],
   charts: ['latency_by_step', 'ttft_cdf', 'ttft_windows'],
+  gates: [GATE_P99_DELTA_CI],
   phases: (s) => {
     const contextTokens = s.profileName === 'smoke' ? 1024 : 2048
     const maxTokens = s.profileName === 'smoke' ? 16 : 128
@@ -54,8 +59,10 @@ defineHypothesis({
   },
   conclude: (c) => {
     for (const stack of ['A', 'B']) {
-      const steps = [...c.phases.values()]
-        .filter((o) => o.plan.kind === 'measure' && o.plan.leg === `stack ${stack}`)
+      const measured = [...c.phases.values()].filter((o) => o.plan.kind === 'measure' && o.plan.leg === `stack ${stack}`)
+      // Users see the queue: TTFT p99 at the highest concurrency above the lowest's, beyond noise.
+      c.gate(GATE_P99_DELTA_CI, userImpactInput(measured.slice(0, 1), measured.slice(-1), c.settings.seed))
+      const steps = measured
         .map((o) => ({ x: Number(o.plan.step?.concurrency), p50: o.summary.ttft_ms.p50, p99: o.summary.ttft_ms.p99, e2e_p99: o.summary.e2e_ms.p99 }))
       const knee = uWork(steps)
       c.note(`u_work_stack_${stack}`, { ...knee, steps })

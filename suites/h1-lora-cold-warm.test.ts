@@ -93,6 +93,8 @@ defineHypothesis({
   id: 'h1',
   title: 'h1: a cold LoRA load moves TTFT but not the KV-driven tails (ITL/TPOT)',
   tags: ['h1', 'stack:A', 'mode:B0', 'dataset:S'],
+  // Cold adapters cost first-touch TTFT (user impact) because they are read from storage (OS), not a KV-tier mechanism.
+  evidence: ['os_corroboration', 'user_impact', 'repeatability'],
   charts: ['mode_compare', 'ttft_cdf', 'block_io_timeseries', 'paired_deltas'],
   gates: [COLD_TTFT, COLD_READS, KV_TAILS_FLAT],
   phases: (s) => {

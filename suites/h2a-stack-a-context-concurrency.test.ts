@@ -30,6 +30,8 @@ const REJECTED_FAST: Gate = {
   reason_code: 'H2A_SLOW_REJECTION',
   reason: 'A refused over-limit prompt must come back within 1 s at p99: a rejection that waits in the queue is a slow failure, not a rejection.',
   blocker_group: 'control_gap',
+  // What users get at the limit: a prompt over max input is refused at once, not served slowly.
+  evidence_role: 'user_impact',
 }
 
 /** Device reads per second over one phase (iostat r/s over the whole phase). */
@@ -43,6 +45,8 @@ defineHypothesis({
   id: 'h2a',
   title: 'h2a: on stack A more context and concurrency add no NVMe traffic, and over-limit prompts are rejected, not slow',
   tags: ['h2a', 'stack:A', 'mode:B0', 'dataset:S'],
+  // Stack A: the OS shows no storage traffic, and what users see at the limit is a fast rejection.
+  evidence: ['os_corroboration', 'user_impact', 'repeatability'],
   charts: ['latency_by_step', 'block_io_timeseries', 'ttft_cdf', 'p99_vs_r_await'],
   gates: [GATE_STACK_A_DISK_FLAT, REJECTED_ALL, REJECTED_FAST],
   phases: (s) => {

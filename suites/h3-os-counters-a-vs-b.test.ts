@@ -57,6 +57,8 @@ defineHypothesis({
   id: 'h3',
   title: 'h3: OS storage counters explain stack A but miss the KV movement that drives stack B',
   tags: ['h3', 'stack:A', 'stack:B', 'mode:B0', 'mode:B2', 'dataset:S'],
+  // A claim about what the OS counters can and cannot see next to the KVBM counters.
+  evidence: ['mechanism', 'os_corroboration', 'repeatability'],
   charts: ['iowait_vs_p99', 'p99_vs_r_await', 'block_io_timeseries', 'kvbm_timeseries', 'mode_compare'],
   gates: [A_OS_COMPLETE, B_OS_BLIND, KVBM_EXPLAINS, GATE_DISK_REHYDRATE],
   phases: (s) => {

@@ -54,6 +54,8 @@ defineHypothesis({
   id: 'h4b',
   title: 'h4b: with KV on the SSD, fio contention on the KV tier raises TTFT p99 along with NVMe r_await',
   tags: ['h4b', 'stack:B', 'mode:B2', 'dataset:S'],
+  // Disk-tier reads (mechanism) meet a contended device (OS) and raise TTFT p99 (user impact).
+  evidence: ['mechanism', 'os_corroboration', 'user_impact', 'repeatability'],
   charts: ['mode_compare', 'p99_vs_r_await', 'block_io_timeseries', 'kvbm_deltas_by_phase', 'ttft_cdf'],
   gates: [GATE_TIER2_HITS, GATE_DISK_REHYDRATE, P99_RISE, QUEUE_RISE],
   phases: (s) => {

@@ -61,6 +61,8 @@ defineHypothesis({
   id: 'h5',
   title: 'h5: a larger KV (and LoRA) working set worsens TTFT p99 at fixed compute',
   tags: ['h5', 'stack:B', 'mode:B2', 'dataset:S'],
+  // The working set decides KV reuse (mechanism) and the latency tail (user impact).
+  evidence: ['mechanism', 'user_impact', 'repeatability'],
   charts: ['latency_by_step', 'tier_hit_by_step', 'kvbm_deltas_by_phase', 'ttft_cdf', 'block_io_timeseries'],
   gates: [WS_P99, LORA_WS, TRACE_REUSE, GATE_KV_REUSE, GATE_DISK_REHYDRATE],
   phases: (s) => {

@@ -48,6 +48,8 @@ defineHypothesis({
   id: 'h6',
   title: 'h6: a larger host KV tier (and the eviction policy) shifts the TTFT knee at the same load',
   tags: ['h6', 'stack:B', 'mode:B2', 'dataset:S'],
+  // Tier size shifts disk hits (mechanism) and the latency tail (user impact).
+  evidence: ['mechanism', 'user_impact', 'repeatability'],
   charts: ['mode_compare', 'tier_hit_by_step', 'kvbm_deltas_by_phase', 'latency_by_step', 'ttft_cdf'],
   gates: [P99_SHIFT, DISK_SHARE, GATE_KV_REUSE],
   phases: (s) => {

@@ -60,6 +60,8 @@ defineHypothesis({
   id: 'h7',
   title: 'h7: KVBM block counters predict the NVMe bytes the KV tier moves, and disk onboarding tracks TTFT p99',
   tags: ['h7', 'stack:B', 'mode:B2', 'dataset:S'],
+  // KVBM counters (mechanism) predict the NVMe reads the OS sees (OS corroboration).
+  evidence: ['mechanism', 'os_corroboration', 'repeatability'],
   charts: ['predicted_vs_observed_disk', 'kvbm_timeseries', 'block_io_timeseries', 'p99_vs_r_await', 'kvbm_deltas_by_phase'],
   gates: [GATE_DISK_IO_CORROBORATED, GATE_DISK_REHYDRATE, PREDICTION_ERROR, RATE_CORRELATION],
   phases: (s) => {

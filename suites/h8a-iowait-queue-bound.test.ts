@@ -4,6 +4,8 @@ import { resampleToWindows, seriesWindows } from '../helpers/analysis/series-win
 import { readJsonlSync } from '../helpers/bundle/read-jsonl'
 import { type PhaseOutcome, type PhasePlan, defineHypothesis } from '../helpers/suite/define-hypothesis'
 import { fixedContext } from '../helpers/workload/fixed-context'
+import { GATE_P99_DELTA_CI } from '../helpers/gates/catalog'
+import { userImpactInput } from '../helpers/suite/user-impact-input'
 
 // H8A (v3.0 plan §8.11, stack A): when latency is queue-bound, CPU iowait stays flat: host
 // storage signals say nothing because storage is not involved. Method: an idle probe (the host's
@@ -48,8 +50,10 @@ defineHypothesis({
   id: 'h8a',
   title: 'h8a: when TTFT is queue-bound (stack A), CPU iowait stays flat while p99 grows',
   tags: ['h8a', 'stack:A', 'mode:B0', 'dataset:S'],
+  // iowait stays flat (OS) while latency is queue-bound (user impact).
+  evidence: ['os_corroboration', 'user_impact', 'repeatability'],
   charts: ['iowait_vs_p99', 'latency_by_step', 'ttft_windows'],
-  gates: [QUEUE_BOUND, IOWAIT_FLAT],
+  gates: [QUEUE_BOUND, IOWAIT_FLAT, GATE_P99_DELTA_CI],
   phases: (s) => {
     const smoke = s.profileName === 'smoke'
     const contextTokens = 2048
@@ -114,6 +118,8 @@ defineHypothesis({
       scope: 'c*',
       details: { steps: table },
     })
+    // Users see the queue: TTFT p99 at the top concurrency above the bottom's, beyond noise.
+    c.gate(GATE_P99_DELTA_CI, userImpactInput(first ? [first.o] : [], last ? [last.o] : [], c.settings.seed))
     const excess = steps.map((st) => (st.iowait_pct !== null && idleIowait !== null ? st.iowait_pct - idleIowait : null))
     const known = excess.filter((x): x is number => x !== null)
     c.gate(IOWAIT_FLAT, { value: known.length ? Math.max(...known) : null, scope: 'c*', details: { idle_iowait_pct: idleIowait, steps: table } })

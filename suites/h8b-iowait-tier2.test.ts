@@ -48,6 +48,8 @@ defineHypothesis({
   id: 'h8b',
   title: 'h8b: once the NVMe KV tier is engaged, device reads and iowait track tier-2 activity',
   tags: ['h8b', 'stack:B', 'mode:B2', 'dataset:S'],
+  // iowait and device reads (OS) track disk-tier onboarding (mechanism).
+  evidence: ['mechanism', 'os_corroboration', 'repeatability'],
   charts: ['iowait_vs_p99', 'p99_vs_r_await', 'tier_hit_by_step', 'block_io_timeseries', 'kvbm_timeseries'],
   gates: [READS_TRACK, IOWAIT_TRACKS, GATE_DISK_REHYDRATE],
   phases: (s) => {

@@ -37,6 +37,8 @@ defineHypothesis({
   id: 'long_context_copilot',
   title: 'long_context_copilot: a >= 32k-token shared project prefix is computed once and reused by every later copilot query',
   tags: ['dataset:L', 'workload:A', 'stack:B', 'mode:B2'],
+  // Long shared prefixes are reused (mechanism); the latency effect is paired_repeats' claim.
+  evidence: ['mechanism', 'repeatability'],
   charts: ['ttft_cdf', 'ttft_windows', 'kvbm_deltas_by_phase'],
   phases: (s) => {
     const z = SIZES[s.profileName]

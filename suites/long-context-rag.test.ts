@@ -59,6 +59,8 @@ defineHypothesis({
   id: 'long_context_rag',
   title: 'long_context_rag: at >= 32k-token RAG documents, B2 replays rehydrate from disk with matched-token reuse and identical answers, B1 never touches disk',
   tags: ['dataset:L', 'workload:C', 'stack:B', 'mode:B1', 'mode:B2'],
+  // Long documents come back from the disk tier (mechanism) with correct answers (integrity) and lower TTFT (user impact).
+  evidence: ['mechanism', 'answer_integrity', 'user_impact', 'repeatability'],
   charts: ['kvbm_deltas_by_phase', 'block_io_timeseries', 'ttft_cdf', 'mode_compare'],
   gates: [GATE_INTEGRITY, GATE_USER_IMPACT],
   phases: (s) => {

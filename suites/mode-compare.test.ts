@@ -41,6 +41,8 @@ defineHypothesis({
   id: 'mode_compare',
   title: "mode_compare: the same mixed workload across B0, B1, B2, B2', B3 separates the tiers (B1 disk-free, B2' writes on first touch, B2 filters) with identical answers",
   tags: ['mode_compare', 'stack:A', 'stack:B', 'mode:B0', 'mode:B1', 'mode:B2', 'mode:B2p', 'mode:B3', 'workload:D', 'dataset:S'],
+  // Modes differ in what moves through the tiers (mechanism) and never in the answers (integrity).
+  evidence: ['mechanism', 'answer_integrity', 'repeatability'],
   charts: ['mode_compare', 'kvbm_deltas_by_phase', 'ttft_cdf', 'block_io_timeseries'],
   gates: [GATE_FILTER_CONTRAST, GATE_INTEGRITY],
   phases: (s) => {

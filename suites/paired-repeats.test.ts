@@ -47,6 +47,8 @@ defineHypothesis({
   id: 'paired_repeats',
   title: 'paired_repeats: in AB/BA paired repeats with washout, B2 changes replay TTFT against B1 beyond run-to-run noise and order effects',
   tags: ['paired_repeats', 'stack:B', 'mode:B1', 'mode:B2', 'dataset:S'],
+  // AB/BA pairs: disk rehydrate (mechanism), a paired TTFT p99 delta (user impact), no order effect (repeatability).
+  evidence: ['mechanism', 'user_impact', 'repeatability'],
   charts: ['paired_deltas', 'kvbm_deltas_by_phase', 'ttft_cdf'],
   gates: [GATE_MECHANISM, GATE_PAIR_COUNT, GATE_ORDER_EFFECT, GATE_USER_IMPACT],
   phases: (s) => {

@@ -53,6 +53,8 @@ defineHypothesis({
   id: 'rehydrate_replay',
   title: 'rehydrate_replay: populate, thrash and replay brings session prefixes back from disk under B2 and never touches disk under B1',
   tags: ['rehydrate_replay', 'stack:B', 'mode:B1', 'mode:B2', 'dataset:S'],
+  // Replays rehydrate from disk (mechanism) and the OS sees the reads (OS corroboration).
+  evidence: ['mechanism', 'os_corroboration', 'repeatability'],
   charts: ['kvbm_deltas_by_phase', 'kvbm_timeseries', 'block_io_timeseries', 'ttft_cdf'],
   phases: (s) => {
     const z = SIZES[s.profileName]

@@ -38,6 +38,8 @@ defineHypothesis({
   id: 'reuse_verify',
   title: 'reuse_verify: identical repeats carry one identity, KVBM matches tokens after the first, and answers stay identical',
   tags: ['reuse_verify', 'stack:B', 'mode:B2', 'dataset:S'],
+  // Identical requests hit the KV cache (mechanism) and get identical answers (integrity).
+  evidence: ['mechanism', 'answer_integrity', 'repeatability'],
   charts: ['kvbm_deltas_by_phase', 'kvbm_timeseries'],
   gates: [GATE_IDENTICAL_INPUTS, GATE_KV_REUSE, GATE_INTEGRITY],
   phases: (s) => {

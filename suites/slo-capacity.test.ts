@@ -95,6 +95,8 @@ defineHypothesis({
   id: 'slo_capacity',
   title: 'slo_capacity: at a fixed TTFT and error-rate SLO, the SSD tier (B2) sustains more concurrency, rate or context than B1',
   tags: ['slo_capacity', 'stack:B', 'mode:B1', 'mode:B2', 'workload:A', 'workload:B', 'workload:C', 'dataset:S'],
+  // Capacity under an SLO is a user-visible figure.
+  evidence: ['user_impact', 'repeatability'],
   charts: ['slo_capacity', 'latency_by_step', 'kvbm_deltas_by_phase'],
   gates: [GATE_SLO_SEARCH, GATE_B2_CAPACITY],
   phases: (s) => {
