@@ -110,6 +110,7 @@ export const METRIC_DEFINITIONS: Record<string, MetricDefinition> = {
   ttft_p99_max_rel_dev_pct: { unit: '%', kind: 'gauge', definition: 'max |p99_i − mean| / mean × 100 across repetitions.', source: 'helpers/analysis/repetition.ts' },
   paired_delta: { unit: 'same as the figure', kind: 'trend', definition: 'Per AB/BA pair: figure(B) − figure(A), B the mode under test; negative TTFT delta = B faster.', source: 'helpers/analysis/paired.ts' },
   ttft_p99_paired_delta_ci_hi_ms: { unit: 'ms', kind: 'gauge', definition: 'Upper bound of the bootstrap CI of the mean paired TTFT p99 delta (B − A).', source: 'helpers/analysis/paired.ts' },
+  ttft_p99_delta_ci_lo_ms: { unit: 'ms', kind: 'gauge', definition: 'Lower bound of the 95 % percentile-bootstrap CI of TTFT p99 (compared phases) − TTFT p99 (reference phases), samples resampled independently.', source: 'helpers/analysis/percentile-delta.ts' },
   order_effect_sd: { unit: 'pooled SD', kind: 'gauge', definition: '|mean AB deltas − mean BA deltas| / pooled SD; flagged at >= 1.', source: 'helpers/analysis/paired.ts' },
   pairs: { unit: 'pairs', kind: 'counter', definition: 'AB/BA pairs measured.', source: 'helpers/analysis/paired.ts' },
   tier2_hit_pct: { unit: '%', kind: 'rate', definition: 'Δonboard_blocks_d2d / (Δonboard_blocks_d2d + Δonboard_blocks_h2d) × 100: disk share of onboarded blocks.', source: 'helpers/analysis/mechanism.ts' },

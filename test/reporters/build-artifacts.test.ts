@@ -1,4 +1,4 @@
-import { createReadStream, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { createReadStream, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -156,6 +156,24 @@ describe('buildRunArtifacts on a hardware run that completed', () => {
     expect(interrupted.run_verdict.run_valid).toBe(false)
     expect(interrupted.run_verdict.reason_codes).toContain('RUN_INTERRUPTED')
     expect(readFileSync(join(hw.runDir, 'dossier.md'), 'utf8')).toContain('### run · RUN_INTERRUPTED')
+  })
+
+  test('the verdict holds a suite to the evidence links its suite.json declares (else the four classic ones)', async () => {
+    const hw = await writeSyntheticRun(join(root, 'declared'), { requestsPerPhase: 20, emulated: false, status: 'complete' })
+    const before = await buildRunArtifacts(hw.runDir, { charts: false })
+    const paired = () => before.verdicts.find((v) => v.suite_id === PAIRED_SUITE)!
+    expect(paired().required_evidence).toEqual(['mechanism', 'os_corroboration', 'user_impact', 'repeatability'])
+    expect(paired().reason_codes).toContain('MECHANISM_EVIDENCE_MISSING')
+    // The synthetic paired suite's only gate is a passing gate on ttft_p99_ms (a user-impact figure): declared alone, it completes the chain.
+    const info = join(hw.runDir, PAIRED_SUITE, 'suite.json')
+    writeFileSync(info, JSON.stringify({ ...readJson(info), required_evidence: ['user_impact'] }))
+    const after = await buildRunArtifacts(hw.runDir, { charts: false })
+    const v = Verdict.parse(readJson(join(hw.runDir, PAIRED_SUITE, 'verdict.json')))
+    expect(v.required_evidence).toEqual(['user_impact'])
+    expect(v.evidence_chain).toMatchObject({ user_impact: 'present', mechanism: 'not_required', repeatability: 'not_required' })
+    expect(v.evidence_chain_complete).toBe(true)
+    expect(v.reason_codes).not.toContain('MECHANISM_EVIDENCE_MISSING')
+    expect(after.verdicts.find((x) => x.suite_id === PAIRED_SUITE)!.decision_grade).toBe(v.decision_grade)
   })
 
   test('a run dir with only raw requests (no suite dirs yet) still yields a readable partial bundle', async () => {

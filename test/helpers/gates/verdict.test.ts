@@ -4,6 +4,7 @@ import {
   GATE_COV_P99,
   GATE_DISK_REHYDRATE,
   GATE_ERROR_RATE,
+  GATE_INTEGRITY,
   GATE_USER_IMPACT,
 } from '../../../helpers/gates/catalog'
 import { evaluateGate } from '../../../helpers/gates/evaluate-gate'
@@ -94,6 +95,26 @@ describe('computeVerdict', () => {
     const h0 = computeVerdict(input({ gate_results: [ev(GATE_ERROR_RATE, 0), ev(GATE_COV_P99, 3)], required_evidence: ['repeatability'] }))
     expect(h0.decision_grade).toBe(true)
     expect(h0.evidence_chain.mechanism).toBe('not_required')
+  })
+
+  it('says a link is not assessed (not missing) when its gates ran without data, as with one repetition', () => {
+    const oneRep = { ...GATE_COV_P99, allow_no_data: true, reason: 'not assessed (1 repetition)' }
+    const v = computeVerdict(input({ gate_results: [...allPass().filter((g) => g.gate_id !== 'cov_p99'), ev(oneRep, null)] }))
+    expect(v.evidence_chain.repeatability).toBe('not_assessed')
+    expect(v.reason_codes).toEqual(['REPEATABILITY_NOT_ASSESSED'])
+    expect(v).toMatchObject({ run_valid: true, decision_grade: false, outcome: 'inconclusive' })
+  })
+
+  it('holds a reuse claim to answer integrity when it declares that link', () => {
+    const required = ['mechanism', 'answer_integrity', 'repeatability'] as const
+    const gates = [ev(GATE_ERROR_RATE, 0), ev(GATE_DISK_REHYDRATE, 12), ev(GATE_COV_P99, 2)]
+    const without = computeVerdict(input({ gate_results: gates, required_evidence: [...required] }))
+    expect(without.reason_codes).toEqual(['ANSWER_INTEGRITY_MISSING'])
+    const withIt = computeVerdict(input({ gate_results: [...gates, ev(GATE_INTEGRITY, 0)], required_evidence: [...required] }))
+    expect(withIt).toMatchObject({ decision_grade: true, outcome: 'evidence', required_evidence: ['mechanism', 'repeatability', 'answer_integrity'] })
+    const corrupt = computeVerdict(input({ gate_results: [...gates, ev(GATE_INTEGRITY, 2)], required_evidence: [...required] }))
+    expect(corrupt).toMatchObject({ decision_grade: false, outcome: 'blocked' })
+    expect(corrupt.evidence_chain.answer_integrity).toBe('failed')
   })
 
   it('exports a JSON schema of the verdict', () => {
