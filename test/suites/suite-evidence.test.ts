@@ -1,4 +1,4 @@
-import { readdirSync } from 'node:fs'
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { beforeAll, describe, expect, test } from 'vitest'
 import { loadRunConfig } from '../../helpers/config/load-run-config'
@@ -12,6 +12,7 @@ import { resolveSuiteSettings, type SuiteSettings } from '../../helpers/suite/su
 import { dossierMarkdown } from '../../reporters/dossier-markdown'
 import { evaluateGate } from '../../helpers/gates/evaluate-gate'
 import { repeatabilityChecks, repetitionGroup } from '../../helpers/suite/repetitions'
+import { evidenceSectionOf, evidenceTableMarkdown, withEvidenceSection } from '../../helpers/suite/evidence-table'
 
 // Every suite in suites/ (found on disk, so a new suite is covered the day it lands) names the
 // evidence links its claim needs, its gates can supply each of them, and the verdict built from its
@@ -92,6 +93,16 @@ describe.each(suiteFiles)('suite %s', (file) => {
       const suppliers = gates.filter((g) => evidenceRoleOf(passing(def().id, g)) === link).map((g) => g.id)
       expect(suppliers, `Expected a gate of suite ${def().id} to supply the ${link} link, got none among ${gates.map((g) => g.id).join(', ')}`).not.toEqual([])
     }
+  })
+
+  test('its page docs/suites/<id>.md shows the table "link → gate(s) that supply it" as the code has it', () => {
+    const page = join(root, 'docs', 'suites', `${def().id}.md`)
+    const want = evidenceTableMarkdown(def().evidence ?? [], suiteGates(def(), planPhases(def(), full)))
+    // TIERBENCH_WRITE_DOCS=1 regenerates the section after a suite's gates or links change.
+    if (process.env.TIERBENCH_WRITE_DOCS === '1') writeFileSync(page, withEvidenceSection(readFileSync(page, 'utf8'), want))
+    const have = evidenceSectionOf(readFileSync(page, 'utf8'))
+    expect(have, `Expected docs/suites/${def().id}.md to have an Evidence section; regenerate with TIERBENCH_WRITE_DOCS=1 npx vitest run --project unit test/suites/suite-evidence.test.ts`).toBe(want)
+    expect(want).not.toContain('none — bug')
   })
 
   test('a clean non-emulated run in which every gate passes is decision-grade evidence', () => {

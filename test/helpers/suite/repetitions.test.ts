@@ -2,7 +2,9 @@ import { describe, expect, test } from 'vitest'
 import { evaluateGate } from '../../../helpers/gates/evaluate-gate'
 import { expandRepetitions, inheritRepetition, repeatabilityChecks, repetitionGroup } from '../../../helpers/suite/repetitions'
 
-const plan = (name: string, kind = 'measure', extra: Record<string, unknown> = {}) => ({ name, kind, ...extra })
+import type { RepeatablePlan } from '../../../helpers/suite/repetitions'
+
+const plan = (name: string, kind = 'measure', extra: Partial<RepeatablePlan> = {}): RepeatablePlan => ({ name, kind, ...extra })
 const judge = (checks: ReturnType<typeof repeatabilityChecks>) =>
   checks.map((c) => evaluateGate(c.gate, { value: c.value, context: { suite_id: 's', scope: c.scope, mode: 'B2', target_kind: 'dynamo' } }))
 
