@@ -27,7 +27,7 @@ const REPS_YAML = 'target:\n  kind: emulator\n  time_scale: 60\n  io_scale: 0.06
 const CASE_TIMEOUT_MS = 300_000
 
 /** Codes a clean run may carry: the emulated label and evidence-chain links a fault suite never claims. */
-const CLEAN_CODES = new Set(['EMULATED_TARGET', 'MECHANISM_EVIDENCE_MISSING', 'OS_CORROBORATION_MISSING', 'USER_IMPACT_MISSING', 'REPEATABILITY_MISSING'])
+const CLEAN_CODES = new Set(['EMULATED_TARGET', 'MECHANISM_EVIDENCE_MISSING', 'OS_CORROBORATION_MISSING', 'USER_IMPACT_MISSING', 'REPEATABILITY_MISSING', 'REPEATABILITY_NOT_ASSESSED'])
 
 let current: NestedRun | null = null
 const extraChildren: ChildProcess[] = []
