@@ -11,7 +11,7 @@ import type { RequestRecord } from '../client/request-record'
 import type { EvidenceRole, Gate, GateResult } from '../gates/gate'
 import type { TargetInfo } from '../target/target'
 import type { TagName } from './tags'
-import { getRunContext } from './run-context'
+import { type RunContext, getRunContext } from './run-context'
 import { type SuiteSettings, resolveSuiteSettings } from './suite-settings'
 import { type SuiteRuntime, createSuiteRuntime } from './suite-runtime'
 import type { ExecutorSpec } from '../load/executor-spec'
@@ -30,7 +30,7 @@ import {
   GATE_SCHEDULE_DELAY,
 } from '../gates/catalog'
 import { activeCapture } from './capture-hypotheses'
-import { expandRepetitions, inheritRepetition, repeatabilityChecks, repetitionGroup } from './repetitions'
+import { expandRepetitions, inheritRepetition, managesOwnRepetitions, repeatabilityChecks, repetitionGroup } from './repetitions'
 
 // defineHypothesis turns a test-plan hypothesis into a Vitest describe block that reads like the
 // plan: beforeAll starts the target and the collectors, one test per phase runs load and checks
@@ -163,9 +163,17 @@ export interface HypothesisDefinition {
 /** Judged on every suite after its conclusion: CoV(TTFT p99) and p99-within-5 % across repetitions. */
 export const REPEATABILITY_GATES: Gate[] = [GATE_COV_P99, GATE_REPRODUCIBLE_P99]
 
+/** Seed of repetition r (0-based): the run's seed for the first, then one more per repetition. */
+export const repetitionSeed = (settings: SuiteSettings, r: number): number => settings.seed + r
+
 /** The phases a suite runs under these settings, repetitions expanded (what the tests below run). */
-export const planPhases = (def: HypothesisDefinition, settings: SuiteSettings): PhasePlan[] =>
-  expandRepetitions(def.phases(settings), settings.profile.repetitions)
+export const planPhases = (def: HypothesisDefinition, settings: SuiteSettings): PhasePlan[] => {
+  const first = def.phases(settings)
+  const n = settings.profile.repetitions
+  if (n <= 1 || managesOwnRepetitions(first)) return first
+  const reseeded = (seed: number) => resolveSuiteSettings({ config: { ...settings.config, seed } } as unknown as RunContext)
+  return expandRepetitions([first, ...Array.from({ length: n - 1 }, (_, i) => def.phases(reseeded(repetitionSeed(settings, i + 1))))])
+}
 
 /** Every gate a suite can evaluate: standard phase gates, its declared and phase gates, repeatability. */
 export const suiteGates = (def: HypothesisDefinition, plans: readonly PhasePlan[]): Gate[] =>
@@ -292,6 +300,7 @@ export const defineHypothesis = (def: HypothesisDefinition): void => {
         repetitions: settings.profile.repetitions,
         repeated_by: dslRepeated ? 'dsl' : 'suite',
         seed: settings.seed,
+        repetition_seeds: dslRepeated ? [...Array(settings.profile.repetitions).keys()].map((r) => repetitionSeed(settings, r)) : null,
       })
     })
 

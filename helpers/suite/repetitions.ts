@@ -5,7 +5,9 @@ import { repetitionStats } from '../analysis/repetition'
 // The plans' repetitions (v3.0 §10: every measured configuration 3 times, seeded) for every suite.
 // A suite that numbers its own repetitions (AB/BA pairs, cold/warm per repetition) keeps its plan;
 // any other suite has its whole phase sequence repeated by the DSL, each repetition from a fresh
-// worker (so repetition 2 does not replay repetition 1's cache), phase names suffixed `-r<k>`.
+// worker (so repetition 2 does not replay repetition 1's cache) and with its own seed (base seed +
+// k − 1: on a server that cannot be restarted, repetition 2 must not find repetition 1's prompts
+// cached), phase names suffixed `-r<k>`.
 // Repeatability is then judged per measured phase across its repetitions: CoV(TTFT p99) < 10 % and
 // every repetition within 5 % of the mean. With one repetition (smoke) there is nothing to judge:
 // the gates record "not assessed (1 repetition)" as no data, never a pass.
@@ -26,18 +28,26 @@ export interface RepeatablePlan {
 }
 
 /**
- * The plan a suite runs with `repetitions` repetitions. Suites that set `repetition` on any phase
- * manage their own repetitions and come back unchanged.
+ * One plan from the plans of each repetition (the same sequence, built with that repetition's
+ * seed): names suffixed `-r<k>`, repetition numbered, the worker restarted at each new repetition.
+ * A single repetition comes back unchanged.
  */
-export const expandRepetitions = <P extends RepeatablePlan>(plans: readonly P[], repetitions: number): P[] => {
-  if (repetitions <= 1 || plans.some((p) => p.repetition !== undefined)) return [...plans]
+export const expandRepetitions = <P extends RepeatablePlan>(byRepetition: readonly (readonly P[])[]): P[] => {
+  if (byRepetition.length <= 1) return [...(byRepetition[0] ?? [])]
+  const names = byRepetition[0].map((p) => p.name).join(',')
   const out: P[] = []
-  for (let r = 0; r < repetitions; r++)
+  byRepetition.forEach((plans, r) => {
+    if (plans.map((p) => p.name).join(',') !== names)
+      throw new Error(`Expected repetition ${r + 1} to plan the same phases as repetition 1 (${names}), got ${plans.map((p) => p.name).join(',')}`)
     plans.forEach((p, i) =>
       out.push({ ...p, name: `${p.name}-r${r + 1}`, repetition: r, repeatedByDsl: true, ...(r > 0 && i === 0 ? { restart: true } : {}) }),
     )
+  })
   return out
 }
+
+/** Whether a suite numbers its own repetitions (then the DSL leaves its plan alone). */
+export const managesOwnRepetitions = (plans: readonly RepeatablePlan[]): boolean => plans.some((p) => p.repetition !== undefined)
 
 /** A load phase run from inside a DSL-repeated custom phase inherits its repetition (and suffix). */
 export const inheritRepetition = <P extends RepeatablePlan>(sub: P, outer: RepeatablePlan): P =>

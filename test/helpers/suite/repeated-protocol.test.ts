@@ -24,7 +24,15 @@ test('full runs the protocol 3 times from fresh workers, concludes each, and ver
     ['warmup-r1', 0], ['replay-r1', 0], ['warmup-r2', 1], ['replay-r2', 1], ['warmup-r3', 2], ['replay-r3', 2],
   ])
   const events = readFileSync(join(run.runDir, SUITE, 'raw', 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
-  expect(events.find((e) => e.type === 'suite_start')).toMatchObject({ repetitions: 3, repeated_by: 'dsl', phases: phases.map((p) => p.phase) })
+  const start = events.find((e) => e.type === 'suite_start')
+  expect(start).toMatchObject({ repetitions: 3, repeated_by: 'dsl', phases: phases.map((p) => p.phase) })
+  // Each repetition has its own seed (recorded), so its prompts are its own: a server that cannot be
+  // restarted would otherwise serve repetition 2 from repetition 1's cache.
+  expect(start.repetition_seeds).toEqual([start.seed, start.seed + 1, start.seed + 2])
+  const requests = readFileSync(join(run.runDir, 'raw', 'requests.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
+  const prompts = (phase: string) => new Set(requests.filter((r) => r.suite_id === SUITE && r.phase === phase).map((r) => r.identity_hash))
+  expect(prompts('replay-r1').size).toBeGreaterThan(0)
+  expect([...prompts('replay-r2')].filter((h) => prompts('replay-r1').has(h))).toEqual([])
   // A fresh worker per repetition: the mode is applied once per repetition, at its first phase.
   expect(events.filter((e) => e.type === 'apply_mode').map((e) => e.phase)).toEqual(['warmup-r1', 'warmup-r2', 'warmup-r3'])
 

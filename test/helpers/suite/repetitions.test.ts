@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest'
 import { evaluateGate } from '../../../helpers/gates/evaluate-gate'
-import { expandRepetitions, inheritRepetition, repeatabilityChecks, repetitionGroup } from '../../../helpers/suite/repetitions'
+import { expandRepetitions, inheritRepetition, managesOwnRepetitions, repeatabilityChecks, repetitionGroup } from '../../../helpers/suite/repetitions'
 
 import type { RepeatablePlan } from '../../../helpers/suite/repetitions'
 
@@ -10,22 +10,24 @@ const judge = (checks: ReturnType<typeof repeatabilityChecks>) =>
 
 describe('expandRepetitions', () => {
   test('repeats the whole sequence, suffixes names, numbers repetitions and restarts the worker at each new repetition', () => {
-    const out = expandRepetitions([plan('populate', 'warmup'), plan('replay')], 3)
+    const seq = () => [plan('populate', 'warmup'), plan('replay')]
+    const out = expandRepetitions([seq(), seq(), seq()])
     expect(out.map((p) => p.name)).toEqual(['populate-r1', 'replay-r1', 'populate-r2', 'replay-r2', 'populate-r3', 'replay-r3'])
     expect(out.map((p) => p.repetition)).toEqual([0, 0, 1, 1, 2, 2])
     expect(out.map((p) => p.restart ?? false)).toEqual([false, false, true, false, true, false])
     expect(out.every((p) => p.repeatedByDsl)).toBe(true)
   })
 
-  test('leaves one repetition, and suites that number their own repetitions, unchanged', () => {
+  test('leaves one repetition unchanged, knows suites that number their own, and refuses repetitions that plan differently', () => {
     const one = [plan('a'), plan('b')]
-    expect(expandRepetitions(one, 1)).toEqual(one)
-    const own = [plan('cold-r1', 'measure', { repetition: 0 }), plan('cold-r2', 'measure', { repetition: 1 })]
-    expect(expandRepetitions(own, 3)).toEqual(own)
+    expect(expandRepetitions([one])).toEqual(one)
+    expect(managesOwnRepetitions([plan('cold-r1', 'measure', { repetition: 0 })])).toBe(true)
+    expect(managesOwnRepetitions(one)).toBe(false)
+    expect(() => expandRepetitions([one, [plan('a')]])).toThrow(/Expected repetition 2 to plan the same phases as repetition 1 \(a,b\), got a/)
   })
 
   test('a load phase run from a repeated custom phase inherits its repetition and suffix', () => {
-    const [outer] = expandRepetitions([plan('search', 'probe')], 2).slice(1)
+    const [outer] = expandRepetitions([[plan('search', 'probe')], [plan('search', 'probe')]]).slice(1)
     expect(inheritRepetition(plan('B1-concurrency-4'), outer)).toMatchObject({ name: 'B1-concurrency-4-r2', repetition: 1 })
     expect(inheritRepetition(plan('x', 'measure', { repetition: 5 }), outer)).toMatchObject({ name: 'x', repetition: 5 })
     expect(inheritRepetition(plan('x'), plan('outer', 'probe'))).toEqual(plan('x'))
