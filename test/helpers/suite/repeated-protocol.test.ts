@@ -20,12 +20,15 @@ test('full runs the protocol 3 times from fresh workers, concludes each, and ver
   })
   const explain = `nested run output:\n${run.output.slice(-3000)}`
   const phases = run.phases(SUITE) as unknown as { phase: string; repetition?: number }[]
+  // `probe` is run by the custom phase `search`: it inherits its repetition and suffix.
   expect(phases.map((p) => [p.phase, p.repetition]), explain).toEqual([
-    ['warmup-r1', 0], ['replay-r1', 0], ['warmup-r2', 1], ['replay-r2', 1], ['warmup-r3', 2], ['replay-r3', 2],
+    ['warmup-r1', 0], ['replay-r1', 0], ['probe-r1', 0],
+    ['warmup-r2', 1], ['replay-r2', 1], ['probe-r2', 1],
+    ['warmup-r3', 2], ['replay-r3', 2], ['probe-r3', 2],
   ])
   const events = readFileSync(join(run.runDir, SUITE, 'raw', 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l))
   const start = events.find((e) => e.type === 'suite_start')
-  expect(start).toMatchObject({ repetitions: 3, repeated_by: 'dsl', phases: phases.map((p) => p.phase) })
+  expect(start).toMatchObject({ repetitions: 3, repeated_by: 'dsl', phases: [1, 2, 3].flatMap((r) => [`warmup-r${r}`, `replay-r${r}`, `search-r${r}`]) })
   // Each repetition has its own seed (recorded), so its prompts are its own: a server that cannot be
   // restarted would otherwise serve repetition 2 from repetition 1's cache.
   expect(start.repetition_seeds).toEqual([start.seed, start.seed + 1, start.seed + 2])
@@ -40,7 +43,10 @@ test('full runs the protocol 3 times from fresh workers, concludes each, and ver
   const conclusions = gates.filter((g) => g.gate_id === 'conclusion_sees_one_repetition')
   expect(conclusions.map((g) => [g.status, g.evidence.details.repetition]), explain).toEqual([['pass', 1], ['pass', 2], ['pass', 3]])
   const cov = gates.filter((g) => g.gate_id === 'cov_p99' || g.gate_id === 'reproducible_p99')
-  expect(cov.map((g) => [g.gate_id, g.scope])).toEqual([['cov_p99', 'replay'], ['reproducible_p99', 'replay']])
+  expect(cov.map((g) => [g.gate_id, g.scope])).toEqual([
+    ['cov_p99', 'replay'], ['reproducible_p99', 'replay'],
+    ['cov_p99', 'probe'], ['reproducible_p99', 'probe'],
+  ])
   // Evaluated on three repetitions' figures: pass or fail on a busy box, never "not assessed".
   for (const g of cov) {
     expect(['pass', 'fail']).toContain(g.status)
