@@ -56,7 +56,7 @@ interface PhaseBase {
   /** Mode id, or a KvMode with tier overrides (H6). A change restarts the worker with a fresh cache. */
   mode: KvModeId | KvMode
   leg?: string
-  /** 0-based repetition. Set it to manage repetitions yourself; otherwise the DSL repeats the whole sequence (repetitions.ts). */
+  /** Repetition index (the DSL numbers from 0). Set it to manage repetitions yourself; otherwise the DSL repeats the whole sequence (repetitions.ts). */
   repetition?: number
   /** Set by the DSL on the phases of a sequence it repeated. */
   repeatedByDsl?: boolean
@@ -154,7 +154,7 @@ export interface HypothesisDefinition {
   standardGates?: boolean
   /**
    * The evidence-chain links this suite's claim needs (its plan section): the verdict holds the
-   * suite to exactly these. Every suite declares them; test/suites/evidence.test.ts checks that the
+   * suite to exactly these. Every suite declares them; test/suites/suite-evidence.test.ts checks that the
    * suite's gates can supply each one and docs/suites/<id>.md shows which gates do.
    */
   evidence?: EvidenceRole[]
