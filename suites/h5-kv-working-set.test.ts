@@ -1,5 +1,3 @@
-import { existsSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
 import { GATE_DISK_REHYDRATE, GATE_KV_REUSE } from '../helpers/gates/catalog'
 import type { Gate } from '../helpers/gates/gate'
 import { kvbmDelta, tier2HitPct } from '../helpers/analysis/mechanism'
@@ -7,6 +5,7 @@ import { type PhaseOutcome, type PhasePlan, defineHypothesis } from '../helpers/
 import { fixedContext } from '../helpers/workload/fixed-context'
 import { lora } from '../helpers/workload/lora'
 import { sessionedChat } from '../helpers/workload/sessioned-chat'
+import { BUNDLED_MOONCAKE_TRACE } from '../helpers/workload/mooncake-trace'
 import { traceReplay } from '../helpers/workload/trace-replay'
 
 // H5 (v3.0 plan §8.8, stack B; seed 001 H5): larger KV working sets worsen p95/p99 at fixed
@@ -19,8 +18,6 @@ import { traceReplay } from '../helpers/workload/trace-replay'
 //    as cached prompt tokens (G1 hits count there; KVBM's matched_tokens counts only G2/G3 onboards);
 // 4. LoRA working set (seed 001): 4 / 16 / 64 adapters with random churn against max_loras, after a
 //    warmup of the first 4 (gated: TTFT p50 with 64 adapters well above 4).
-
-const TRACE_PATH = fileURLToPath(new URL('../../shared/data/mooncake/conversation_trace.jsonl', import.meta.url))
 
 const WS_P99: Gate = {
   id: 'h5_working_set_tail',
@@ -133,11 +130,9 @@ defineHypothesis({
       mode: 'B2',
       leg: 'trace',
       step: { speed: smoke ? 4 : 1 },
-      workload: (p) => {
-        if (!existsSync(TRACE_PATH))
-          throw new Error(`Expected the Mooncake trace at ${TRACE_PATH} (../shared/data/mooncake/conversation_trace.jsonl from the project root), got no such file`)
-        return traceReplay(wctx(p), { name: 'h5-mooncake', path: TRACE_PATH, firstN: smoke ? 32 : undefined, lengthScale: smoke ? 1 / 8 : 1, outputScale: smoke ? 1 / 32 : 1, oversize: 'skip' })
-      },
+      // The conversation trace ships with the project (fixtures/traces/, Apache-2.0).
+      workload: (p) =>
+        traceReplay(wctx(p), { name: 'h5-mooncake', path: BUNDLED_MOONCAKE_TRACE, firstN: smoke ? 32 : undefined, lengthScale: smoke ? 1 / 8 : 1, outputScale: smoke ? 1 / 32 : 1, oversize: 'skip' }),
       // Smoke: tiny's G1 (96 blocks) cannot hold a 1/8-scaled row of several thousand tokens; the
       // trace phase runs last on a worker with a larger G1 (one restart) instead of dropping rows.
       ...(smoke ? { targetEnv: { KVSIM_G1_OVERRIDE_NUM_BLOCKS: '320' } } : {}),

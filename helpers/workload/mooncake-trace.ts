@@ -1,8 +1,21 @@
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync, statSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { gunzipSync } from 'node:zlib'
 import { z } from 'zod'
 
-// Mooncake FAST'25 trace rows (shared/data/mooncake/README.md): timestamp in ms from trace start,
+// Mooncake FAST'25 trace rows (fixtures/traces/README.md): timestamp in ms from trace start,
 // token lengths, and one hash_id per 512-token block of the prompt (equal ids = equal blocks).
+
+/** The conversation trace shipped with the project (Apache-2.0, gzipped JSONL), the default trace. */
+export const BUNDLED_MOONCAKE_TRACE = fileURLToPath(new URL('../../fixtures/traces/mooncake-conversation.jsonl.gz', import.meta.url))
+
+/** A trace file that cannot be read: one line naming the path. */
+export class TraceFileError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'TraceFileError'
+  }
+}
 
 export const MooncakeRow = z.object({
   timestamp: z.number().nonnegative(),
@@ -37,5 +50,16 @@ export const parseMooncakeTrace = (text: string, firstN = Number.POSITIVE_INFINI
   return rows
 }
 
-export const readMooncakeTrace = (path: string, firstN?: number): MooncakeRow[] =>
-  parseMooncakeTrace(readFileSync(path, 'utf8'), firstN, path)
+/** Reads a JSONL trace (`.gz` is gunzipped); a missing file or directory is one line naming the path. */
+export const readMooncakeTrace = (path: string, firstN?: number): MooncakeRow[] => {
+  if (!existsSync(path)) throw new TraceFileError(`Expected a Mooncake trace file at ${path}, got no such file`)
+  if (!statSync(path).isFile()) throw new TraceFileError(`Expected a Mooncake trace file at ${path}, got a directory`)
+  const bytes = readFileSync(path)
+  let text: string
+  try {
+    text = (path.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8')
+  } catch (err) {
+    throw new TraceFileError(`Expected gzip data in ${path}, got ${(err as Error).message}`)
+  }
+  return parseMooncakeTrace(text, firstN, path)
+}

@@ -1,10 +1,10 @@
 import { describe, expect, test } from 'vitest'
-import { parseMooncakeTrace, readMooncakeTrace } from '../../../helpers/workload/mooncake-trace'
+import { BUNDLED_MOONCAKE_TRACE, parseMooncakeTrace, readMooncakeTrace } from '../../../helpers/workload/mooncake-trace'
 import { takeAll } from '../../../helpers/workload/request-stream'
 import { traceReplay } from '../../../helpers/workload/trace-replay'
 import { promptIds, sharedBlocks } from './block-chain'
 
-const TRACE = '/work/shared/data/mooncake/conversation_trace.jsonl'
+const TRACE = BUNDLED_MOONCAKE_TRACE
 const ctx = { model: 'm', tokenizer: 'llama3' as const, template: 'llama3' as const, seed: 1 }
 
 describe('traceReplay', () => {
