@@ -3,6 +3,7 @@ import { join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { buildRunArtifacts } from '../../reporters/build-artifacts'
 import { verdictParagraph } from '../../reporters/report-markdown'
+import { TRACE_ANALYZE_USAGE, traceAnalyzeCommand } from './trace-analyze-command'
 
 // `tierbench` command line: `report` regenerates every derived artifact of a run dir from its raw
 // files alone; `plan` is the Dynamo engineer's planner (helpers/target/dynamo-plan.ts), loaded lazily
@@ -14,6 +15,7 @@ Commands:
   report <run-dir> [--no-charts]   Regenerate verdict.json, summary.json, CSVs, charts, report.md and
                                    dossier.md of a run directory (e.g. results/latest) from its raw files.
   plan [args…]                     Print the Dynamo/Spark plan (delegates to helpers/target/dynamo-plan.ts).
+${TRACE_ANALYZE_USAGE}
   help, --help, -h                 Show this help.
 
 Exit codes: 0 ok, 1 the command failed, 2 bad arguments.`
@@ -77,6 +79,8 @@ export const runCli = async (argv: string[], io: CliIo = defaultIo): Promise<num
       return reportCommand(rest, io)
     case 'plan':
       return planCommand(rest, io)
+    case 'trace-analyze':
+      return traceAnalyzeCommand(rest, io)
     case 'help':
     case '--help':
     case '-h':
@@ -85,6 +89,6 @@ export const runCli = async (argv: string[], io: CliIo = defaultIo): Promise<num
     case undefined:
       return usageError(io, 'Expected a command, got none')
     default:
-      return usageError(io, `Expected a command (report, plan, help), got ${JSON.stringify(cmd)}`)
+      return usageError(io, `Expected a command (report, plan, trace-analyze, help), got ${JSON.stringify(cmd)}`)
   }
 }
