@@ -30,5 +30,6 @@ export const ENV_VARS: readonly EnvVarSpec[] = [
   { name: 'TIERBENCH_SCRATCH_DIR', path: 'scratch_dir', type: 'string', default: 'results/.scratch', description: 'scratch space (KV cache dirs, fio files)' },
   { name: 'TIERBENCH_SEED', path: 'seed', type: 'number', default: '1337', description: 'seed of every workload' },
   { name: 'TIERBENCH_TELEMETRY_CADENCE_MS', path: 'telemetry.cadence_ms', type: 'number', default: '200', description: 'telemetry sampling period, ms' },
+  { name: 'TIERBENCH_TRACE', path: 'trace.path', type: 'string', default: 'fixtures/traces/mooncake-conversation.jsonl.gz', description: 'Mooncake-format trace (JSONL or .jsonl.gz) the trace-replay suite replays and analyses' },
   { name: 'TIERBENCH_CONFIG', path: null, type: 'string', default: '(none)', description: 'extra YAML file layered over configs/tierbench.yaml' },
 ]

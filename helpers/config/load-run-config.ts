@@ -223,6 +223,7 @@ export const loadRunConfig = (opts: LoadRunConfigOptions): RunConfig => {
     scratchDir: resolve(cwd, c.scratch_dir),
     telemetry: c.telemetry,
     client: c.client,
+    trace: { ...c.trace, ...(c.trace.path ? { path: resolve(cwd, c.trace.path) } : {}) },
     sources,
     warnings,
   }

@@ -8,6 +8,7 @@ import { RunProfile, RunProfileName } from './run-profile'
 import { SloPreset } from './slo-preset'
 import { TargetConfig } from './target-config'
 import { TelemetryConfig } from './telemetry-config'
+import { TraceConfig } from './trace-config'
 
 /** Fallback model spec for non-emulator targets when `model` is not set. */
 export const DEFAULT_MODEL_ID = 'llama31-8b-fp8'
@@ -31,6 +32,8 @@ export const RunConfigInput = z
     telemetry: TelemetryConfig.default({ cadence_ms: 200 }),
     client: ClientConfig.default(() => ClientConfig.parse({})),
     kv_modes: KvModeDefaults.default({}),
+    /** The trace-replay suite's trace and schedule (env TIERBENCH_TRACE sets trace.path). */
+    trace: TraceConfig.default(() => TraceConfig.parse({})),
     profiles: z.strictObject({ smoke: RunProfile, full: RunProfile }),
     datasets: z.strictObject({ S: Dataset, L: Dataset }),
     models: z.record(z.string(), ModelSpec),
@@ -77,6 +80,8 @@ export interface RunConfig {
   scratchDir: string
   telemetry: TelemetryConfig
   client: ClientConfig
+  /** Trace-replay settings; `path` absolute when given. */
+  trace: TraceConfig
   /** Layers that contributed, lowest first (`defaults`, `configs/tierbench.yaml`, `.env`, `env`). */
   sources: string[]
   /** Settings that were given but do not apply (e.g. TIERBENCH_BASE_URL with the emulator target). */
