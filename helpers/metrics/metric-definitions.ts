@@ -120,6 +120,14 @@ export const METRIC_DEFINITIONS: Record<string, MetricDefinition> = {
   disk_read_bytes_ratio: { unit: 'ratio', kind: 'rate', definition: 'Observed read bytes (device or process) / predicted_read_bytes.', source: 'helpers/analysis/correlation.ts' },
   attributed_io_pct: { unit: '%', kind: 'rate', definition: 'Serving process/cgroup bytes / device bytes × 100 over the phase.', source: 'process/cgroup IO + block-device collectors' },
   lag_r: { unit: 'r', kind: 'gauge', definition: 'Best Pearson or Spearman r between two windowed series over lags −k…+k windows, with its lag.', source: 'helpers/analysis/correlation.ts' },
+  // --- trace what-if (helpers/trace/trace-whatif.ts: one LRU stack-distance pass over the trace) ---
+  trace_ideal_token_hit_ratio: { unit: 'ratio', kind: 'rate', definition: 'Prompt tokens of the trace whose block (and every block before it in the row) was seen before: the hit ratio of an infinite prefix cache.', source: 'helpers/trace/trace-whatif.ts' },
+  trace_lru_token_hit_ratio: { unit: 'ratio', kind: 'rate', definition: 'Prompt tokens an LRU prefix cache of the given size would serve (a block counts only while every earlier block of its row is served), from LRU stack distances.', source: 'helpers/trace/trace-whatif.ts' },
+  trace_reuse_distance_blocks: { unit: 'blocks', kind: 'trend', definition: 'LRU stack distance of a re-accessed trace block: distinct blocks touched since its previous access (an LRU of C blocks hits when distance < C).', source: 'helpers/trace/stack-distance.ts' },
+  trace_predicted_cached_tokens: { unit: 'tokens', kind: 'counter', definition: 'Prompt tokens the what-if predicts served from cache at the mode\'s tier capacities (inclusive tiers, LRU, prefix semantics, disk offload filter of B2: second use), split device / host / disk.', source: 'helpers/trace/trace-whatif.ts' },
+  trace_predicted_disk_read_bytes_per_s: { unit: 'bytes/s', kind: 'rate', definition: 'Predicted disk-served tokens x the model profile\'s KV bytes per token / the replayed trace duration.', source: 'helpers/trace/trace-whatif.ts' },
+  trace_cached_tokens_measured_over_predicted: { unit: 'ratio', kind: 'rate', definition: 'Cached prompt tokens the server reported over the phase / trace_predicted_cached_tokens; null when the prediction is below 4 engine blocks.', source: 'suites/trace-replay.test.ts' },
+  trace_disk_tokens_measured_over_predicted: { unit: 'ratio', kind: 'rate', definition: 'Tokens onboarded from the disk tier (Δonboard_blocks_d2d x tokens per block) / predicted disk-served tokens; null without a disk prediction or counters.', source: 'suites/trace-replay.test.ts' },
   integrity_failures: { unit: 'requests', kind: 'counter', definition: 'Replayed temperature-0 answers whose output_sha differs from the reference for the same identity_hash, plus wrongly answered needles.', source: 'helpers/analysis/integrity.ts' },
 }
 

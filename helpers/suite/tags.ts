@@ -36,6 +36,7 @@ export const TAGS = [
   { name: 'mode_compare', description: 'the same workload across B0, B1, B2, B2p, B3' },
   { name: 'slo_capacity', description: 'largest load each mode sustains at a fixed SLO' },
   { name: 'paired_repeats', description: 'AB/BA paired repeats with washout' },
+  { name: 'trace_replay', description: 'replay of a Mooncake-format trace with a what-if analysis of tier sizes' },
   { name: 'faults', description: 'planted-fault matrix: gates must catch each kvsim fault' },
   { name: 'slow', description: 'long-running even in the smoke profile' },
 ] as const
