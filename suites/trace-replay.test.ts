@@ -13,7 +13,8 @@ import { formatWhatIf } from '../helpers/trace/whatif-text'
 import { writeWhatIfFiles } from '../helpers/trace/whatif-files'
 import { BUNDLED_MOONCAKE_TRACE, readMooncakeTrace, TraceFileError } from '../helpers/workload/mooncake-trace'
 import { type TraceReplayStream, traceReplay } from '../helpers/workload/trace-replay'
-import type { RequestStream, Workload } from '../helpers/workload/workload-types'
+import { takeAll } from '../helpers/workload/request-stream'
+import type { RequestStream, WorkItem, Workload } from '../helpers/workload/workload-types'
 
 // trace_replay: replay any Mooncake-format trace (TIERBENCH_TRACE, YAML `trace:`; default the
 // bundled conversation trace) in B0, B1, B2, after a what-if analysis of the trace alone: the
@@ -25,6 +26,8 @@ import type { RequestStream, Workload } from '../helpers/workload/workload-types
 // a missing file, a malformed row, an empty or all-oversize trace stop before any server starts.
 
 const SHORTFALL = 0.5
+/** Replayed prompt tokens up to which every prompt is built before its phase (about 4 bytes a token, held twice). */
+const PREBUILD_TOKENS = 4_000_000
 
 /** The predicted-vs-measured rows of the modes, filled by phases() and read by the conclusion. */
 let table: () => PredictedVsMeasured[] = () => []
@@ -97,21 +100,33 @@ defineHypothesis({
     const compared = new Map<string, PredictedVsMeasured>()
     table = () => modes.map((m) => compared.get(m) ?? compare(m, undefined, s.targetKind === 'emulator'))
 
-    const workload = (mode: KvModeId) => (c: PhaseContext): Workload => {
+    // Prompts are built before the phase starts when the replayed tokens fit PREBUILD_TOKENS:
+    // building a multi-thousand-token prompt takes tens of ms on a busy box, and rows that share a
+    // timestamp would otherwise be sent late by that much (CLIENT_BOTTLENECK). Larger traces build
+    // each prompt right after the previous send, as every open-loop workload does.
+    const prebuild = analysis.whatIf.prompt_tokens <= PREBUILD_TOKENS
+    const built = new Map<string, WorkItem[]>()
+    const replay = (mode: KvModeId, c: PhaseContext) => {
       const ctx = s.workloadContext(c.target.model, { maxInputTokens: c.target.maxInputTokens })
       // Rows the running server refuses (its own limit below the configured one) are skipped and counted.
       const w = traceReplay(ctx, { name: 'trace_replay', rows: prepared.rows, lengthScale, outputScale, oversize: 'skip' })
       sources.set(mode, w.source)
-      if (schedule !== 'rate') return w
+      return w.source
+    }
+    const workload = (mode: KvModeId) => (c: PhaseContext): Workload => {
+      const items = built.get(mode)
       let k = 0
-      const paced: RequestStream = {
-        name: w.source.name,
+      const lazy = items ? null : replay(mode, c)
+      const source: RequestStream = {
+        name: 'trace_replay',
         next: () => {
-          const item = w.source.next()
-          return item === null ? null : { ...item, at_ms: (k++ * 1000) / t.rate! }
+          const item = items ? (items[k] ?? null) : lazy!.next()
+          if (item === null) return null
+          const i = k++
+          return schedule === 'rate' ? { ...item, at_ms: (i * 1000) / t.rate! } : item
         },
       }
-      return { kind: 'stream', source: paced }
+      return { kind: 'stream', source }
     }
     const rowsOf = (mode: string) => ({ sent: prepared.rows.length - (sources.get(mode)?.skipped() ?? 0), skipped: prepared.skipped, clipped: prepared.clipped, skippedAtRunTime: sources.get(mode)?.skipped() ?? 0 })
     const compare = (mode: KvModeId, o: Parameters<typeof comparePredicted>[0], emulated: boolean): PredictedVsMeasured =>
@@ -127,6 +142,7 @@ defineHypothesis({
         // Every mode starts from a fresh worker (the DSL restarts on a mode change): the what-if
         // assumes an empty cache at the first row.
         before: (api) => {
+          if (prebuild) built.set(mode, takeAll(replay(mode, api)))
           if (i > 0) return
           const files = writeWhatIfFiles(join(api.layout.root, 'whatif'), {
             trace: { path, first_n: firstN ?? null, length_scale: lengthScale, time_scale: timeScale },
