@@ -79,11 +79,11 @@ defineHypothesis({
     const raw = readMooncakeTrace(path, firstN)
     if (raw.length === 0) throw new TraceFileError(`Expected at least one row in ${path}, got an empty trace`)
     const emulatorProfile = target.kind === 'emulator' ? target.profile : null
-    const capacity = Object.fromEntries(modes.map((m) => [m, tierCapacitiesFor({ mode: s.modes[m], model: s.model, emulatorProfile })]))
+    const capacity = Object.fromEntries(modes.map((m) => [m, tierCapacitiesFor({ mode: s.modes[m], model: s.model, emulatorProfile, deviceTokens: t.device_kv_tokens ?? null })]))
     // The context limit: the engine's max input (preflight margin 256, as every workload), and on
     // kvsim its device pool, which must hold a whole prompt plus one block.
     const maxInput = target.kind === 'external' ? (target.max_input_tokens ?? s.model.max_input_tokens) : s.model.max_input_tokens
-    const devices = modes.map((m) => capacity[m].capacities.device_tokens).filter((d): d is number => d !== null && emulatorProfile !== null)
+    const devices = modes.map((m) => capacity[m].capacities.device_tokens).filter((d): d is number => d !== null)
     const deviceLimit = devices.length ? Math.min(...devices) - s.model.tokens_per_block : Number.POSITIVE_INFINITY
     const ceiling = (out: number) => Math.min(maxInput - out - 256, deviceLimit)
     const prepared = prepareTraceRows(raw, { lengthScale, outputScale, ceiling, oversize: t.oversize })

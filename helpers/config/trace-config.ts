@@ -24,6 +24,11 @@ export const TraceConfig = z
     output_scale: z.number().positive().max(1).optional(),
     /** Rows over the target's context limit: skipped, or clipped to the limit (whole blocks kept). @default 'skip' */
     oversize: z.enum(['skip', 'clip']).default('skip'),
+    /**
+     * Device (G1) KV capacity in tokens for the what-if, when the target does not report one
+     * (e.g. llama-server's -c with --kv-unified). @default kvsim's own size; unknown elsewhere
+     */
+    device_kv_tokens: z.int().positive().optional(),
     /** KV modes to replay in, in order. @default [B0, B1, B2] */
     modes: z.array(KvModeId).min(1).default(['B0', 'B1', 'B2']),
   })

@@ -1,16 +1,20 @@
+import { blockMarker, markerTokens } from './block-marker'
 import { blockText } from './prompt-filler'
 import { fitPrompt } from './prompt-fit'
 import { PromptPreflightError } from './prompt-preflight'
 import { buildRequest } from './request-builder'
 import { requestId } from './request-stream'
+import { seedFrom } from './seeded-random'
 import { MOONCAKE_BLOCK_TOKENS, type MooncakeRow, readMooncakeTrace } from './mooncake-trace'
 import type { WorkloadContext } from './workload-context'
 import type { ChatMessage, RequestStream, Workload } from './workload-types'
 
 // Trace replay: each row becomes a request sent at its timestamp (at_ms; the fixedSchedule
 // executor applies its speed factor). Every hash_id expands to the same block of prose, so prefix
-// sharing in the trace becomes real token-prefix sharing at the server. Lengths can be scaled down
-// for small engines; block size scales with them so the sharing structure is kept.
+// sharing in the trace becomes real token-prefix sharing at the server. Each block opens with a
+// two-token marker of its id (block-marker.ts), so blocks with different ids differ from their first
+// tokens on and never share a prefix by accident. Lengths can be scaled down for small engines;
+// block size scales with them so the sharing structure is kept.
 
 export interface TraceReplayOptions {
   /** @default 'trace_replay' */
@@ -53,17 +57,24 @@ export const traceReplay = (ctx: WorkloadContext, o: TraceReplayOptions): Worklo
     // Rows whose hash_ids are short of their length get blocks unique to the row.
     for (let k = ids.length; k * block < input; k++) ids.push(-1 - k)
     const keyOf = (k: number) => (ids[k] >= 0 ? `${ctx.seed}:${name}:h${ids[k]}:${block}` : `${ctx.seed}:${name}:row${index}:x${k}`)
+    const marker = markerTokens(block)
+    // Exactly `take` tokens of block k; shorter takes are prefixes of the whole block.
+    const blockBody = (k: number, take: number) => {
+      const m = Math.min(marker, take)
+      const id = ids[k] >= 0 ? ids[k] : seedFrom('trace-pad', keyOf(k))
+      return blockMarker(ctx.tokenizer, id, m) + blockText(ctx.tokenizer, block - marker, keyOf(k), take - m)
+    }
     const render = (fill: number): ChatMessage[] => {
       let body = ''
       for (let k = 0, used = 0; used < fill && k < ids.length; k++) {
         const take = Math.min(block, fill - used)
-        body += blockText(ctx.tokenizer, block, keyOf(k), take)
+        body += blockBody(k, take)
         used += take
       }
       return [{ role: 'user', content: `Conversation log:${body}` }]
     }
     const prompt = fitPrompt({ tokenizer: ctx.tokenizer, template: ctx.template, tokens: Math.max(input, 24), render, label: `trace row ${index}` })
-    const first = blockText(ctx.tokenizer, block, keyOf(0))
+    const first = blockBody(0, block)
     const cut = prompt.text.indexOf(first)
     return {
       request: buildRequest(ctx, {

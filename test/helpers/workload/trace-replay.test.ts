@@ -27,6 +27,26 @@ describe('traceReplay', () => {
     expect(items[0].request.meta.prefix_hash).toBe(items[1].request.meta.prefix_hash)
   })
 
+  test('blocks with different ids part at their first tokens, so no prefix is shared by accident', () => {
+    // Rows that share block 5 and then differ: whatever prose follows, the token streams must part
+    // exactly where the ids do (only the first marker token may coincide, for ids equal mod 4096).
+    const common = (a: number[], b: number[]) => {
+      const row = (ids: number[], ts: number) => ({ timestamp: ts, input_length: 1024, output_length: 4, hash_ids: ids })
+      const [x, y] = takeAll(traceReplay(ctx, { rows: [row(a, 0), row(b, 1)] }).source).map((i) => promptIds(i.request, 'llama3'))
+      let n = 0
+      while (n < x.length && x[n] === y[n]) n++
+      return n
+    }
+    // Rows differing in their first block part right after the template header.
+    const header = common([1, 2], [3, 2])
+    expect(header).toBeLessThan(16)
+    for (const [a, b] of [[6, 7], [6, 4102], [100, 2000], [8, 9]] as const) {
+      const n = common([5, a], [5, b])
+      expect(n, `${a} vs ${b}`).toBeGreaterThanOrEqual(header + 512)
+      expect(n, `${a} vs ${b}`).toBeLessThanOrEqual(header + 512 + (a % 4096 === b % 4096 ? 1 : 0))
+    }
+  })
+
   test('the Mooncake conversation trace replays with its timestamps, scaled down for a small engine', () => {
     const rows = readMooncakeTrace(TRACE, 40)
     const items = takeAll(traceReplay({ ...ctx, maxInputTokens: 16384 }, { path: TRACE, firstN: 40, lengthScale: 1 / 16, oversize: 'skip' }).source)
