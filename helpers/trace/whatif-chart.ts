@@ -10,11 +10,16 @@ import type { TierCapacities, TraceWhatIf } from './trace-whatif'
 const fmtTokens = (t: number): string => (t >= 1e6 ? `${(t / 1e6).toFixed(1)}M` : t >= 1e3 ? `${(t / 1e3).toFixed(1)}k` : `${Math.round(t)}`)
 
 /** Vertical lines at each tier's capacity in target tokens (plain numbers, so a TierPlan wires in directly). */
-export const capacityMarkers = (caps: TierCapacities | null): PhaseMarker[] => {
+export const capacityMarkers = (caps: TierCapacities | null, w?: TraceWhatIf): PhaseMarker[] => {
   if (!caps) return []
   const out: PhaseMarker[] = []
+  // The curve's value at the capacity (last curve point at or below it), as LRU would serve.
+  const at = (t: number) => {
+    const p = w?.curve.filter((c) => c.cache_tokens <= t).at(-1)
+    return p ? `: LRU ${(p.token_hit_ratio * 100).toFixed(1)} %` : ''
+  }
   const add = (name: string, t: number | null) => {
-    if (t && t > 0) out.push({ x: t, label: `${name} ${fmtTokens(t)} tok` })
+    if (t && t > 0) out.push({ x: t, label: `${name} ${fmtTokens(t)} tok${at(t)}` })
   }
   add('device', caps.device_tokens)
   add('host', caps.host_tokens)
@@ -23,7 +28,7 @@ export const capacityMarkers = (caps: TierCapacities | null): PhaseMarker[] => {
 }
 
 export const renderHitCurveChart = (w: TraceWhatIf, caps: TierCapacities | null, title: string): Buffer => {
-  const markers = capacityMarkers(caps)
+  const markers = capacityMarkers(caps, w)
   const maxX = Math.max(w.curve[w.curve.length - 1]?.cache_tokens ?? 1, ...markers.map((m) => m.x * 1.2))
   const config: ChartConfiguration = {
     type: 'line',
