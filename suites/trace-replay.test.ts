@@ -15,6 +15,7 @@ import { BUNDLED_MOONCAKE_TRACE, readMooncakeTrace, TraceFileError } from '../he
 import { type TraceReplayStream, traceReplay } from '../helpers/workload/trace-replay'
 import { takeAll } from '../helpers/workload/request-stream'
 import type { RequestStream, WorkItem, Workload } from '../helpers/workload/workload-types'
+import type { TargetInfo } from '../helpers/target/target'
 
 // trace_replay: replay any Mooncake-format trace (TIERBENCH_TRACE, YAML `trace:`; default the
 // bundled conversation trace) in B0, B1, B2, after a what-if analysis of the trace alone: the
@@ -98,7 +99,7 @@ defineHypothesis({
     const capacitySource = [...new Set(modes.map((m) => capacity[m].source))].join('; ')
     const sources = new Map<string, TraceReplayStream>()
     const compared = new Map<string, PredictedVsMeasured>()
-    table = () => modes.map((m) => compared.get(m) ?? compare(m, undefined, s.targetKind === 'emulator'))
+    table = () => modes.map((m) => compared.get(m) ?? compare(m, undefined, null))
 
     // Prompts are built before the phase starts when the replayed tokens fit PREBUILD_TOKENS:
     // building a multi-thousand-token prompt takes tens of ms on a busy box, and rows that share a
@@ -129,8 +130,18 @@ defineHypothesis({
       return { kind: 'stream', source }
     }
     const rowsOf = (mode: string) => ({ sent: prepared.rows.length - (sources.get(mode)?.skipped() ?? 0), skipped: prepared.skipped, clipped: prepared.clipped, skippedAtRunTime: sources.get(mode)?.skipped() ?? 0 })
-    const compare = (mode: KvModeId, o: Parameters<typeof comparePredicted>[0], emulated: boolean): PredictedVsMeasured =>
-      comparePredicted(o, { mode, emulated, prediction: predictions[mode], tokensPerBlock: s.model.tokens_per_block, plannedDurationS, rows: rowsOf(mode) })
+    const compare = (mode: KvModeId, o: PhaseOutcome | undefined, target: TargetInfo | null): PredictedVsMeasured => {
+      const ioScale = Number(target?.provenance.io_scale ?? 1)
+      return comparePredicted(o, {
+        mode,
+        emulated: target?.emulated ?? s.targetKind === 'emulator',
+        prediction: predictions[mode],
+        tokensPerBlock: s.model.tokens_per_block,
+        plannedDurationS,
+        rows: rowsOf(mode),
+        bytesDivisor: target?.emulated && Number.isFinite(ioScale) ? ioScale : 1,
+      })
+    }
 
     return modes.map(
       (mode, i): LoadPhasePlan => ({
@@ -164,14 +175,14 @@ defineHypothesis({
           {
             gate: GATE_CACHE_SHORTFALL,
             input: (o, c) => {
-              const r = compare(mode, o, c.target.emulated)
+              const r = compare(mode, o, c.target)
               compared.set(mode, r)
               return { value: r.cached_measured_over_predicted, details: { ...r } }
             },
           },
           // Only modes with a disk tier are judged on it.
           ...(capacities[mode].disk_tokens
-            ? [{ gate: GATE_DISK_SHORTFALL, input: (o: PhaseOutcome, c: PhaseContext) => ({ value: compare(mode, o, c.target.emulated).disk_measured_over_predicted }) }]
+            ? [{ gate: GATE_DISK_SHORTFALL, input: (o: PhaseOutcome, c: PhaseContext) => ({ value: compare(mode, o, c.target).disk_measured_over_predicted }) }]
             : []),
         ],
       }),

@@ -28,6 +28,8 @@ export interface PredictedVsMeasured {
   ttft_p99_ms: number | null
   duration_s: number | null
   predicted_disk_read_bytes_per_s: number | null
+  /** The prediction in the target's own bytes: kvsim writes G3 blocks 1/io_scale of their real size. */
+  predicted_disk_read_bytes_per_s_at_target: number | null
   measured_disk_read_bytes_per_s: number | null
   /** Which counter the measured bytes came from. */
   measured_disk_read_source: string | null
@@ -42,6 +44,8 @@ export interface CompareOptions {
   /** Replay duration the prediction assumed (s); null = use the measured one. */
   plannedDurationS: number | null
   rows: { sent: number; skipped: number; clipped: number; skippedAtRunTime: number }
+  /** Divisor of KV bytes on the target (kvsim's --io-scale, from its provenance); 1 elsewhere. */
+  bytesDivisor?: number
 }
 
 /** measured / predicted, or null when either is missing or the prediction is under `floor` tokens. */
@@ -84,6 +88,8 @@ export const comparePredicted = (o: PhaseOutcome | undefined, c: CompareOptions)
     ttft_p99_ms: o?.summary.ttft_ms.p99 ?? null,
     duration_s: duration,
     predicted_disk_read_bytes_per_s: p.disk_read_bytes !== null && predictedDuration ? p.disk_read_bytes / predictedDuration : null,
+    predicted_disk_read_bytes_per_s_at_target:
+      p.disk_read_bytes !== null && predictedDuration ? p.disk_read_bytes / predictedDuration / Math.max(1, c.bytesDivisor ?? 1) : null,
     measured_disk_read_bytes_per_s: readBytes !== null && duration ? readBytes / duration : null,
     measured_disk_read_source: pio !== null ? 'process_io.read_bytes' : dev !== null ? 'block_device.read_bytes' : null,
   }

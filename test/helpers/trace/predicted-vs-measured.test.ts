@@ -1,0 +1,36 @@
+import { describe, expect, test } from 'vitest'
+import type { PhaseOutcome } from '../../../helpers/suite/define-hypothesis'
+import { comparePredicted, ratioOrNull } from '../../../helpers/trace/predicted-vs-measured'
+
+const prediction = { device_hit_tokens: 1000, host_hit_tokens: 500, disk_hit_tokens: 320, cached_tokens: 1820, prompt_tokens: 5000, token_hit_ratio: 0.364, disk_read_bytes: 320 * 1000, disk_read_bytes_per_s: null }
+const base = { mode: 'B2', emulated: true, prediction, tokensPerBlock: 32, plannedDurationS: 4, rows: { sent: 10, skipped: 1, clipped: 0, skippedAtRunTime: 0 } }
+
+// A phase outcome reduced to the fields the comparison reads.
+const outcome = (kvbm: Record<string, number | null> | null, cached: number, io: Record<string, number | null> | null): PhaseOutcome =>
+  ({
+    record: { t_start_ms: 0, t_end_ms: 5000, deltas: { kvbm, process_io: io, block_device: { read_bytes: 7 } } },
+    summary: { cached_tokens: cached, ttft_ms: { p50: 10, p99: 30 } },
+  }) as unknown as PhaseOutcome
+
+describe('predicted vs measured', () => {
+  test('splits measured cached tokens by source from KVBM onboards and scales predicted bytes to the target', () => {
+    const r = comparePredicted(outcome({ onboard_blocks_h2d: 10, onboard_blocks_d2d: 5 }, 1700, { read_bytes: 1000 }), { ...base, bytesDivisor: 20 })
+    expect(r).toMatchObject({ measured_host_tokens: 320, measured_disk_tokens: 160, measured_device_tokens: 1220, measured_cached_tokens: 1700 })
+    expect(r.cached_measured_over_predicted).toBeCloseTo(1700 / 1820)
+    expect(r.disk_measured_over_predicted).toBeCloseTo(0.5)
+    expect(r.predicted_disk_read_bytes_per_s).toBe(80_000)
+    expect(r.predicted_disk_read_bytes_per_s_at_target).toBe(4_000)
+    expect(r).toMatchObject({ measured_disk_read_bytes_per_s: 200, measured_disk_read_source: 'process_io.read_bytes', ttft_p50_ms: 10, ttft_p99_ms: 30 })
+  })
+
+  test('missing counters stay null (never 0) and a prediction under 4 blocks gives no ratio', () => {
+    const r = comparePredicted(outcome(null, 900, null), base)
+    expect(r.measured_disk_tokens).toBeNull()
+    expect(r.disk_measured_over_predicted).toBeNull()
+    expect(r.measured_disk_read_source).toBe('block_device.read_bytes')
+    expect(ratioOrNull(5, 127, 128)).toBeNull()
+    expect(ratioOrNull(null, 1000, 128)).toBeNull()
+    const none = comparePredicted(undefined, base)
+    expect(none).toMatchObject({ measured_cached_tokens: null, cached_measured_over_predicted: null, ttft_p50_ms: null })
+  })
+})
