@@ -35,7 +35,7 @@ describe('tierbench CLI', () => {
   test('bad arguments print usage on stderr and exit 2', async () => {
     const res = await execa('node', [bin, 'frobnicate'], { reject: false })
     expect(res.exitCode).toBe(2)
-    expect(res.stderr).toContain('Expected a command (report, plan, help), got "frobnicate"')
+    expect(res.stderr).toContain('Expected a command (report, plan, trace-analyze, help), got "frobnicate"')
     expect(res.stderr).toContain('Usage: tierbench')
     expect(res.stdout).toBe('')
   })
