@@ -2,6 +2,7 @@ import { tierBlocksFromEnv } from '../../emulator/engine/create-engine'
 import { PROFILES } from '../../emulator/profiles'
 import { type KvMode, kvModeEnv, kvModeHasDiskTier, kvModeHasHostTier, KV_MODE_DEFAULT_CPU_GB, KV_MODE_DEFAULT_DISK_GB } from '../config/kv-mode'
 import type { ModelSpec } from '../config/model-spec'
+import type { EffectiveTiers } from '../tiers/tier-plan'
 import type { TierCapacities } from './trace-whatif'
 
 // Tier capacities (target tokens) to mark on the what-if curve and to predict hits at. Until
@@ -58,3 +59,14 @@ export const tierCapacitiesFor = (o: CapacityInput): CapacityResult => {
     source: `${o.model.id} KV bytes/token ${o.model.kv_bytes_per_token} over the mode's host/disk GB; device ${o.deviceTokens ? 'as given' : 'unknown'}`,
   }
 }
+
+/**
+ * The capacities a driver reports (TierPlan work: EffectiveTiers, tokens, null = unknown) as what
+ * the what-if takes. The disk filter is a property of the mode, not of the sizes.
+ */
+export const capacitiesFromEffective = (e: EffectiveTiers, modeId: KvMode['id']): TierCapacities => ({
+  device_tokens: e.device_kv_tokens,
+  host_tokens: e.host_tier_tokens,
+  disk_tokens: e.disk_tier_tokens,
+  disk_min_prior_uses: modeId === 'B2' ? 2 : 1,
+})
