@@ -7,7 +7,7 @@ import { requestId } from './request-stream'
 import { seedFrom } from './seeded-random'
 import { MOONCAKE_BLOCK_TOKENS, type MooncakeRow, readMooncakeTrace } from './mooncake-trace'
 import type { WorkloadContext } from './workload-context'
-import type { ChatMessage, RequestStream, Workload } from './workload-types'
+import type { ChatMessage, RequestStream, WorkItem, Workload } from './workload-types'
 
 // Trace replay: each row becomes a request sent at its timestamp (at_ms; the fixedSchedule
 // executor applies its speed factor). Every hash_id expands to the same block of prose, so prefix
@@ -32,6 +32,12 @@ export interface TraceReplayOptions {
   blockTokens?: number
   /** What to do with rows over the preflight ceiling. @default 'error' */
   oversize?: 'error' | 'skip'
+  /**
+   * Build every prompt when the workload is created instead of one after each send: rows sharing a
+   * timestamp are then not sent late by the build time of the ones before them. Small traces only
+   * (every prompt is held in memory). @default false
+   */
+  prebuild?: boolean
 }
 
 export interface TraceReplayStream extends RequestStream {
@@ -107,5 +113,9 @@ export const traceReplay = (ctx: WorkloadContext, o: TraceReplayOptions): Worklo
       return null
     },
   }
-  return { kind: 'stream', source }
+  if (!o.prebuild) return { kind: 'stream', source }
+  const items: WorkItem[] = []
+  for (let item = source.next(); item; item = source.next()) items.push(item)
+  let k = 0
+  return { kind: 'stream', source: { name, skipped: source.skipped, next: () => items[k++] ?? null } }
 }

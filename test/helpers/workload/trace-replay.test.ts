@@ -59,6 +59,20 @@ describe('traceReplay', () => {
     expect(sharedBlocks(zero[0], zero[1])).toBeGreaterThanOrEqual(1)
   })
 
+  test('prebuilt replays hold the same requests as lazy ones, skipped rows counted up front', () => {
+    const rows = [
+      { timestamp: 0, input_length: 600, output_length: 10, hash_ids: [1, 2] },
+      { timestamp: 1, input_length: 9000, output_length: 10, hash_ids: Array.from({ length: 18 }, (_, k) => k + 10) },
+      { timestamp: 2, input_length: 700, output_length: 10, hash_ids: [1, 3] },
+    ]
+    const c = { ...ctx, maxInputTokens: 8192 }
+    const lazy = takeAll(traceReplay(c, { rows, oversize: 'skip' }).source)
+    const pre = traceReplay(c, { rows, oversize: 'skip', prebuild: true })
+    expect(pre.source.skipped()).toBe(1)
+    expect(takeAll(pre.source).map((i) => i.request.meta.identity_hash)).toEqual(lazy.map((i) => i.request.meta.identity_hash))
+    expect(pre.source.next()).toBeNull()
+  })
+
   test('the same seed reproduces the replay and first N limits it', () => {
     const a = takeAll(traceReplay(ctx, { path: TRACE, firstN: 3, lengthScale: 1 / 32 }).source)
     const b = takeAll(traceReplay(ctx, { path: TRACE, firstN: 3, lengthScale: 1 / 32 }).source)
