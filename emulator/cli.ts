@@ -1,6 +1,7 @@
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { FaultSpecError, parseFaults } from './faults'
+import { parseTimingTruth } from './engine/timing-truth-engine'
 import { PROFILES } from './profiles'
 import type { StartKvsimOptions } from './index'
 
@@ -10,6 +11,7 @@ import type { StartKvsimOptions } from './index'
 export const USAGE = `Usage: kvsim --profile <name> [--port 0] [--host 127.0.0.1] [--kvbm-metrics-port <n>]
              [--faults <spec>] [--time-scale <f>] [--io-scale <n>] [--cache-dir <dir>]
              [--adapters-dir <dir>] [--max-batch-size <n>] [--max-body-bytes <n>] [--exit-with-parent]
+             [--timing-truth <first_ms>,<itl_ms>,<tokens>] [--write-log <file.jsonl>]
 Profiles: ${Object.keys(PROFILES).join(', ')}
 Mode comes from DYN_KVBM_* (B0 none, B1 CPU_CACHE_GB, B2 + DISK_CACHE_GB, B2p + DISABLE_DISK_OFFLOAD_FILTER, B3 disk only).`
 
@@ -55,6 +57,8 @@ export const parseCliArgs = (argv: string[]): CliArgs => {
         'max-batch-size': { type: 'string' },
         'max-body-bytes': { type: 'string' },
         'exit-with-parent': { type: 'boolean' },
+        'timing-truth': { type: 'string' },
+        'write-log': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }))
@@ -78,7 +82,15 @@ export const parseCliArgs = (argv: string[]): CliArgs => {
       throw e
     }
   }
-  for (const dirFlag of ['cache-dir', 'adapters-dir', 'host'])
+  const truth = s('timing-truth')
+  if (truth !== undefined) {
+    try {
+      parseTimingTruth(truth)
+    } catch (e) {
+      throw new CliError((e as Error).message)
+    }
+  }
+  for (const dirFlag of ['cache-dir', 'adapters-dir', 'host', 'write-log'])
     if (s(dirFlag) === '') throw new CliError(`Expected --${dirFlag} to be non-empty, got ""`)
   return {
     profile: profile ?? 'tiny',
@@ -92,6 +104,8 @@ export const parseCliArgs = (argv: string[]): CliArgs => {
     adaptersDir: s('adapters-dir'),
     maxBatchSize: intArg('max-batch-size', s('max-batch-size'), 1, 65536),
     maxBodyBytes: intArg('max-body-bytes', s('max-body-bytes'), 1024, 2 ** 31 - 1),
+    timingTruth: truth,
+    writeLogPath: s('write-log'),
     exitWithParent: values['exit-with-parent'] === true,
     help,
   }

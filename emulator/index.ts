@@ -1,3 +1,4 @@
+import fs from 'node:fs'
 import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
@@ -6,6 +7,7 @@ import { getTokenizer } from '../helpers/tokenizer/tokenizer'
 import { createEngine } from './engine/create-engine'
 import { g1Blocks } from './engine/emulator-profile'
 import type { Engine } from './engine/engine-types'
+import { createTimingTruthEngine, parseTimingTruth } from './engine/timing-truth-engine'
 import { parseFaults, type FaultSet } from './faults'
 import { getProfile } from './profiles'
 import { createKvsimServer, type KvsimServer } from './server/create-server'
@@ -41,6 +43,10 @@ export interface StartKvsimOptions {
   /** @default 16 MiB */
   maxBodyBytes?: number
   log?: (entry: Record<string, unknown>) => void
+  /** Timing-truth mode (`<first_ms>,<itl_ms>,<tokens>`): fixed token times, no compute model. */
+  timingTruth?: string
+  /** Appends one JSON line per finished stream with the time of every token write (timing truth). */
+  writeLogPath?: string
 }
 
 /** What the CLI prints as its one ready line. */
@@ -76,7 +82,7 @@ export const startKvsim = async (opts: StartKvsimOptions): Promise<KvsimHandle> 
   const cacheDir = opts.cacheDir ?? env.DYN_KVBM_DISK_CACHE_DIR ?? os.tmpdir()
   const adaptersDir = opts.adaptersDir ?? path.join(os.tmpdir(), `kvsim-adapters-${profile.name}`)
   const faults = parseFaults(opts.faults ?? '')
-  const engine = await createEngine({
+  const modelled = await createEngine({
     profile,
     env: { ...env, DYN_KVBM_DISK_CACHE_DIR: cacheDir },
     cacheDir,
@@ -85,6 +91,9 @@ export const startKvsim = async (opts: StartKvsimOptions): Promise<KvsimHandle> 
     ioScale: opts.ioScale ?? 1,
     faults: { corruptDisk: faults.corrupt_disk, slowDiskMs: faults.slow_disk, stall: faults.stall },
   })
+  const engine = opts.timingTruth ? createTimingTruthEngine(modelled, parseTimingTruth(opts.timingTruth)) : modelled
+  // The log is written from the server's process and core, off the client's timestamping path.
+  const writeLogStream = opts.writeLogPath ? fs.createWriteStream(opts.writeLogPath, { flags: 'a' }) : null
 
   // KVBM's metrics live on their own port, only with a KVBM connector and DYN_KVBM_METRICS set.
   const kvbmEnabled = kvModeUsesKvbm(mode) && truthy(env.DYN_KVBM_METRICS)
@@ -154,6 +163,7 @@ export const startKvsim = async (opts: StartKvsimOptions): Promise<KvsimHandle> 
     maxBodyBytes: opts.maxBodyBytes,
     log,
     onFaultsChanged,
+    writeLog: writeLogStream ? (e) => writeLogStream.write(`${JSON.stringify(e)}\n`) : undefined,
   })
 
   let port: number
@@ -185,6 +195,7 @@ export const startKvsim = async (opts: StartKvsimOptions): Promise<KvsimHandle> 
     (closed ??= (async () => {
       await server.close()
       await stopKvbm()
+      if (writeLogStream) await new Promise<void>((r) => writeLogStream.end(() => r()))
     })())
   log({ level: 'info', msg: 'kvsim ready', ...info() })
   return { ...info(), server, engine, info, close }

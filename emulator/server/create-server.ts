@@ -23,6 +23,11 @@ export interface KvsimServerOptions {
   log?: (entry: Record<string, unknown>) => void
   /** Called after /admin/faults replaced the fault set (the KVBM port reacts to no_kvbm_metrics). */
   onFaultsChanged?: (faults: FaultSet) => void
+  /**
+   * Timing truth: called once per finished stream with the CLOCK_MONOTONIC ns taken just before each
+   * token write (bench:client compares the client's timestamps with these).
+   */
+  writeLog?: (entry: { id: string; received_ns: string; writes_ns: string[] }) => void
 }
 
 export interface KvsimServer {
@@ -218,9 +223,11 @@ export const createKvsimServer = (opts: KvsimServerOptions): KvsimServer => {
     let lastNs = 0n
     let maxLateNs = 0
     const pieces: string[] = []
+    const writes: bigint[] | null = opts.writeLog && p.stream ? [] : null
 
     const finish = (status: RequestTiming['status'], error: string | null = null) => {
       finished = true
+      if (writes) opts.writeLog?.({ id, received_ns: timing.received_ns, writes_ns: writes.map(String) })
       // Stringified once here, not per token: BigInt formatting is the costliest step of a write.
       if (lastNs !== 0n && timing.last_token_ns === null) timing.last_token_ns = lastNs.toString()
       active.delete(entry)
@@ -244,6 +251,8 @@ export const createKvsimServer = (opts: KvsimServerOptions): KvsimServer => {
       if (p.stream) {
         if (text !== '' || tokens === 1) {
           const content = JSON.stringify(text)
+          // Stamped before the write: the client cannot see the bytes earlier than this.
+          if (writes) writes.push(process.hrtime.bigint())
           res.write(chat ? `${head}${tokens === 1 ? '"role":"assistant","content":' : '"content":'}${content}${tail}` : `${head}${content}${tail}`)
         }
       } else pieces.push(text)
