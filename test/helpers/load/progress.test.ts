@@ -24,4 +24,17 @@ describe('progress', () => {
     await new Promise((r) => setTimeout(r, 80))
     expect(lines.length).toBe(n)
   })
+
+  test('keeps the rolling p99 over at most maxSamples recent TTFTs, so a line costs the same at any request rate', () => {
+    const clock = createRunClock()
+    const p = startProgress({ phase: 'fast', planned_s: null, clock, inFlight: () => 0, maxSamples: 100, write: () => {} })
+    const ctx = { run_id: 'r', suite_id: 's', phase: 'fast', phase_kind: 'measure' as const, mode: 'B0', t_scheduled_ms: 0, seq: 0 }
+    const ok = (ttft: number) => Object.assign(droppedRecord(request('x'), ctx, clock, ''), { ok: true, error_class: null, ttft_ms: ttft, t_end_ms: clock.nowMs() })
+    // 1,000 slow TTFTs, then the 100 most recent are 1..100 ms: only those count.
+    for (let i = 0; i < 1000; i++) p.record(ok(5000))
+    for (let i = 1; i <= 100; i++) p.record(ok(i))
+    expect(p.line()).toContain('done=1100')
+    expect(p.line()).toContain('ttft_p99_30s=99.0 ms')
+    p.stop()
+  })
 })
