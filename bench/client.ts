@@ -19,10 +19,11 @@
 // Attribution knobs (docs/client-and-load.md): BENCH_NO_RECORDS=1 (no JSONL append), BENCH_NO_TELEMETRY=1,
 // BENCH_NO_PROGRESS=1, BENCH_KEEP_ITL=0.
 import { execFileSync } from 'node:child_process'
-import { closeSync, existsSync, mkdtempSync, openSync, readSync, rmSync, symlinkSync } from 'node:fs'
+import { closeSync, existsSync, mkdtempSync, openSync, readSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PerformanceObserver, monitorEventLoopDelay } from 'node:perf_hooks'
+import { GCProfiler, getHeapSpaceStatistics } from 'node:v8'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { percentile } from '../helpers/analysis/percentile'
 import type { RequestRecord } from '../helpers/client/request-record'
@@ -155,6 +156,38 @@ const readWrites = () => {
   }
 }
 
+// Bytes allocated in V8's young generation over a phase (main thread): what the scavenger has to
+// deal with. From the new-space fill level before each GC minus its level after the previous one.
+type GcStat = { beforeGC: { heapSpaceStatistics: { spaceName: string; spaceUsedSize: number }[] }; afterGC: { heapSpaceStatistics: { spaceName: string; spaceUsedSize: number }[] } }
+const newUsedOf = (spaces: { spaceName: string; spaceUsedSize: number }[]) => spaces.find((x) => x.spaceName === 'new_space')?.spaceUsedSize ?? 0
+const newSpaceUsed = () => newUsedOf(getHeapSpaceStatistics().map((x) => ({ spaceName: x.space_name, spaceUsedSize: x.space_used_size })))
+const youngAllocated = (start: number, prof: { statistics: GcStat[] } | undefined, end: number) => {
+  let total = 0
+  let level = start
+  for (const g of prof?.statistics ?? []) {
+    total += Math.max(0, newUsedOf(g.beforeGC.heapSpaceStatistics) - level)
+    level = newUsedOf(g.afterGC.heapSpaceStatistics)
+  }
+  return total + Math.max(0, end - level)
+}
+
+// BENCH_ALLOC_PROFILE=<file>: V8 sampling heap profile of the first measured phase, counting objects
+// the GC already collected too (where the young-generation churn comes from).
+let allocProfiled = false
+const startAllocSampling = async () => {
+  const { Session } = await import('node:inspector')
+  const s = new Session()
+  s.connect()
+  const post = (m: string, p?: object) => new Promise<any>((res, rej) => s.post(m, p ?? {}, (e, r) => (e ? rej(e) : res(r))))
+  await post('HeapProfiler.enable')
+  await post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true })
+  return async () => {
+    const r = await post('HeapProfiler.stopSampling')
+    s.disconnect()
+    return r.profile
+  }
+}
+
 interface Row {
   client: string
   load: string
@@ -171,6 +204,7 @@ interface Row {
   gc_count: number
   gc_ms_by_kind: Record<string, number>
   client_cpu_us_per_request: number
+  young_alloc_kb_per_request: number
   client_cpu_pct: number
   load_avg_1m: number
 }
@@ -235,6 +269,10 @@ const main = async () => {
     const cpu0 = process.cpuUsage()
     const eld = monitorEventLoopDelay({ resolution: 10 })
     eld.enable()
+    const sampling = measure && env.BENCH_ALLOC_PROFILE && !allocProfiled ? await startAllocSampling() : null
+    const gcProf = new GCProfiler()
+    const newUsed0 = newSpaceUsed()
+    gcProf.start()
     const res = await mods.runPhase({
       executor: ExecutorSpec.parse(executor),
       workload: workload(),
@@ -251,6 +289,11 @@ const main = async () => {
     })
     const cpu = process.cpuUsage(cpu0)
     eld.disable()
+    const allocBytes = youngAllocated(newUsed0, gcProf.stop(), newSpaceUsed())
+    if (sampling) {
+      allocProfiled = true
+      writeFileSync(env.BENCH_ALLOC_PROFILE as string, JSON.stringify(await sampling()))
+    }
     await client.close()
     current = null
     if (!measure) return
@@ -286,6 +329,7 @@ const main = async () => {
       gc_count: gc.length,
       gc_ms_by_kind: Object.fromEntries(Object.entries(gcKinds).map(([k, v]) => [k, Math.round(v)])),
       client_cpu_us_per_request: (cpuMs * 1000) / Math.max(1, res.sent),
+      young_alloc_kb_per_request: allocBytes / 1024 / Math.max(1, res.sent),
       client_cpu_pct: (cpuMs / wallMs) * 100,
       load_avg_1m: loadavg()[0],
     }
@@ -295,12 +339,12 @@ const main = async () => {
     const d = row.schedule_delay_ms
     if (env.BENCH_GC_KINDS) console.log(`  gc by kind ms: ${JSON.stringify(row.gc_ms_by_kind)}`)
     console.log(
-      `| ${row.client} | ${row.load} | ${row.requests} | ${row.errors}/${row.dropped} | ${f(e.p50)} / ${f(e.p99)} / ${f(e.max)} | ${f(i.p50)} / ${f(i.p99)} / ${f(i.max)} | ${f(d.p50, 2)} / ${f(d.p99)} / ${f(d.max)} | ${f(row.loop_delay_p99_ms)} | ${f(row.gc_ms, 0)} (${row.gc_count}, max ${f(row.gc_max_ms)}) | ${f(row.client_cpu_us_per_request, 0)} | ${f(row.client_cpu_pct, 0)} | ${la()} |`,
+      `| ${row.client} | ${row.load} | ${row.requests} | ${row.errors}/${row.dropped} | ${f(e.p50)} / ${f(e.p99)} / ${f(e.max)} | ${f(i.p50)} / ${f(i.p99)} / ${f(i.max)} | ${f(d.p50, 2)} / ${f(d.p99)} / ${f(d.max)} | ${f(row.loop_delay_p99_ms)} | ${f(row.gc_ms, 0)} (${row.gc_count}, max ${f(row.gc_max_ms)}) | ${f(row.client_cpu_us_per_request, 0)} | ${f(row.young_alloc_kb_per_request, 1)} | ${f(row.client_cpu_pct, 0)} | ${la()} |`,
     )
   }
 
-  console.log('\n| client | load | requests | errors/dropped | TTFT err p50 / p99 / max ms | ITL err p50 / p99 / max ms | schedule delay p50 / p99 / max ms | loop delay p99 ms | GC ms (pauses, max) | client CPU µs/req | client CPU % | load avg 1m |')
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|')
+  console.log('\n| client | load | requests | errors/dropped | TTFT err p50 / p99 / max ms | ITL err p50 / p99 / max ms | schedule delay p50 / p99 / max ms | loop delay p99 ms | GC ms (pauses, max) | client CPU µs/req | young-gen alloc KB/req | client CPU % | load avg 1m |')
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|')
   for (const kind of clients) {
     for (const c of levels) {
       const ex = (s: number) => ({ type: 'constantConcurrency', concurrency: c, duration_s: s })

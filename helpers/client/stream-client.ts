@@ -7,7 +7,7 @@ import type { ErrorClass, RequestRecord, ServerTiming } from './request-record'
 import type { RunClock } from './run-clock'
 import { createDeferredParseQueue } from './deferred-parse-queue'
 import { createSseParser } from './sse-parser'
-import { recordIdentity } from './record-identity'
+import { newRecord } from './record-identity'
 import { createStreamState, parseKvsimTiming, parseUsage, type KvsimTiming, type UsageInfo } from './stream-state'
 
 export interface StreamClientOptions {
@@ -377,37 +377,35 @@ const buildRecord = (
     tFirstToken !== null && o.t_last_token_ms !== null && outputTokens !== null && outputTokens > 1
       ? (o.t_last_token_ms - tFirstToken) / (outputTokens - 1)
       : null
-  const record: RequestRecord = {
-    ...recordIdentity(req, ctx),
-    t_scheduled_ms: ctx.t_scheduled_ms,
-    t_sent_ms: tSent,
-    t_headers_ms: o.t_headers_ms,
-    t_first_chunk_ms: stream ? o.t_first_chunk_ms : null,
-    t_first_token_ms: tFirstToken,
-    t_last_token_ms: stream ? o.t_last_token_ms : null,
-    t_end_ms: o.t_end_ms,
-    wall_sent_ms: wallSent,
-    schedule_delay_ms: tSent - ctx.t_scheduled_ms,
-    ttfb_ms: o.t_headers_ms === null ? null : o.t_headers_ms - tSent,
-    ttfc_ms: stream && o.t_first_chunk_ms !== null ? o.t_first_chunk_ms - tSent : null,
-    ttft_ms: tFirstToken === null ? null : tFirstToken - tSent,
-    ttft_from_schedule_ms: tFirstToken === null ? null : tFirstToken - ctx.t_scheduled_ms,
-    tpot_ms: tpot,
-    e2e_ms: o.t_end_ms - tSent,
-    ok,
-    http_status: o.http_status,
-    error_class: o.error?.error_class ?? null,
-    error_message: o.error?.message ?? null,
-    input_tokens: inputTokens,
-    input_tokens_source: inputSource,
-    output_tokens: outputTokens,
-    output_tokens_source: outputSource,
-    cached_tokens: o.usage?.cached_tokens ?? null,
-    output_sha: o.text === null ? null : sha256(o.text),
-    response_id: o.response_id,
-    x_request_id: o.x_request_id,
-    server_timing: toServerTiming(o.kvsim_timing, clock),
-  }
+  // Overwrites fields of one literal in place (see newRecord: no spread on this path).
+  const record = newRecord(req, ctx)
+  record.t_sent_ms = tSent
+  record.t_headers_ms = o.t_headers_ms
+  record.t_first_chunk_ms = stream ? o.t_first_chunk_ms : null
+  record.t_first_token_ms = tFirstToken
+  record.t_last_token_ms = stream ? o.t_last_token_ms : null
+  record.t_end_ms = o.t_end_ms
+  record.wall_sent_ms = wallSent
+  record.schedule_delay_ms = tSent - ctx.t_scheduled_ms
+  record.ttfb_ms = o.t_headers_ms === null ? null : o.t_headers_ms - tSent
+  record.ttfc_ms = stream && o.t_first_chunk_ms !== null ? o.t_first_chunk_ms - tSent : null
+  record.ttft_ms = tFirstToken === null ? null : tFirstToken - tSent
+  record.ttft_from_schedule_ms = tFirstToken === null ? null : tFirstToken - ctx.t_scheduled_ms
+  record.tpot_ms = tpot
+  record.e2e_ms = o.t_end_ms - tSent
+  record.ok = ok
+  record.http_status = o.http_status
+  record.error_class = o.error?.error_class ?? null
+  record.error_message = o.error?.message ?? null
+  record.input_tokens = inputTokens
+  record.input_tokens_source = inputSource
+  record.output_tokens = outputTokens
+  record.output_tokens_source = outputSource
+  record.cached_tokens = o.usage?.cached_tokens ?? null
+  record.output_sha = o.text === null ? null : sha256(o.text)
+  record.response_id = o.response_id
+  record.x_request_id = o.x_request_id
+  record.server_timing = toServerTiming(o.kvsim_timing, clock)
   if (stream && o.itl_ms !== undefined) record.itl_ms = o.itl_ms
   if (m.keep_text && o.text !== null) record.output_text = o.text
   return record
