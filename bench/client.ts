@@ -240,7 +240,8 @@ const main = async () => {
       ? null
       : createTelemetry({ collectors: COLLECTORS, target, suiteDir: join(scratch, 'suite'), clock, pool: () => current?.stats() ?? { queued: 0, pending: 0, running: 0, connected: 0 } })
   await telemetry?.start()
-  const requests = mods.createJsonlWriter(join(scratch, 'raw', 'requests.jsonl'))
+  // Deferred as the suites open it (an older tree's writer ignores the option and writes inline).
+  const requests = mods.createJsonlWriter(join(scratch, 'raw', 'requests.jsonl'), { deferred: true })
   const tokenizer = getTokenizer('llama3')
   const gc: number[] = []
   const gcKinds: Record<string, number> = {}

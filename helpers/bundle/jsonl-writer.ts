@@ -1,29 +1,77 @@
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs'
 import { dirname } from 'node:path'
 
-// Raw streams are appended one whole line per write(2) on an O_APPEND descriptor: a crash or
-// Ctrl-C leaves every line that was written complete, and sequential suite processes appending
-// to the same file never interleave partial lines.
+// Raw streams are appended whole lines per write(2) on an O_APPEND descriptor: a crash or Ctrl-C
+// leaves every line that was written complete, and sequential suite processes appending to the
+// same file never interleave partial lines.
 export interface JsonlWriter {
   readonly path: string
   append(value: unknown): void
+  /** Writes whatever a deferred writer still holds (a no-op for an immediate one). */
+  flush(): void
   close(): void
 }
 
-export const createJsonlWriter = (path: string): JsonlWriter => {
+export interface JsonlWriterOptions {
+  /**
+   * Queue values and serialise + write them together once per event-loop turn (setImmediate, after
+   * the poll phase), instead of JSON.stringify + write(2) inside the caller. For the request stream:
+   * the client's 'data' handlers have stamped every socket that was ready before this runs, so the
+   * record of one request never delays the timestamps of others. Lines reach the file within one
+   * loop turn, on close(), and at process exit; only a SIGKILL in that same turn can lose them.
+   * @default false
+   */
+  deferred?: boolean
+}
+
+const pending = new Set<JsonlWriter>()
+let exitHook = false
+
+export const createJsonlWriter = (path: string, opts: JsonlWriterOptions = {}): JsonlWriter => {
   mkdirSync(dirname(path), { recursive: true })
   let fd: number | null = openSync(path, 'a')
-  return {
+  let queue: unknown[] = []
+  let scheduled = false
+  const flush = () => {
+    scheduled = false
+    pending.delete(writer)
+    if (queue.length === 0 || fd === null) return
+    const q = queue
+    queue = []
+    let text = ''
+    for (let i = 0; i < q.length; i++) text += `${JSON.stringify(q[i])}\n`
+    writeSync(fd, text)
+  }
+  const writer: JsonlWriter = {
     path,
     append(value) {
       if (fd === null) throw new Error(`Expected ${path} to be open, got a closed writer`)
-      writeSync(fd, `${JSON.stringify(value)}\n`)
+      if (!opts.deferred) {
+        writeSync(fd, `${JSON.stringify(value)}\n`)
+        return
+      }
+      queue.push(value)
+      if (!scheduled) {
+        scheduled = true
+        pending.add(writer)
+        setImmediate(flush)
+        if (!exitHook) {
+          exitHook = true
+          // Synchronous, so it still runs on process.exit(): nothing queued is lost on a normal exit.
+          process.on('exit', () => {
+            for (const w of [...pending]) w.flush()
+          })
+        }
+      }
     },
+    flush,
     close() {
+      flush()
       if (fd !== null) closeSync(fd)
       fd = null
     },
   }
+  return writer
 }
 
 /** Appends one line and closes: for rare events (phases, gates) from any process. */

@@ -289,7 +289,8 @@ export const defineHypothesis = (def: HypothesisDefinition): void => {
 
     beforeAll(async ({}, suite) => {
       mkdirSync(layout.root, { recursive: true })
-      requestsWriter = createJsonlWriter(runLayout(run.runDir).requests)
+      // Deferred: records are serialised after the poll phase, off the client's timestamping path.
+      requestsWriter = createJsonlWriter(runLayout(run.runDir).requests, { deferred: true })
       rt = await createSuiteRuntime({ run, settings, suiteId: def.id, layout, collectors })
       writeSuiteInfo(suite.file?.filepath ?? '')
       suite.meta.tierbenchSuite = { suite_id: def.id, run_dir: run.runDir, title: def.title, emulated: rt.emulated }

@@ -51,4 +51,32 @@ describe('crash-safe JSONL', () => {
     expect(text.endsWith('\n')).toBe(true)
     rows.forEach((r, idx) => expect(r.i).toBe(idx))
   })
+
+  test('a deferred writer writes its queued lines together one loop turn later, in order, and on close', async () => {
+    const path = join(dir, 'deferred.jsonl')
+    const w = createJsonlWriter(path, { deferred: true })
+    w.append({ i: 1 })
+    w.append({ i: 2, text: 'a\nb' })
+    expect(readJsonlSync(path).rows).toEqual([])
+    await new Promise((r) => setImmediate(r))
+    expect(readJsonlSync(path).rows).toEqual([{ i: 1 }, { i: 2, text: 'a\nb' }])
+    w.append({ i: 3 })
+    w.close()
+    expect(readJsonlSync(path).rows).toEqual([{ i: 1 }, { i: 2, text: 'a\nb' }, { i: 3 }])
+    expect(() => w.append({ i: 4 })).toThrow(/closed writer/)
+  })
+
+  test('a deferred writer still writes what it holds when the process exits without closing it', async () => {
+    const path = join(dir, 'deferred-exit.jsonl')
+    const script = `
+      import { createJsonlWriter } from ${JSON.stringify(join(process.cwd(), 'helpers/bundle/jsonl-writer.ts'))}
+      const w = createJsonlWriter(${JSON.stringify(path)}, { deferred: true })
+      for (let i = 0; i < 50; i++) w.append({ i })
+      process.exit(0)
+    `
+    await execa(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script])
+    const { rows, skipped } = readJsonlSync<{ i: number }>(path)
+    expect(skipped).toBe(0)
+    expect(rows.map((r) => r.i)).toEqual(Array.from({ length: 50 }, (_, i) => i))
+  })
 })
