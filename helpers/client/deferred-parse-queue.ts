@@ -10,10 +10,17 @@ export interface DeferredParseQueue {
   flush(): void
 }
 
+type Feed = (chunk: Buffer, t: number) => void
+
+// Two sets of arrays used in turn, emptied in place: no new arrays per loop turn.
 export const createDeferredParseQueue = (): DeferredParseQueue => {
-  let feeds: ((chunk: Buffer, t: number) => void)[] = []
+  let feeds: Feed[] = []
   let chunks: Buffer[] = []
   let times: number[] = []
+  // null while a flush is using them (a re-entrant flush then takes fresh arrays).
+  let spareFeeds: Feed[] | null = []
+  let spareChunks: Buffer[] = []
+  let spareTimes: number[] = []
   let scheduled = false
 
   const flush = () => {
@@ -22,10 +29,26 @@ export const createDeferredParseQueue = (): DeferredParseQueue => {
     const f = feeds
     const c = chunks
     const t = times
-    feeds = []
-    chunks = []
-    times = []
+    if (spareFeeds !== null) {
+      feeds = spareFeeds
+      chunks = spareChunks
+      times = spareTimes
+      spareFeeds = null
+    } else {
+      feeds = []
+      chunks = []
+      times = []
+    }
     for (let i = 0; i < f.length; i++) f[i](c[i], t[i])
+    // Drop references to parsed chunks before the arrays become the spare set.
+    f.length = 0
+    c.length = 0
+    t.length = 0
+    if (spareFeeds === null) {
+      spareFeeds = f
+      spareChunks = c
+      spareTimes = t
+    }
   }
 
   return {

@@ -25,6 +25,7 @@ export interface StreamState {
   /** Time of the `[DONE]` event, null until seen. */
   readonly t_done_ms: number | null
   readonly token_events: number
+  /** A fresh array of the gaps so far (built from the typed buffer on each read: read it once, at the end). */
   readonly itl_ms: number[]
   readonly usage: UsageInfo | null
   readonly response_id: string | null
@@ -88,7 +89,10 @@ export const createStreamState = (opts: { keepItl: boolean }): StreamState => {
   let tLastToken: number | null = null
   let tDone: number | null = null
   let tokenEvents = 0
-  const itl: number[] = []
+  // Gaps go into a preallocated typed buffer (no boxed numbers, no array growth per token on the
+  // hot path); it doubles only past 64 tokens and is copied out once when the record is built.
+  let itl = new Float64Array(opts.keepItl ? 64 : 0)
+  let itlN = 0
   const parts: string[] = []
   let usage: UsageInfo | null = null
   let responseId: string | null = null
@@ -130,7 +134,14 @@ export const createStreamState = (opts: { keepItl: boolean }): StreamState => {
         }
         if (text.length > 0 || reasoning) {
           if (tFirstToken === null) tFirstToken = t
-          else if (opts.keepItl) itl.push(t - (tLastToken as number))
+          else if (opts.keepItl) {
+            if (itlN === itl.length) {
+              const grown = new Float64Array(itl.length * 2)
+              grown.set(itl)
+              itl = grown
+            }
+            itl[itlN++] = t - (tLastToken as number)
+          }
           tLastToken = t
           tokenEvents++
           if (text.length > 0) parts.push(text)
@@ -158,7 +169,7 @@ export const createStreamState = (opts: { keepItl: boolean }): StreamState => {
       return tokenEvents
     },
     get itl_ms() {
-      return itl
+      return Array.from(itl.subarray(0, itlN))
     },
     get usage() {
       return usage

@@ -28,4 +28,22 @@ describe('deferred-parse-queue', () => {
     await new Promise((r) => setImmediate(r))
     expect(seen).toEqual([1, 2])
   })
+
+  test('chunks queued while a flush runs, and by a feed that flushes again, are each fed exactly once', async () => {
+    const q = createDeferredParseQueue()
+    const seen: string[] = []
+    const plain = (c: Buffer) => seen.push(String(c))
+    for (let round = 0; round < 3; round++) {
+      q.push((c) => {
+        seen.push(String(c))
+        q.push(plain, Buffer.from(`late${round}`), 0)
+        q.flush()
+        q.push(plain, Buffer.from(`after${round}`), 0)
+      }, Buffer.from(`first${round}`), 0)
+      q.push(plain, Buffer.from(`second${round}`), 0)
+      await new Promise((r) => setImmediate(r))
+      await new Promise((r) => setImmediate(r))
+    }
+    expect(seen).toEqual(['first0', 'late0', 'second0', 'after0', 'first1', 'late1', 'second1', 'after1', 'first2', 'late2', 'second2', 'after2'])
+  })
 })
