@@ -7,7 +7,9 @@ import { appendJsonl } from '../bundle/jsonl-writer'
 import type { PhaseRecord } from '../bundle/phase-record'
 import type { RequestRecord } from '../client/request-record'
 import { type RunClock, createRunClock } from '../client/run-clock'
-import { createStreamClient } from '../client/stream-client'
+import { clientShards } from '../client/client-shards'
+import { createShardedStreamClient } from '../client/sharded-stream-client'
+import { type StreamClient, createStreamClient } from '../client/stream-client'
 import { runPhase } from '../load/run-phase'
 import { ExecutorSpec } from '../load/executor-spec'
 import { listModels } from '../target/readiness'
@@ -76,16 +78,22 @@ export const createSuiteRuntime = async (opts: {
     if (client && clientConnections >= maxInFlight) return client
     if (client) await client.close()
     clientConnections = Math.max(maxInFlight, 1)
-    client = createStreamClient({
+    const base = {
       baseUrl: info!.baseUrl,
       model: info!.model,
       maxInFlight: clientConnections,
       clock,
       headersTimeoutMs: opts.settings.client.headersTimeoutMs,
       bodyTimeoutMs: opts.settings.client.bodyTimeoutMs,
-      tokenizer: getTokenizer(opts.settings.model.tokenizer),
-    })
-    return client
+    }
+    // Worker-thread shards when the host has spare cores (helpers/client/client-shards.ts).
+    const shards = clientShards()
+    const created: StreamClient =
+      shards > 1
+        ? await createShardedStreamClient({ ...base, shards, tokenizerId: opts.settings.model.tokenizer })
+        : createStreamClient({ ...base, tokenizer: getTokenizer(opts.settings.model.tokenizer) })
+    client = created
+    return created
   }
 
   return {
