@@ -206,6 +206,8 @@ interface Row {
   client_cpu_us_per_request: number
   young_alloc_kb_per_request: number
   client_cpu_pct: number
+  /** Involuntary context switches of this process per second: how often the OS took the core away. */
+  preemptions_per_s: number
   load_avg_1m: number
 }
 
@@ -255,7 +257,7 @@ const main = async () => {
   })
   gcObs.observe({ entryTypes: ['gc'] })
 
-  console.log(`bench:client — client: ${label}; kvsim timing truth ${TRUTH.first_ms} ms first token, ${TRUTH.itl_ms} ms ITL, ${TRUTH.tokens} tokens; ${pinned ? 'kvsim on CPU 1, client on CPU 0' : 'unpinned'}; ${hostCpus} CPUs on the host; phases ${warmS} s warm-up + ${phaseS} s measured`)
+  console.log(`bench:client — client: ${label}; kvsim pid ${kvsim.pid}, timing truth ${TRUTH.first_ms} ms first token, ${TRUTH.itl_ms} ms ITL, ${TRUTH.tokens} tokens; ${pinned ? 'kvsim on CPU 1, client on CPU 0' : 'unpinned'}; ${hostCpus} CPUs on the host; phases ${warmS} s warm-up + ${phaseS} s measured`)
   console.log(`load average at start ${loadavg().map((x) => x.toFixed(2)).join(' ')} (other processes on this host inflate every figure)`)
 
   const rows: Row[] = []
@@ -268,6 +270,7 @@ const main = async () => {
     gc.length = 0
     for (const k of Object.keys(gcKinds)) delete gcKinds[k]
     const cpu0 = process.cpuUsage()
+    const ctx0 = process.resourceUsage().involuntaryContextSwitches
     const eld = monitorEventLoopDelay({ resolution: 10 })
     eld.enable()
     const sampling = measure && env.BENCH_ALLOC_PROFILE && !allocProfiled ? await startAllocSampling() : null
@@ -289,6 +292,7 @@ const main = async () => {
       progressWrite: () => {},
     })
     const cpu = process.cpuUsage(cpu0)
+    const preempted = process.resourceUsage().involuntaryContextSwitches - ctx0
     eld.disable()
     const allocBytes = youngAllocated(newUsed0, gcProf.stop(), newSpaceUsed())
     if (sampling) {
@@ -332,6 +336,7 @@ const main = async () => {
       client_cpu_us_per_request: (cpuMs * 1000) / Math.max(1, res.sent),
       young_alloc_kb_per_request: allocBytes / 1024 / Math.max(1, res.sent),
       client_cpu_pct: (cpuMs / wallMs) * 100,
+      preemptions_per_s: preempted / (wallMs / 1000),
       load_avg_1m: loadavg()[0],
     }
     rows.push(row)
@@ -340,12 +345,12 @@ const main = async () => {
     const d = row.schedule_delay_ms
     if (env.BENCH_GC_KINDS) console.log(`  gc by kind ms: ${JSON.stringify(row.gc_ms_by_kind)}`)
     console.log(
-      `| ${row.client} | ${row.load} | ${row.requests} | ${row.errors}/${row.dropped} | ${f(e.p50)} / ${f(e.p99)} / ${f(e.max)} | ${f(i.p50)} / ${f(i.p99)} / ${f(i.max)} | ${f(d.p50, 2)} / ${f(d.p99)} / ${f(d.max)} | ${f(row.loop_delay_p99_ms)} | ${f(row.gc_ms, 0)} (${row.gc_count}, max ${f(row.gc_max_ms)}) | ${f(row.client_cpu_us_per_request, 0)} | ${f(row.young_alloc_kb_per_request, 1)} | ${f(row.client_cpu_pct, 0)} | ${la()} |`,
+      `| ${row.client} | ${row.load} | ${row.requests} | ${row.errors}/${row.dropped} | ${f(e.p50)} / ${f(e.p99)} / ${f(e.max)} | ${f(i.p50)} / ${f(i.p99)} / ${f(i.max)} | ${f(d.p50, 2)} / ${f(d.p99)} / ${f(d.max)} | ${f(row.loop_delay_p99_ms)} | ${f(row.gc_ms, 0)} (${row.gc_count}, max ${f(row.gc_max_ms)}) | ${f(row.client_cpu_us_per_request, 0)} | ${f(row.young_alloc_kb_per_request, 1)} | ${f(row.client_cpu_pct, 0)} | ${f(row.preemptions_per_s, 0)} | ${la()} |`,
     )
   }
 
-  console.log('\n| client | load | requests | errors/dropped | TTFT err p50 / p99 / max ms | ITL err p50 / p99 / max ms | schedule delay p50 / p99 / max ms | loop delay p99 ms | GC ms (pauses, max) | client CPU µs/req | young-gen alloc KB/req | client CPU % | load avg 1m |')
-  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|')
+  console.log('\n| client | load | requests | errors/dropped | TTFT err p50 / p99 / max ms | ITL err p50 / p99 / max ms | schedule delay p50 / p99 / max ms | loop delay p99 ms | GC ms (pauses, max) | client CPU µs/req | young-gen alloc KB/req | client CPU % | preempted /s | load avg 1m |')
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|---|---|---|')
   for (const kind of clients) {
     for (const c of levels) {
       const ex = (s: number) => ({ type: 'constantConcurrency', concurrency: c, duration_s: s })
