@@ -51,4 +51,24 @@ describe('sharded-stream-client', () => {
     expect(r).toMatchObject({ ok: false, error_class: 'client' })
     expect(r.e2e_ms).toBeLessThan(2500)
   })
+
+  test("shardStats reports each shard's own GC and loop-delay figures", async () => {
+    const clock = createRunClock()
+    server = await startFakeServer(async (_req, res) => {
+      res.writeHead(200, sseHeaders)
+      res.write(completionChunk('c', 'hi'))
+      res.end('data: [DONE]\n\n')
+    })
+    const sharded = await createShardedStreamClient({ baseUrl: server.url, model: 'tiny', maxInFlight: 4, shards: 3, clock })
+    client = sharded
+    await Promise.all(Array.from({ length: 6 }, (_, i) => sharded.send(makeRequest({ meta: { request_id: `g${i}` } }), ctx(clock.nowMs(), i))))
+    const stats = await sharded.shardStats()
+    expect(stats).toHaveLength(3)
+    for (const s of stats) {
+      expect(s.gc_ms).toBeGreaterThanOrEqual(0)
+      expect(s.gc_max_ms).toBeLessThanOrEqual(s.gc_ms)
+      expect(Number.isInteger(s.gc_count)).toBe(true)
+      expect(Number.isFinite(s.loop_delay_p99_ms)).toBe(true)
+    }
+  })
 })
