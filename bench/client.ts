@@ -38,7 +38,8 @@ import { getTokenizer } from '../helpers/tokenizer/tokenizer'
 import type { Workload } from '../helpers/workload/workload-types'
 
 const env = process.env
-const list = (v: string | undefined, d: number[]) => (v ? v.split(',').map(Number) : d)
+// Unset = the default list; set but empty (BENCH_RATES=) = none of that kind.
+const list = (v: string | undefined, d: number[]) => (v === undefined ? d : v.split(',').filter((x) => x.trim() !== '').map(Number))
 const levels = list(env.BENCH_CONCURRENCY, [1, 64, 256, 1024])
 const rates = list(env.BENCH_RATES, [50, 500, 800, 1200])
 const phaseS = Number(env.BENCH_PHASE_S ?? 6)
