@@ -4,7 +4,7 @@ import { kvModeUsesKvbm, type KvMode, type KvModeId } from '../config/kv-mode'
 import type { DynamoConfig, DynamoEngineKind } from './dynamo-config'
 import { engineYaml } from './dynamo-engine-yaml'
 import { DYNAMO_IMAGE_PACKAGES, type DynamoCli, type DynamoCliGeneration } from './dynamo-version'
-import { KVBM_CONTROLLED_ENV, noBackends, workerLaunch, type BackendLookup, type WorkerLaunch } from './dynamo-worker-launch'
+import { KVBM_CONTROLLED_ENV, registryBackends, workerLaunch, type BackendLookup, type WorkerLaunch } from './dynamo-worker-launch'
 
 // The Spark runbook (seed 004) as pure data: every command the Dynamo driver runs, in order, with
 // the env it sets and why. The driver executes these steps; `tierbench plan` prints them. Keeping
@@ -43,13 +43,13 @@ export interface StepContext {
   cli?: DynamoCli
   /** Host scratch dir: the file discovery store lives under it for launcher host. @default hostLogsDir/.. */
   hostScratch?: string
-  /** Finds non-KVBM tiering backends by name (helpers/backends registry). @default none */
+  /** Finds non-KVBM tiering backends by name. @default the helpers/backends registry */
   backends?: BackendLookup
 }
 
 /** The launch of a mode with the config's sizes (the driver passes its own, with the phase's tier plan). */
 export const defaultLaunch = (ctx: StepContext, mode: KvMode): WorkerLaunch =>
-  workerLaunch(ctx.config, generation(ctx), mode, { lookup: ctx.backends ?? noBackends })
+  workerLaunch(ctx.config, generation(ctx), mode, { lookup: ctx.backends ?? registryBackends(ctx.config) })
 
 const generation = (ctx: StepContext): DynamoCliGeneration => ctx.cli?.generation ?? 'discovery-backend'
 const engineKind = (ctx: StepContext): DynamoEngineKind => ctx.config.worker.engine
@@ -372,7 +372,9 @@ export const workerCommand = (ctx: StepContext, launch?: WorkerLaunch, mode: KvM
         : // SGLang's own server flag is still --model-path; --enable-cache-report returns cached_tokens per request.
           ['python3', '-m', 'dynamo.sglang', '--model-path', model.path, '--served-model-name', model.served_name,
             '--context-length', String(e.max_seq_len), '--max-running-requests', String(e.max_batch_size), '--enable-cache-report']
-  return [...head, ...discoveryArgs(ctx), ...l.args, ...extra]
+  // A backend's bare switch the engine command already has (SGLang's --enable-cache-report) is not repeated.
+  const args = l.args.filter((a, i) => !(a.startsWith('--') && head.includes(a) && (l.args[i + 1] === undefined || l.args[i + 1].startsWith('--'))))
+  return [...head, ...discoveryArgs(ctx), ...args, ...extra]
 }
 
 /** Wraps a process for `docker exec -d`: writes its pid, unsets what must be unset, logs to a file. */
@@ -488,7 +490,7 @@ export const versionsStep = (ctx: StepContext): DynamoStep => ({
   title: `Read ${DYNAMO_IMAGE_PACKAGES.join(', ')} versions ${docker(ctx) ? `inside ${c(ctx).image}` : 'on the host'}`,
   argv: [...(docker(ctx) ? ['docker', 'exec', c(ctx).name] : []), 'pip', 'show', ...DYNAMO_IMAGE_PACKAGES],
   env: {},
-  why: 'The command line depends on the Dynamo version (--store-kv became --discovery-backend in 1.0, --model-path became --model), and KVBM modes need the kvbm package (deprecated in 1.5, absent from newer images). pip exits 1 when one package is missing; the found ones still count.',
+  why: 'The command line depends on the Dynamo version (the discovery flag and the model flag were renamed for 1.0), and KVBM modes need the kvbm package (deprecated in 1.5, absent from newer images). pip exits 1 when one package is missing; the found ones still count.',
   optional: true,
 })
 

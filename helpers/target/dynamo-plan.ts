@@ -3,7 +3,7 @@ import { basename, dirname, join, relative, resolve } from 'node:path'
 import { KvModeId, type KvModeId as KvModeIdT } from '../config/kv-mode'
 import { DynamoTargetError } from './dynamo-error'
 import { dynamoCliFor } from './dynamo-version'
-import { noBackends, type BackendLookup } from './dynamo-worker-launch'
+import { registryBackends, type BackendLookup } from './dynamo-worker-launch'
 import {
   aliveStep,
   applyModeSteps,
@@ -170,7 +170,7 @@ export const planCommand = async (argv: string[], io: Partial<PlanIo> & { backen
       hostLogsDir: '<run dir>/logs',
       hostScratch: '<scratch>',
       cli,
-      backends: io.backends ?? noBackends,
+      backends: io.backends ?? registryBackends(config),
     }
     const lines = [
       `tierbench plan — target dynamo, launcher ${config.launcher}, config ${relative(cwd, configFile)}`,

@@ -1,4 +1,5 @@
 import { KVBM_ENV_NAMES, kvModeEnv, kvModeHasDiskTier, kvModeHasHostTier, kvModeUsesKvbm, type KvMode } from '../config/kv-mode'
+import { BACKEND_FACTORIES, createBackend } from '../backends/backend-registry'
 import type { BackendName, TieringBackend } from '../backends/tiering-backend'
 import type { TierPlan } from '../tiers/tier-plan'
 import type { DynamoBackendName, DynamoConfig, DynamoEngineKind } from './dynamo-config'
@@ -27,9 +28,25 @@ export const DEFAULT_ENGINE_BACKEND: Record<DynamoEngineKind, DynamoBackendName>
 /** Finds a backend by name; null when this build does not have it. */
 export type BackendLookup = (name: BackendName) => TieringBackend | null
 
-// Until the backends registry (helpers/backends/backend-registry.ts, #14) is merged, no non-KVBM
-// backend is known here, and asking for one fails with MODE_UNSUPPORTED naming the missing file.
+/** No non-KVBM backend (tests that pin KVBM-only behaviour). */
 export const noBackends: BackendLookup = () => null
+
+/** The registered backends (helpers/backends/backend-registry.ts), built for this engine and block size. */
+export const registryBackends = (config: DynamoConfig): BackendLookup => {
+  const engine = config.worker.engine
+  return (name) =>
+    name in BACKEND_FACTORIES
+      ? createBackend(name, {
+          engine: engine === 'sglang' ? undefined : engine,
+          // LMCache's MP variant needs a sidecar server the driver does not start (yet): v1, in-process.
+          variant: 'v1',
+          blockTokens: engine === 'trtllm' ? config.engine.tokens_per_block : undefined,
+        })
+      : null
+}
+
+/** Flags of `vllm serve`'s OpenAI server that dynamo.vllm (engine args only) does not take; Dynamo's frontend reports usage itself. */
+const NOT_FOR_DYNAMO_VLLM = new Set(['--enable-prompt-tokens-details'])
 
 export interface WorkerLaunch {
   /** null in B0 (no tiering layer). */
@@ -145,10 +162,12 @@ export const workerLaunch = (
   mode: KvMode,
   opts: { lookup: BackendLookup; tierPlan?: TierPlan | null },
 ): WorkerLaunch => {
-  const name = checkModeSupported(config, mode, opts.lookup)
-  if (name === null) return b0Launch(config, generation)
-  if (name === 'kvbm') return kvbmLaunch(config, generation, mode, opts.tierPlan ?? null)
-  const backend = opts.lookup(name) as TieringBackend
+  const checked = checkModeSupported(config, mode, opts.lookup)
+  if (checked === 'kvbm') return kvbmLaunch(config, generation, mode, opts.tierPlan ?? null)
+  // B0 on a non-KVBM backend still takes its base flags (metrics, cache report) so B0 and B1.. differ only in the tiers.
+  const name = checked ?? (backendFor(config) !== 'kvbm' && DYNAMO_ENGINE_BACKENDS[config.worker.engine].includes(backendFor(config)) ? backendFor(config) : null)
+  const backend = name ? opts.lookup(name) : null
+  if (name === null || !backend || (checked === null && !backend.support(mode.id).supported)) return b0Launch(config, generation)
   const plan = opts.tierPlan ?? tierPlanFromConfig(config, mode)
   let cfg
   try {
@@ -156,7 +175,9 @@ export const workerLaunch = (
   } catch (err) {
     throw new DynamoTargetError('MODE_UNSUPPORTED', `Expected ${name} to configure mode ${mode.id}, got: ${(err as Error).message}`, { mode: mode.id, backend: name })
   }
-  const args = [...cfg.args]
+  if (cfg.sidecars && cfg.sidecars.length > 0)
+    throw new DynamoTargetError('MODE_UNSUPPORTED', `Expected no sidecar process for ${name} under Dynamo (not started by this driver yet), got ${cfg.sidecars.map((x) => x.name).join(', ')}`, { mode: mode.id })
+  const args = config.worker.engine === 'vllm' ? cfg.args.filter((a) => !NOT_FOR_DYNAMO_VLLM.has(a)) : [...cfg.args]
   if (cfg.kvTransferConfig) {
     if (config.worker.engine !== 'vllm')
       throw new DynamoTargetError('MODE_UNSUPPORTED', `Expected a kv-transfer-config only for dynamo.vllm, got one from ${name} for dynamo.${config.worker.engine}`, { mode: mode.id })
@@ -164,5 +185,5 @@ export const workerLaunch = (
   }
   if (cfg.engineYaml && config.worker.engine !== 'trtllm')
     throw new DynamoTargetError('MODE_UNSUPPORTED', `Expected an engine YAML fragment only for dynamo.trtllm, got one from ${name} for dynamo.${config.worker.engine}`, { mode: mode.id })
-  return { backend: name, env: { ...unsetKvbm(), ...cfg.env }, args, engineYaml: cfg.engineYaml, files: cfg.files }
+  return { backend: checked === null ? null : name, env: { ...unsetKvbm(), ...cfg.env }, args, engineYaml: cfg.engineYaml, files: cfg.files }
 }

@@ -45,7 +45,7 @@ import {
 import { describeNotReady, type ReadinessOptions, waitReady as waitStackReady } from './readiness'
 import { localDescendants, localOpenFiles, verifyBackendMode, verifyMode } from './dynamo-verify-mode'
 import { dynamoCliFor, imageBackends, imageVersionsFromPip, NO_VERSIONS, type DynamoCli, type DynamoImageVersions } from './dynamo-version'
-import { noBackends, workerLaunch, type BackendLookup, type WorkerLaunch } from './dynamo-worker-launch'
+import { registryBackends, workerLaunch, type BackendLookup, type WorkerLaunch } from './dynamo-worker-launch'
 import { watchWorker, type WatchWorkerOptions, type WorkerWatch } from './dynamo-watch'
 import { buildChildEnv, launchHostProcess, type HostProcess } from './host-process'
 import type { ApplyModeOptions, ReadinessReport, Target, TargetInfo } from './target'
@@ -79,7 +79,7 @@ export interface DynamoTargetOptions {
   collectProvenance?: boolean
   /** Send the B1 probe request pair during verification. @default true */
   b1ProbePair?: boolean
-  /** Non-KVBM tiering backends by name (helpers/backends registry). @default none (MODE_UNSUPPORTED) */
+  /** Non-KVBM tiering backends by name. @default the helpers/backends registry */
   backends?: BackendLookup
   /** Whether nothing listens on a TCP port (tests inject one). @default a real bind on 0.0.0.0 */
   portIsFree?: (port: number) => Promise<boolean>
@@ -121,7 +121,7 @@ export interface DynamoApplyModeOptions extends ApplyModeOptions {
 
 export const createDynamoTarget = (config: DynamoConfig, opts: DynamoTargetOptions): DynamoTarget => {
   const isDocker = config.launcher === 'docker'
-  const lookup = opts.backends ?? noBackends
+  const lookup = opts.backends ?? registryBackends(config)
   const portIsFree = opts.portIsFree ?? tcpPortIsFree
   const ctx: StepContext = {
     config,

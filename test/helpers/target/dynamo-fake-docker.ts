@@ -139,7 +139,9 @@ export const standInBackend = (
 
 /** HiCache as the SGLang docs launch it (tiering-backends.md §9), for the driver's placement tests. */
 export const hicacheStandIn = standInBackend('sglang-hicache', ['sglang'], (mode, ctx) =>
-  mode === 'B1'
+  mode === 'B0'
+    ? {}
+    : mode === 'B1'
     ? { args: ['--enable-hierarchical-cache', '--hicache-ratio', '2', '--hicache-write-policy', 'write_through'] }
     : {
         args: ['--enable-hierarchical-cache', '--hicache-ratio', '2', '--hicache-write-policy', 'write_through', '--hicache-storage-backend', 'file'],

@@ -79,4 +79,36 @@ describe('tierbench plan --target dynamo', () => {
     expect(out).toContain('$ python3 -m dynamo.trtllm')
     expect(out).toContain('$ python3 -m dynamo.frontend --http-host 127.0.0.1 --http-port 8000')
   })
+
+  test('--dynamo-version 1.6 --engine vllm --backend lmcache prints the 1.x command line: no --store-kv, no --exp-python-factory', async () => {
+    const { code, out } = await plan('plan', '--target', 'dynamo', '--dynamo-version', '1.6', '--engine', 'vllm', '--backend', 'lmcache', '--config', SPARK, 'suites/h2b')
+    expect(code).toBe(0)
+    expect(out).toContain('worker dynamo.vllm, tiering backend lmcache; Dynamo 1.6 (--discovery-backend, --model)')
+    expect(out).not.toContain('--store-kv')
+    expect(out).not.toContain('--exp-python-factory')
+    expect(out).toMatch(/\$ docker exec -d .* bash -lc .*python3 -m dynamo\.vllm --model \S+ --served-model-name .* --discovery-backend file .*--kv-transfer-config/)
+    expect(out).toMatch(/LMCacheConnectorV1/)
+    expect(out).toContain('python3 -m dynamo.frontend --http-host 127.0.0.1 --http-port 8000 --discovery-backend file')
+    expect(out).toContain('env: DYN_DISCOVERY_BACKEND=file DYN_FILE_KV=/tmp/tierbench/dynamo-store')
+  })
+
+  test('--dynamo-version 0.8.1 prints the runbook-era flags, and the engine/backend pairs Dynamo cannot run say MODE_UNSUPPORTED', async () => {
+    const old = await plan('--dynamo-version', '0.8.1', '--config', SPARK, 'suites/h2b')
+    expect(old.out).toContain('--store-kv file')
+    expect(old.out).toContain('--model-path')
+    expect(old.out).not.toContain('--discovery-backend')
+    const bad = await plan('--engine', 'sglang', '--backend', 'kvbm', '--config', SPARK, 'suites/h2b')
+    expect(bad.code).toBe(0)
+    expect(bad.out).toMatch(/── mode B2 \(applyMode\): MODE_UNSUPPORTED: Expected a tiering backend Dynamo runs with dynamo\.sglang \(sglang-hicache\), got kvbm/)
+    expect(await plan('--engine', 'tgi', '--config', SPARK, 'suites/h2b')).toMatchObject({ code: 2, err: expect.stringMatching(/Expected --engine trtllm\|vllm\|sglang, got tgi/) })
+  })
+
+  test('the SGLang plan carries the registered HiCache backend flags and its storage dir', async () => {
+    const { out } = await plan('--dynamo-version', '1.6', '--engine', 'sglang', '--config', SPARK, 'suites/h2b')
+    expect(out).toMatch(/python3 -m dynamo\.sglang --model-path \S+ .*--enable-cache-report --discovery-backend file --enable-metrics --enable-hierarchical-cache/)
+    const starts = out.split('\n').filter((l) => l.includes('python3 -m dynamo.sglang'))
+    expect(starts).toHaveLength(2)
+    for (const l of starts) expect(l.match(/--enable-cache-report/g)).toHaveLength(1)
+    expect(out).toContain('SGLANG_HICACHE_FILE_BACKEND_STORAGE_DIR=/mnt/nvme/kvbm')
+  })
 })

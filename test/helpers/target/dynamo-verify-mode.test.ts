@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { counterDeltas, parsePromValues } from '../../../helpers/target/dynamo-kvbm-metrics'
-import { diskTierFds, fdTargets, localOpenFiles } from '../../../helpers/target/dynamo-verify-mode'
+import { diskTierFds, fdTargets, localDescendants, localOpenFiles } from '../../../helpers/target/dynamo-verify-mode'
+import { execa } from 'execa'
+import { existsSync, readdirSync } from 'node:fs'
 
 describe('mode verification helpers', () => {
   test('fd targets come from ls -l lines and keep the (deleted) mark', () => {
@@ -47,4 +49,30 @@ describe('mode verification helpers', () => {
     expect(v.has('bad')).toBe(false)
     expect(counterDeltas(new Map([['a', 5], ['b', 1]]), new Map([['a', 7], ['b', 0]]), ['a', 'b', 'c'])).toEqual({ a: 2, b: 0, c: 0 })
   })
+
+  // TRT-LLM's executor (which holds KVBM's disk-tier file) can be a grandchild of the worker.
+  test.skipIf(!existsSync(`/proc/${process.pid}/task/${process.pid}/children`))(
+    'localOpenFiles sees an unlinked file held by a grandchild, and localDescendants lists it',
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'tierbench-fds-'))
+      const file = join(dir, 'dynamo-kvbm-disk-cache-grandchild')
+      // worker (sh) -> child (sh) -> grandchild (sleep holding fd 3 on the unlinked file; nobody else holds it)
+      const worker = execa('sh', ['-c', `sh -c '(exec 3>"$1"; rm -f "$1"; exec sleep 30) & wait' sh ${file} & wait`], { reject: false })
+      try {
+        let found: string[] = []
+        for (let i = 0; i < 100 && found.length === 0; i++) {
+          await new Promise((r) => setTimeout(r, 50))
+          found = diskTierFds(localOpenFiles(worker.pid!), dir)
+        }
+        expect(found).toEqual([`${file} (deleted)`])
+        expect(localDescendants(worker.pid!).length).toBeGreaterThanOrEqual(2)
+        expect(readdirSync(dir)).toEqual([])
+      } finally {
+        for (const p of localDescendants(worker.pid!)) process.kill(p, 'SIGKILL')
+        worker.kill('SIGKILL')
+        await worker
+        rmSync(dir, { recursive: true, force: true })
+      }
+    },
+  )
 })

@@ -7,7 +7,7 @@ import { DynamoConfig } from '../../../helpers/target/dynamo-config'
 import { engineYaml } from '../../../helpers/target/dynamo-engine-yaml'
 import { DynamoTargetError } from '../../../helpers/target/dynamo-error'
 import { createDynamoTarget, tcpPortIsFree, type DynamoTarget } from '../../../helpers/target/dynamo'
-import { KVBM_TRTLLM_CONNECTOR } from '../../../helpers/target/dynamo-worker-launch'
+import { KVBM_TRTLLM_CONNECTOR, noBackends } from '../../../helpers/target/dynamo-worker-launch'
 import { startDynamoDouble, type DynamoDouble } from './dynamo-http-double'
 import { makeFakeDockerTarget, MODEL, standInBackend, workerStart, type FakeDockerSetup, type Rec } from './dynamo-fake-docker'
 
@@ -402,7 +402,7 @@ describe('fail fast and say why', () => {
       /MODE_UNSUPPORTED: Expected a tiering backend Dynamo runs with dynamo\.sglang \(sglang-hicache\), got kvbm for mode B1/,
     )
     expect(workerStops(sglangKvbm.records())).toEqual([])
-    const lmcacheMissing = makeTarget({}, { worker: { engine: 'vllm', backend: 'lmcache' } })
+    const lmcacheMissing = makeTarget({}, { worker: { engine: 'vllm', backend: 'lmcache' } }, { options: { backends: noBackends } })
     await expect(lmcacheMissing.target.applyMode({ id: 'B2' })).rejects.toThrow(/MODE_UNSUPPORTED: Expected the lmcache backend's configuration \(helpers\/backends\/lmcache\.ts\)/)
     const noFilter = makeTarget({}, { worker: { engine: 'vllm', backend: 'vllm-offload' } }, {
       options: { backends: (n) => (n === 'vllm-offload' ? standInBackend('vllm-offload', ['vllm'], () => ({}), { B2p: 'vLLM has no CPU→disk admission filter to disable' }) : null) },
