@@ -2,8 +2,9 @@ import type { BackendName } from '../backends/tiering-backend'
 
 // Which Dynamo command line an image needs, read from the versions installed in it. The flags
 // moved between the 0.8-era runbook image and current 1.x builds (facts and sources:
-// ../shared/reference/dynamo-kvbm.md §8; confirmed in ai-dynamo/dynamo source, see
-// /work/notes/issue-15.md): `--store-kv` became `--discovery-backend` with no alias (PR #6167),
+// ../shared/reference/dynamo-kvbm.md §8; the argument groups were read in ai-dynamo/dynamo source,
+// components/src/dynamo/{frontend/frontend_args.py, common/configuration/groups/runtime_args.py,
+// trtllm/backend_args.py}): `--store-kv` became `--discovery-backend` with no alias (PR #6167),
 // the workers' `--model-path` became `--model` (TRT-LLM keeps the old name as an obsolete alias;
 // SGLang's own flag is still `--model-path`), and `--exp-python-factory` is gone.
 

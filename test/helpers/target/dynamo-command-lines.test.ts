@@ -8,7 +8,7 @@ import { frontendStart, hicacheStandIn, makeFakeDockerTarget, MODEL, workerStart
 // The exact worker and frontend command lines and env the driver runs, read back from the
 // recording fake `docker`, for a 0.8-era image and a 1.6 runtime image (the versions come from
 // `pip show` inside the fake image), for each engine, in B0, B1 and B2. The flags follow
-// ai-dynamo/dynamo source (dynamo-kvbm.md §8 and /work/notes/issue-15.md): --store-kv became
+// ai-dynamo/dynamo source (dynamo-kvbm.md §8; the argument groups in components/src/dynamo/): --store-kv became
 // --discovery-backend, --model-path became --model (SGLang keeps its own --model-path), vLLM's
 // KVBM connector moved from --connector to --kv-transfer-config, and no --exp-python-factory.
 
