@@ -309,17 +309,28 @@ export const createDynamoTarget = (config: DynamoConfig, opts: DynamoTargetOptio
     return `http://${config.host}:${config.ports.kvbm_metrics}/metrics`
   }
 
-  /** Kills every descendant a host process left behind outside its group (e.g. an executor that called setsid). */
+  /**
+   * Stops a host process and every descendant, including ones that left its process group (an
+   * executor that called setsid): they get the same TERM, then KILL after the grace. They must go
+   * before the wait for the exit, since one that still holds the stdout pipe keeps that wait open.
+   */
   const reapHost = async (p: HostProcess | null, descendants: number[]) => {
     if (!p) return
-    await p.stop(config.timeouts.stop_grace_s * 1000)
+    const signal = (sig: NodeJS.Signals) => {
+      for (const d of descendants)
+        try {
+          process.kill(d, sig)
+        } catch {
+          // already gone
+        }
+    }
+    const grace = config.timeouts.stop_grace_s * 1000
+    signal('SIGTERM')
+    const stopping = p.stop(grace)
+    await Promise.race([stopping, sleep(grace)])
+    signal('SIGKILL')
+    await stopping
     logFiles.add(p.logFile)
-    for (const d of descendants)
-      try {
-        process.kill(d, 'SIGKILL')
-      } catch {
-        // already gone
-      }
   }
 
   const stopWorker = async () => {
