@@ -274,7 +274,8 @@ export const defineHypothesis = (def: HypothesisDefinition): void => {
         started_wall_ms: startedWallMs,
       }
       writeFileSync(layout.suiteInfo, `${JSON.stringify(info, null, 2)}\n`)
-      // The manifest says which suites ran, in which KV modes, against what (provenance as the target reports it).
+      // The manifest says which suites ran, in which KV modes, against what (provenance as the target reports it,
+      // including its warnings, e.g. the Dynamo driver's DYNAMO_VERSION_UNKNOWN).
       updateManifest(runLayout(run.runDir).manifest, (m) => ({
         ...m,
         ...(info.emulated && !m.emulated ? { emulated: true, reason_codes: [...new Set([...m.reason_codes, 'EMULATED_TARGET'])] } : {}),

@@ -65,7 +65,7 @@ export const dynamoCliFor = (version: string | null, source: DynamoCli['source']
       generation: 'discovery-backend',
       dynamoVersion: version,
       source: version === null ? 'unknown' : source,
-      warning: `DYNAMO_VERSION_UNKNOWN: Expected an ai-dynamo version ${source === 'image' ? 'inside the image' : 'in dynamo_version'}, got ${version === null ? 'none' : JSON.stringify(version)}; using the newest command line (--discovery-backend, --model). Pin dynamo_version in the target config if the image is older than 1.0.`,
+      warning: `DYNAMO_VERSION_UNKNOWN: Expected an ai-dynamo version ${source === 'config' ? 'in dynamo_version' : source === 'image' ? 'inside the image' : 'from the image (pip show) or dynamo_version'}, got ${version === null ? 'none' : JSON.stringify(version)}; using the newest command line (--discovery-backend, --model). Pin dynamo_version in the target config if the image is older than 1.0.`,
     }
   return {
     generation: compareVersions(parsed, DISCOVERY_BACKEND_SINCE) >= 0 ? 'discovery-backend' : 'store-kv',

@@ -25,6 +25,7 @@ describe('Dynamo version awareness', () => {
     expect(unknown.generation).toBe('discovery-backend')
     expect(unknown.source).toBe('unknown')
     expect(unknown.warning).toMatch(/^DYNAMO_VERSION_UNKNOWN: Expected an ai-dynamo version inside the image, got none; using the newest command line/)
+    expect(dynamoCliFor(null, 'unknown').warning).toMatch(/from the image \(pip show\) or dynamo_version, got none/)
     expect(dynamoCliFor('nightly', 'config').warning).toMatch(/in dynamo_version, got "nightly"/)
   })
 
