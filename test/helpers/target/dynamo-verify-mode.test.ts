@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, test } from 'vitest'
 import { counterDeltas, parsePromValues } from '../../../helpers/target/dynamo-kvbm-metrics'
-import { diskTierFds, fdTargets, localDescendants, localOpenFiles } from '../../../helpers/target/dynamo-verify-mode'
+import { diskTierFds, fdTargets, localDescendants, localOpenFiles, verifyBackendMode } from '../../../helpers/target/dynamo-verify-mode'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { execa } from 'execa'
 import { existsSync, readdirSync } from 'node:fs'
 
@@ -75,4 +77,32 @@ describe('mode verification helpers', () => {
       }
     },
   )
+
+  test('a non-KVBM backend mode is verified by its own metric families on the system port and by the disk-tier fds', async () => {
+    const srv = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' })
+      res.end('# TYPE sglang:prompt_tokens_total counter\nsglang:prompt_tokens_total{model_name="m"} 5\n# TYPE sglang:hicache_host_used_tokens gauge\nsglang:hicache_host_used_tokens 3\n')
+    })
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()))
+    const url = `http://127.0.0.1:${(srv.address() as AddressInfo).port}/metrics`
+    const base = { mode: 'B1' as const, backend: 'sglang-hicache' as const, metricsUrl: url, cacheDir: '/mnt/nvme/kvbm', listOpenFiles: async () => ['/dev/null'] }
+    try {
+      const ok = await verifyBackendMode({ ...base, spec: { requiredMetricFamilies: ['sglang:prompt_tokens_total', 'sglang:hicache_host_used_tokens'], diskDirHeldOpen: false, oDirect: null } })
+      expect(ok.evidence).toEqual([
+        `B1: ${url} exports sglang:prompt_tokens_total, sglang:hicache_host_used_tokens (sglang-hicache)`,
+        'B1: no file under /mnt/nvme/kvbm open by the worker or its descendants',
+      ])
+      await expect(
+        verifyBackendMode({ ...base, spec: { requiredMetricFamilies: ['sglang:backuped_tokens_total'], diskDirHeldOpen: null, oDirect: null } }),
+      ).rejects.toThrow(/MODE_NOT_VERIFIED: Expected sglang-hicache metric families sglang:backuped_tokens_total at .* in B1, got no sglang:backuped_tokens_total/)
+      await expect(
+        verifyBackendMode({ ...base, listOpenFiles: async () => ['/mnt/nvme/kvbm/page-1'], spec: { requiredMetricFamilies: [], diskDirHeldOpen: false, oDirect: null } }),
+      ).rejects.toThrow(/B1_DISK_TIER_ACTIVE: .*\/mnt\/nvme\/kvbm\/page-1/)
+      await expect(
+        verifyBackendMode({ ...base, metricsUrl: null, spec: { requiredMetricFamilies: ['sglang:prompt_tokens_total'], diskDirHeldOpen: null, oDirect: null } }),
+      ).rejects.toThrow(/MODE_NOT_VERIFIED: Expected ports\.system set to scrape/)
+    } finally {
+      await new Promise((r) => srv.close(r))
+    }
+  })
 })
