@@ -32,6 +32,7 @@ import {
 } from './dynamo-commands'
 import { dynamoMaxInputTokens, type DynamoConfig } from './dynamo-config'
 import { hostPidForContainerPid } from './dynamo-host-pids'
+import { portHolder } from './dynamo-port-holder'
 import { engineYaml } from './dynamo-engine-yaml'
 import { DynamoTargetError } from './dynamo-error'
 import {
@@ -355,12 +356,16 @@ export const createDynamoTarget = (config: DynamoConfig, opts: DynamoTargetOptio
     if (isDocker && !config.container.network_host) return
     const ports = portsToCheck(ctx, what, launch)
     const busy: string[] = []
-    for (const p of ports) if (!(await portIsFree(p.port))) busy.push(`${p.port} (${p.name})`)
+    for (const p of ports) {
+      if (await portIsFree(p.port)) continue
+      const h = portHolder(p.port)
+      busy.push(`${p.port} (${p.name}) held by ${h ? `pid ${h.pid}: ${h.cmdline.slice(0, 160)}` : `a process this user cannot see (ss -ltnp 'sport = :${p.port}')`}`)
+    }
     journalLine({ id: `${what}-ports-free`, mode: m, ports: ports.map((p) => p.port), busy })
     if (busy.length > 0)
       throw new DynamoTargetError(
         'PORT_CONFLICT',
-        `Expected ports ${ports.map((p) => p.port).join(', ')} free before the ${what} starts, got ${busy.join(', ')} in use — likely an orphaned executor of an earlier run; find it with \`ss -ltnp 'sport = :${ports.find((p) => busy[0].startsWith(String(p.port)))?.port}'\``,
+        `Expected ports ${ports.map((p) => p.port).join(', ')} free before the ${what} starts, got ${busy.join('; ')} — likely an orphaned executor of an earlier run: stop it (or restart the container) and run again`,
         { mode: m, busy },
       )
   }

@@ -415,10 +415,11 @@ describe('fail fast and say why', () => {
     const { target, records } = makeTarget({}, {}, { busyPorts: [double.kvbmPort] })
     const err = (await target.applyMode({ id: 'B2' }).catch((e: unknown) => e)) as DynamoTargetError
     expect(err.reason).toBe('PORT_CONFLICT')
-    expect(err.message).toContain(`${double.kvbmPort} (KVBM metrics (DYN_KVBM_METRICS_PORT)) in use`)
+    // The double really listens there, so the holder found through procfs is this test process.
+    expect(err.message).toContain(`${double.kvbmPort} (KVBM metrics (DYN_KVBM_METRICS_PORT)) held by pid ${process.pid}:`)
     expect(records().some((r) => r.argv[1] === '-d' && /dynamo\.trtllm/.test(r.argv.at(-1) ?? ''))).toBe(false)
     const zmq = makeTarget({}, {}, { busyPorts: [56002] })
-    await expect(zmq.target.applyMode({ id: 'B1' })).rejects.toThrow(/PORT_CONFLICT: .*56002 \(KVBM leader ZMQ\)/)
+    await expect(zmq.target.applyMode({ id: 'B1' })).rejects.toThrow(/PORT_CONFLICT: .*56002 \(KVBM leader ZMQ\) held by/)
     const fe = makeTarget({}, {}, { busyPorts: [double.frontendPort] })
     await expect(fe.target.start()).rejects.toThrow(/PORT_CONFLICT: .*before the frontend starts/)
   })
