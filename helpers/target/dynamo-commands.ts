@@ -494,6 +494,16 @@ export const versionsStep = (ctx: StepContext): DynamoStep => ({
   optional: true,
 })
 
+/** Imports the kvbm module: the package can be bundled without its own pip metadata. */
+export const kvbmImportStep = (ctx: StepContext): DynamoStep => ({
+  id: 'kvbm-import',
+  title: 'Check that the kvbm module imports',
+  argv: [...(docker(ctx) ? ['docker', 'exec', c(ctx).name] : []), 'python3', '-c', 'import kvbm'],
+  env: {},
+  why: '`pip show kvbm` found no package; an image may still ship the module inside another wheel. Only a failed import means KVBM_UNAVAILABLE.',
+  optional: true,
+})
+
 /** Ports a start needs free: `frontend` before the frontend, `worker` before a worker start. */
 export const portsToCheck = (ctx: StepContext, what: 'frontend' | 'worker', launch?: WorkerLaunch): { name: string; port: number }[] => {
   const p = ctx.config.ports

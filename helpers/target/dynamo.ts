@@ -10,6 +10,7 @@ import {
   aliveStep,
   backendFileSteps,
   containerInspectStep,
+  kvbmImportStep,
   containerUpSteps,
   discoverySteps,
   listNvidiaFsDevices,
@@ -488,12 +489,19 @@ export const createDynamoTarget = (config: DynamoConfig, opts: DynamoTargetOptio
     // Everything that can refuse the mode does so before the running worker is touched.
     const launch = workerLaunch(config, ctx.cli?.generation ?? 'discovery-backend', kvMode, { lookup, tierPlan: applyOpts.tierPlan ?? null })
     if (launch.backend === 'kvbm' && versionsRead && versions && !versions.kvbm) {
-      const has = imageBackends(versions, config.worker.engine)
-      throw new DynamoTargetError(
-        'KVBM_UNAVAILABLE',
-        `Expected the kvbm package in ${isDocker ? config.container.image : 'this Python environment'} for ${kvMode.id} (KVBM is deprecated since Dynamo 1.5 and absent from newer images), got none; this image has ${has.length > 0 ? has.join(', ') : 'no tiering backend tierbench knows'} for ${config.worker.engine} — set worker.backend to one of them or pin a KVBM image (docs/running-on-spark.md)`,
-        { mode: kvMode.id, available: has },
-      )
+      // No pip metadata is not proof: the module may ship inside another wheel. A failed import is.
+      const imp = await run(kvbmImportStep(ctx))
+      if (imp.exitCode === 0) {
+        versions = { ...versions, kvbm: 'importable (no pip metadata)' }
+        provenance.versions = { ...versions }
+      } else {
+        const has = imageBackends(versions, config.worker.engine)
+        throw new DynamoTargetError(
+          'KVBM_UNAVAILABLE',
+          `Expected the kvbm package in ${isDocker ? config.container.image : 'this Python environment'} for ${kvMode.id} (KVBM is deprecated since Dynamo 1.5 and absent from newer images), got none (${tail(imp.stderr.trim(), 1) || `import exited ${imp.exitCode}`}); this image has ${has.length > 0 ? has.join(', ') : 'no tiering backend tierbench knows'} for ${config.worker.engine} — set worker.backend to one of them or pin a KVBM image (docs/running-on-spark.md)`,
+          { mode: kvMode.id, available: has },
+        )
+      }
     }
 
     modeVerified = false

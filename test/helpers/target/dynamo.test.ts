@@ -390,10 +390,18 @@ describe('fail fast and say why', () => {
     const { target, records } = makeTarget({ FAKE_PIP_SHOW: '{canned}/pip-show-1.7-trtllm-no-kvbm.txt' })
     const err = (await target.applyMode({ id: 'B2' }).catch((e: unknown) => e)) as DynamoTargetError
     expect(err.reason).toBe('KVBM_UNAVAILABLE')
-    expect(err.message).toMatch(/Expected the kvbm package in dgx-spark-dynamo-bench:latest for B2 .*got none; this image has trtllm-native for trtllm/)
+    expect(err.message).toMatch(/Expected the kvbm package in dgx-spark-dynamo-bench:latest for B2 .*got none \(ModuleNotFoundError: No module named 'kvbm'\); this image has trtllm-native for trtllm/)
     expect(workerStops(records())).toEqual([])
     double.state.kvbm = 'off'
     expect((await target.applyMode({ id: 'B0' })).modeVerified).toBe(true)
+  })
+
+  test('a kvbm module without pip metadata is not KVBM_UNAVAILABLE: the import decides', async () => {
+    const { target, records } = makeTarget({ FAKE_PIP_SHOW: '{canned}/pip-show-1.7-trtllm-no-kvbm.txt', FAKE_KVBM_IMPORTABLE: '1' })
+    const info = await target.applyMode({ id: 'B1' })
+    expect(info.modeVerified).toBe(true)
+    expect((info.provenance.versions as Record<string, unknown>).kvbm).toBe('importable (no pip metadata)')
+    expect(records().some((r) => r.argv.join(' ') === 'exec dyn python3 -c import kvbm')).toBe(true)
   })
 
   test('an engine/backend pair Dynamo cannot run is MODE_UNSUPPORTED before anything is stopped', async () => {
