@@ -160,7 +160,7 @@ export const createKvsimServer = (opts: KvsimServerOptions): KvsimServer => {
     const stream = typeof body === 'object' && body !== null && (body as { stream?: unknown }).stream === true
     const requestType = stream ? 'stream' : 'unary'
     if (!workerRegistered()) {
-      metrics.countRequest(endpoint, requestType, 'error')
+      metrics.countRequest(endpoint, requestType, 'error', 'no_endpoints')
       sendError(res, noEndpoints())
       return
     }
@@ -173,7 +173,7 @@ export const createKvsimServer = (opts: KvsimServerOptions): KvsimServer => {
         droppedByOversize = true
         log({ level: 'warn', msg: 'worker unregistered after an oversize prompt (unregister_on_oversize)', detail: e.message })
       }
-      metrics.countRequest(endpoint, requestType, 'error')
+      metrics.countRequest(endpoint, requestType, 'error', 'validation')
       sendError(res, e)
       return
     }
@@ -208,6 +208,8 @@ export const createKvsimServer = (opts: KvsimServerOptions): KvsimServer => {
     }
     timings.put(timing)
     metrics.inflight++
+    metrics.activeRequests++
+    metrics.requestsStarted++
     metrics.isl.observe(p.promptTokens.length)
     const cutAt = faults.cut_stream > 0 && Math.random() < faults.cut_stream ? Math.max(1, Math.floor(p.maxTokens / 2)) : 0
     if (cutAt) metrics.faultsInjected++
@@ -232,6 +234,7 @@ export const createKvsimServer = (opts: KvsimServerOptions): KvsimServer => {
       if (lastNs !== 0n && timing.last_token_ns === null) timing.last_token_ns = lastNs.toString()
       active.delete(entry)
       metrics.inflight--
+      metrics.activeRequests--
       timing.status = status
       timing.error = error
       timing.completion_tokens = tokens
@@ -240,7 +243,7 @@ export const createKvsimServer = (opts: KvsimServerOptions): KvsimServer => {
     const cut = () => {
       finish('cut', 'cut_stream fault: connection destroyed mid-stream')
       handle?.cancel()
-      metrics.countRequest(endpoint, p.stream ? 'stream' : 'unary', 'error')
+      metrics.countRequest(endpoint, p.stream ? 'stream' : 'unary', 'error', 'cancelled')
       res.destroy()
     }
 
@@ -438,13 +441,13 @@ export const createKvsimServer = (opts: KvsimServerOptions): KvsimServer => {
         void handleCompletion('chat_completions', req, res, receivedNs).catch((e) => internalError(res, e))
         return
       case '/health':
-        if (workerRegistered())
-          sendJson(res, 200, {
-            status: 'healthy',
-            endpoints: ['dyn://kvsim.worker.generate'],
-            instances: [{ component: 'worker', endpoint: 'generate', namespace: 'kvsim', instance_id: process.pid, transport: 'emulated' }],
-          })
-        else sendJson(res, 200, { status: 'unhealthy', message: 'No endpoints available', instances: [] })
+        // As current Dynamo: /health is liveness, 200 "healthy" even with zero workers (PR #7763);
+        // only /v1/models and a completion show whether a worker serves.
+        sendJson(res, 200, {
+          status: 'healthy',
+          endpoints: workerRegistered() ? ['dyn://kvsim.worker.generate'] : [],
+          instances: workerRegistered() ? [{ component: 'worker', endpoint: 'generate', namespace: 'kvsim', instance_id: process.pid, transport: 'emulated' }] : [],
+        })
         return
       case '/live':
         sendJson(res, 200, { status: 'live' })

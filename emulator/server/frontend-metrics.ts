@@ -18,6 +18,8 @@ const ONBOARD_BOUNDS = [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.0
 export type EndpointName = 'completions' | 'chat_completions'
 export type RequestType = 'stream' | 'unary'
 export type RequestStatus = 'success' | 'error'
+/** Current Dynamo labels failures by kind (`error_type`); successes carry an empty value. Values here are kvsim's own. */
+export type RequestErrorType = '' | 'no_endpoints' | 'validation' | 'internal' | 'cancelled'
 
 export interface ModelGauges {
   servedModelName: string
@@ -45,8 +47,11 @@ export class FrontendMetrics {
 
   constructor(private readonly model: ModelGauges) {}
 
-  countRequest(endpoint: EndpointName, type: RequestType, status: RequestStatus): void {
-    const key = `${endpoint}|${type}|${status}`
+  activeRequests = 0
+  requestsStarted = 0
+
+  countRequest(endpoint: EndpointName, type: RequestType, status: RequestStatus, errorType: RequestErrorType = status === 'error' ? 'internal' : ''): void {
+    const key = `${endpoint}|${type}|${status}|${errorType}`
     this.requests.set(key, (this.requests.get(key) ?? 0) + 1)
   }
 
@@ -77,10 +82,13 @@ export class FrontendMetrics {
     family(`${p}queued_requests`, 'gauge', 'Number of requests in HTTP processing queue', [`${p}queued_requests{${lower}} ${stats.queued}`])
     family(`${p}request_duration_seconds`, 'histogram', 'Duration of LLM requests', [this.duration.render(`${p}request_duration_seconds`, lower)])
     const reqLines = [...this.requests.entries()].sort().map(([key, v]) => {
-      const [endpoint, type, status] = key.split('|')
-      return `${p}requests_total{endpoint="${endpoint}",${lower},request_type="${type}",status="${status}"} ${v}`
+      const [endpoint, type, status, errorType] = key.split('|')
+      return `${p}requests_total{endpoint="${endpoint}",error_type="${errorType}",${lower},request_type="${type}",status="${status}"} ${v}`
     })
     family(`${p}requests_total`, 'counter', 'Total number of LLM requests processed', reqLines)
+    // Families current Dynamo added (dynamo-kvbm.md §8); parsers must take them, and any other new one, in stride.
+    family(`${p}requests_started_total`, 'counter', 'Total number of LLM requests started', [`${p}requests_started_total{${lower}} ${this.requestsStarted}`])
+    family(`${p}active_requests`, 'gauge', 'Number of requests being processed', [`${p}active_requests{${lower}} ${this.activeRequests}`])
     family(`${p}time_to_first_token_seconds`, 'histogram', 'Time to first token in seconds', [this.ttft.render(`${p}time_to_first_token_seconds`, lower)])
 
     // kvsim's own families: prefixed so nobody mistakes them for Dynamo's.

@@ -21,6 +21,12 @@ export const TIER_COUNTER_NAMES = [
   'cached_prompt_tokens_disk',
   /** every prompt token served from any cache (when the split by source is unknown) */
   'cached_prompt_tokens_total',
+  /**
+   * prompt tokens served from the offload tiers (host or disk, not device) when the split by tier is
+   * unknown: KVBM matched_tokens, vLLM external_prefix_cache_hits, LMCache num_hit_tokens. Added by #14
+   * for NO_KV_REUSE, which asks whether the offload layer served anything at all.
+   */
+  'cached_prompt_tokens_offloaded',
 ] as const
 export type TierCounterName = (typeof TIER_COUNTER_NAMES)[number]
 
@@ -29,3 +35,34 @@ export type TierCounters = Record<TierCounterName, number | null>
 
 export const emptyTierCounters = (): TierCounters =>
   Object.fromEntries(TIER_COUNTER_NAMES.map((n) => [n, null])) as TierCounters
+
+/** a - b per counter; null when either is null (a missing series stays unavailable). */
+const minus = (a: number | null, b: number | null): number | null => (a === null || b === null ? null : a - b)
+
+/**
+ * Phase deltas of two normalised scrapes. A series missing at the start but present at the end was
+ * created during the phase (lazy series start at 0); a value that went down is a counter reset, and
+ * the delta is the value after the reset. Missing at the end = unavailable.
+ */
+export const tierCounterDeltas = (start: TierCounters | null, end: TierCounters | null): { deltas: TierCounters; resets: TierCounterName[] } => {
+  const deltas = emptyTierCounters()
+  const resets: TierCounterName[] = []
+  if (!end) return { deltas, resets }
+  for (const n of TIER_COUNTER_NAMES) {
+    const e = end[n]
+    if (e === null) continue
+    const s = start?.[n] ?? null
+    if (s === null) deltas[n] = start ? e : null
+    else if (e < s) {
+      deltas[n] = e
+      resets.push(n)
+    } else deltas[n] = minus(e, s)
+  }
+  return { deltas, resets }
+}
+
+/** Sum of the known values; null only when every value is unavailable. */
+export const sumKnown = (...xs: (number | null)[]): number | null => {
+  const known = xs.filter((x): x is number => x !== null)
+  return known.length === 0 ? null : known.reduce((a, x) => a + x, 0)
+}

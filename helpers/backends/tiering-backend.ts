@@ -13,7 +13,15 @@ import type { TierCounters } from './tier-counters'
 export type BackendName = 'kvbm' | 'vllm-offload' | 'lmcache' | 'sglang-hicache' | 'trtllm-native' | 'llamacpp'
 export type EngineName = 'trtllm' | 'vllm' | 'sglang' | 'llamacpp' | 'kvsim'
 
-export type ModeSupport = { supported: true } | { supported: false; reason: string }
+/** `caveat`: supported, but the mode means something narrower than its KVBM name (e.g. CPU still stages). */
+export type ModeSupport = { supported: true; caveat?: string } | { supported: false; reason: string }
+
+/** A helper process the mode needs beside the server (LMCache MP's `lmcache server`). */
+export interface BackendSidecar {
+  name: string
+  command: string[]
+  env: Record<string, string | undefined>
+}
 
 /** What a mode + tier plan turn into for one launch. `undefined` env values must be unset. */
 export interface BackendLaunchConfig {
@@ -26,6 +34,8 @@ export interface BackendLaunchConfig {
   engineYaml: Record<string, unknown> | null
   /** Extra files the launch needs (e.g. an LMCache YAML), by file name inside the run's scratch dir. */
   files: { name: string; content: string }[]
+  /** Processes to start before the server (optional; absent = none). */
+  sidecars?: BackendSidecar[]
 }
 
 /** How to prove on a running server that it really runs the mode. */

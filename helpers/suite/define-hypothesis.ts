@@ -274,7 +274,8 @@ export const defineHypothesis = (def: HypothesisDefinition): void => {
         started_wall_ms: startedWallMs,
       }
       writeFileSync(layout.suiteInfo, `${JSON.stringify(info, null, 2)}\n`)
-      // The manifest says which suites ran, in which KV modes, against what (provenance as the target reports it).
+      // The manifest says which suites ran, in which KV modes, against what (provenance as the target reports it,
+      // including its warnings, e.g. the Dynamo driver's DYNAMO_VERSION_UNKNOWN).
       updateManifest(runLayout(run.runDir).manifest, (m) => ({
         ...m,
         ...(info.emulated && !m.emulated ? { emulated: true, reason_codes: [...new Set([...m.reason_codes, 'EMULATED_TARGET'])] } : {}),
@@ -426,7 +427,7 @@ export const defineHypothesis = (def: HypothesisDefinition): void => {
           // A phase that crashed (target would not start, workload threw) produced no evidence:
           // record it as a failed run-validity gate so the verdict cannot call the run valid.
           const message = (err as Error).message ?? String(err)
-          const code = /Expected (kvsim|the .* target) to (print|become|be ready|run in)|not ready|COMMAND_FAILED|WORKER_EXITED/.test(message)
+          const code = /Expected (kvsim|the .* target) to (print|become|be ready|run in)|not ready|COMMAND_FAILED|WORKER_EXITED|FRONTEND_EXITED|PORT_CONFLICT|KVBM_UNAVAILABLE|MODE_UNSUPPORTED/.test(message)
             ? 'TARGET_START_FAILED'
             : 'PHASE_ERROR'
           gater(ctx, failures, plan.name)({ ...phaseCompletedGate, reason_code: code }, { value: 0, details: { error: message.slice(0, 2000) } })

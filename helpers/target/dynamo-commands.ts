@@ -1,8 +1,10 @@
 import { readdirSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { KVBM_ENV_NAMES, kvModeEnv, kvModeUsesKvbm, type KvMode, type KvModeId } from '../config/kv-mode'
-import type { DynamoConfig } from './dynamo-config'
+import { kvModeUsesKvbm, type KvMode, type KvModeId } from '../config/kv-mode'
+import type { DynamoConfig, DynamoEngineKind } from './dynamo-config'
 import { engineYaml } from './dynamo-engine-yaml'
+import { DYNAMO_IMAGE_PACKAGES, type DynamoCli, type DynamoCliGeneration } from './dynamo-version'
+import { KVBM_CONTROLLED_ENV, registryBackends, workerLaunch, type BackendLookup, type WorkerLaunch } from './dynamo-worker-launch'
 
 // The Spark runbook (seed 004) as pure data: every command the Dynamo driver runs, in order, with
 // the env it sets and why. The driver executes these steps; `tierbench plan` prints them. Keeping
@@ -37,7 +39,24 @@ export interface StepContext {
   hostEngineYamlPath: string
   /** Host dir for logs (launcher host). */
   hostLogsDir: string
+  /** The command-line generation (from the image's versions or the config). @default newest */
+  cli?: DynamoCli
+  /** Host scratch dir: the file discovery store lives under it for launcher host. @default hostLogsDir/.. */
+  hostScratch?: string
+  /** Finds non-KVBM tiering backends by name. @default the helpers/backends registry */
+  backends?: BackendLookup
 }
+
+/** The launch of a mode with the config's sizes (the driver passes its own, with the phase's tier plan). */
+export const defaultLaunch = (ctx: StepContext, mode: KvMode): WorkerLaunch =>
+  workerLaunch(ctx.config, generation(ctx), mode, { lookup: ctx.backends ?? registryBackends(ctx.config) })
+
+const generation = (ctx: StepContext): DynamoCliGeneration => ctx.cli?.generation ?? 'discovery-backend'
+const engineKind = (ctx: StepContext): DynamoEngineKind => ctx.config.worker.engine
+
+/** The file discovery store dir (DYN_FILE_KV): configured, or a tierbench-owned dir in the container / the scratch dir. */
+export const fileStoreDir = (ctx: StepContext): string =>
+  ctx.config.discovery.file_dir ?? (docker(ctx) ? '/tmp/tierbench/dynamo-store' : `${ctx.hostScratch ?? dirname(ctx.hostEngineYamlPath)}/dynamo-store`)
 
 /** Placeholder used in printed plans where a value only exists at run time. */
 export const PID_PLACEHOLDER = (what: string) => `<pid of ${what}>`
@@ -55,37 +74,35 @@ const expandHome = (s: string, home: string) => s.replace(/^~(?=\/)/, home).repl
 /** Single-quote for `bash -c` bodies. */
 export const shQuote = (s: string): string => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : `'${s.replaceAll("'", `'\\''`)}'`)
 
-/** The mode env with the sizes from the config (`tiers.<mode>`). */
-export const modeWithSizes = (config: DynamoConfig, mode: KvMode): KvMode => {
-  const t = config.tiers[mode.id] ?? {}
-  return {
-    ...mode,
-    cpuCacheGb: mode.cpuCacheGb ?? t.cpu_cache_gb,
-    diskCacheGb: mode.diskCacheGb ?? t.disk_cache_gb,
-    cpuCacheOverrideNumBlocks: mode.cpuCacheOverrideNumBlocks ?? t.cpu_cache_override_num_blocks,
-    diskCacheOverrideNumBlocks: mode.diskCacheOverrideNumBlocks ?? t.disk_cache_override_num_blocks,
-  }
-}
+export { modeWithSizes } from './dynamo-worker-launch'
 
-const discoveryEnv = (ctx: StepContext): Record<string, string> => {
+const storeFlag = (ctx: StepContext) => (ctx.config.discovery.store === 'file' ? 'file' : 'etcd')
+
+/** `--discovery-backend file` on Dynamo >= 1.0, `--store-kv file` before (renamed without an alias). */
+export const discoveryArgs = (ctx: StepContext): string[] => [generation(ctx) === 'discovery-backend' ? '--discovery-backend' : '--store-kv', storeFlag(ctx)]
+
+/** Discovery env for worker and frontend: the store (named for the generation), DYN_FILE_KV, etcd/NATS endpoints. */
+export const discoveryEnv = (ctx: StepContext): Record<string, string> => {
   const d = ctx.config.discovery
-  if (d.store === 'file') return {}
-  const env: Record<string, string> = { ETCD_ENDPOINTS: d.etcd_endpoints }
+  const env: Record<string, string> =
+    generation(ctx) === 'discovery-backend' ? { DYN_DISCOVERY_BACKEND: storeFlag(ctx) } : { DYN_STORE_KV: storeFlag(ctx) }
+  // Both generations read the file store's root from DYN_FILE_KV (else $TMPDIR/dynamo_store_kv):
+  // the dir wiped at start is only the one in use when this points at it.
+  if (d.store === 'file') env.DYN_FILE_KV = fileStoreDir(ctx)
+  else env.ETCD_ENDPOINTS = d.etcd_endpoints
   if (d.store === 'etcd-nats') env.NATS_SERVER = d.nats_server
   return env
 }
 
-const storeFlag = (ctx: StepContext) => (ctx.config.discovery.store === 'file' ? 'file' : 'etcd')
-
 /**
- * Everything the worker must see for a mode: the DYN_KVBM_* set of kvModeEnv (undefined = unset),
- * plus the leader/worker init timeout (KVBM modes only), the system port and discovery endpoints.
+ * Everything the worker must see for a mode: the backend's env (KVBM: the DYN_KVBM_* set, undefined =
+ * unset, plus the init timeout and the O_DIRECT switch), the system port and discovery.
  */
-export const workerEnv = (ctx: StepContext, mode: KvMode, extra: Record<string, string> = {}) => {
+export const workerEnv = (ctx: StepContext, mode: KvMode, extra: Record<string, string> = {}, launch?: WorkerLaunch) => {
   const { config } = ctx
+  const l = launch ?? defaultLaunch(ctx, mode)
   const env: Record<string, string | undefined> = {
-    ...kvModeEnv(modeWithSizes(config, mode), { cacheDir: config.cache_dir, metricsPort: config.ports.kvbm_metrics }),
-    DYN_KVBM_LEADER_WORKER_INIT_TIMEOUT_SECS: kvModeUsesKvbm(mode.id) ? String(config.timeouts.leader_worker_init_s) : undefined,
+    ...l.env,
     DYN_SYSTEM_PORT: config.ports.system === null ? undefined : String(config.ports.system),
     ...discoveryEnv(ctx),
     ...(docker(ctx) ? {} : config.host_process.env),
@@ -95,7 +112,7 @@ export const workerEnv = (ctx: StepContext, mode: KvMode, extra: Record<string, 
 }
 
 /** Every variable name a worker env must control, including ones a mode leaves unset. */
-export const CONTROLLED_WORKER_ENV = [...KVBM_ENV_NAMES, 'DYN_KVBM_LEADER_WORKER_INIT_TIMEOUT_SECS'] as const
+export const CONTROLLED_WORKER_ENV = KVBM_CONTROLLED_ENV
 
 const fill = (template: string[], ctx: StepContext, extra: Record<string, string> = {}): string[] => {
   const { config } = ctx
@@ -107,6 +124,7 @@ const fill = (template: string[], ctx: StepContext, extra: Record<string, string
     kvbm_metrics_port: String(config.ports.kvbm_metrics),
     store: storeFlag(ctx),
     cache_dir: config.cache_dir,
+    file_store_dir: fileStoreDir(ctx),
     ...extra,
   }
   return template.map((part) =>
@@ -182,15 +200,15 @@ export const containerUpSteps = (ctx: StepContext): DynamoStep[] => {
 export const discoverySteps = (ctx: StepContext): DynamoStep[] => {
   const d = ctx.config.discovery
   if (d.store === 'file') {
-    if (!d.file_dir) return []
-    const argv = ['sh', '-c', `rm -rf -- ${shQuote(d.file_dir)} && mkdir -p -- ${shQuote(d.file_dir)}`]
+    const dir = fileStoreDir(ctx)
+    const argv = ['sh', '-c', `rm -rf -- ${shQuote(dir)} && mkdir -p -- ${shQuote(dir)}`]
     return [
       {
         id: 'discovery-reset',
-        title: `Clear the file discovery store ${d.file_dir}`,
+        title: `Clear the file discovery store ${dir} (DYN_FILE_KV)`,
         argv: docker(ctx) ? ['docker', 'exec', c(ctx).name, ...argv] : argv,
         env: {},
-        why: 'Stale registrations of a dead worker would make the frontend route to nothing.',
+        why: 'Stale registrations of a dead worker would make the frontend route to nothing; worker and frontend get DYN_FILE_KV pointing here, else Dynamo keeps its own $TMPDIR/dynamo_store_kv.',
       },
     ]
   }
@@ -218,8 +236,12 @@ export const discoverySteps = (ctx: StepContext): DynamoStep[] => {
 // ── worker ───────────────────────────────────────────────────────────────────────────────────
 
 /** Anchored at the start of the command line, so it can never match the shell that runs pkill. */
-export const WORKER_PATTERN = '^python3 -m dynamo\\.trtllm( |$)'
+export const workerPattern = (engine: DynamoEngineKind) => `^python3 -m dynamo\\.${engine}( |$)`
+export const WORKER_PATTERN = workerPattern('trtllm')
 export const FRONTEND_PATTERN = '^python3 -m dynamo\\.frontend( |$)'
+
+/** sh function printing every descendant pid of $1 (children of every thread, recursively). */
+const DESC_FN = 'desc() { for c in $(cat /proc/$1/task/*/children 2>/dev/null); do echo $c; desc $c; done; }'
 
 export const stopProcessStep = (ctx: StepContext, what: 'worker' | 'frontend', pid: number | null): DynamoStep => {
   const pidText = pid === null ? PID_PLACEHOLDER(what) : String(pid)
@@ -227,32 +249,35 @@ export const stopProcessStep = (ctx: StepContext, what: 'worker' | 'frontend', p
   if (!docker(ctx))
     return {
       id: `${what}-stop`,
-      title: `Stop the ${what} (pid ${pidText}, its process group)`,
+      title: `Stop the ${what} (pid ${pidText}, its process group and every descendant)`,
       argv: ['kill', '-TERM', `-${pidText}`],
       env: {},
-      why: `By exact pid, never by name: a name pattern can match the caller. SIGKILL follows after ${grace} s.`,
+      why: `By exact pid, never by name: a name pattern can match the caller. Descendants that left the group (TRT-LLM's executor) are listed first and killed too; SIGKILL follows after ${grace} s.`,
       inProcess: true,
       optional: true,
     }
-  const pattern = what === 'worker' ? WORKER_PATTERN : FRONTEND_PATTERN
+  const pattern = what === 'worker' ? workerPattern(engineKind(ctx)) : FRONTEND_PATTERN
   const pidFile = what === 'worker' ? workerPidFile(ctx) : frontendPidFile(ctx)
   // Exact pid from the pid file first; the anchored pattern catches a process started outside
-  // this driver (or a pid file lost with /tmp). Then wait, then SIGKILL what is left.
+  // this driver (or a pid file lost with /tmp). Every descendant is collected before the first
+  // signal (an executor grandchild keeps :6880 and the ZMQ ports bound if it survives), then
+  // TERM, wait, KILL whatever is left.
   const body = [
+    DESC_FN,
     `p=$(cat ${pidFile} 2>/dev/null || true)`,
-    `if [ -n "$p" ]; then kill -TERM "$p" 2>/dev/null || true; fi`,
-    `pkill -TERM -f ${shQuote(pattern)} || true`,
-    `i=0; while { [ -n "$p" ] && kill -0 "$p" 2>/dev/null; } || pgrep -f ${shQuote(pattern)} >/dev/null; do i=$((i+1)); [ $i -ge ${grace} ] && break; sleep 1; done`,
-    `if [ -n "$p" ]; then kill -KILL "$p" 2>/dev/null || true; fi`,
-    `pkill -KILL -f ${shQuote(pattern)} || true`,
-    `rm -f ${pidFile}`,
+    `all=""`,
+    `for q in $p $(pgrep -f ${shQuote(pattern)}); do all="$all $q $(desc $q)"; done`,
+    `if [ -n "$all" ]; then kill -TERM $all 2>/dev/null; fi`,
+    `i=0; while [ $i -lt ${grace} ]; do left=""; for q in $all; do kill -0 $q 2>/dev/null && left="$left $q"; done; [ -z "$left" ] && break; i=$((i+1)); sleep 1; done`,
+    `if [ -n "$all" ]; then kill -KILL $all 2>/dev/null; fi`,
+    `rm -f ${pidFile}; true`,
   ].join('; ')
   return {
     id: `${what}-stop`,
-    title: `Stop the ${what} (pid from ${pidFile}, then anchored pattern)`,
+    title: `Stop the ${what} and every descendant (pid from ${pidFile}, then anchored pattern)`,
     argv: ['docker', 'exec', c(ctx).name, 'sh', '-c', body],
     env: {},
-    why: `By exact pid, then by a pattern anchored at ^python3 that cannot match this sh -c (the prior harness's pkill matched its caller). SIGKILL after ${grace} s.`,
+    why: `By exact pid, then by a pattern anchored at ^python3 that cannot match this sh -c (the prior harness's pkill matched its caller), with all descendants: an orphaned executor would hold :${ctx.config.ports.kvbm_metrics} and make the next start fail. SIGKILL after ${grace} s.`,
     optional: true,
   }
 }
@@ -271,8 +296,12 @@ export const wipeCacheStep = (ctx: StepContext): DynamoStep => {
   }
 }
 
-export const writeEngineYamlStep = (ctx: StepContext, mode: KvModeId): DynamoStep => {
-  const y = engineYaml(ctx.config.engine, mode)
+/** Whether the engine reads an engine YAML (TRT-LLM's --extra-engine-args); vLLM and SGLang take flags. */
+export const usesEngineYaml = (ctx: StepContext) => engineKind(ctx) === 'trtllm'
+
+export const writeEngineYamlStep = (ctx: StepContext, mode: KvModeId, launch?: WorkerLaunch): DynamoStep => {
+  const l = launch ?? defaultLaunch(ctx, { id: mode })
+  const y = engineYaml(ctx.config.engine, mode, l.engineYaml)
   const path = docker(ctx) ? c(ctx).engine_yaml_path : ctx.hostEngineYamlPath
   const body = `mkdir -p "$(dirname "$1")" && cat > "$1"`
   return {
@@ -282,27 +311,70 @@ export const writeEngineYamlStep = (ctx: StepContext, mode: KvModeId): DynamoSte
     env: {},
     why:
       mode === 'B0'
-        ? 'B0 is the same engine file without kv_connector_config, so only KVBM differs between modes.'
-        : 'The KVBM connector (leader/worker classes) with enable_partial_reuse: false, as the KVBM guide requires.',
+        ? 'B0 is the same engine file without the tiering backend, so only the backend differs between modes.'
+        : l.backend === 'kvbm'
+          ? 'The KVBM connector (leader/worker classes) with enable_partial_reuse: false, as the KVBM guide requires.'
+          : `The ${l.backend} fragment merged into the same engine file.`,
     mode,
     input: y.text,
     inProcess: !docker(ctx),
   }
 }
 
-/** argv of the worker process itself (without the docker wrapper). */
-export const workerCommand = (ctx: StepContext): string[] => {
+/** Extra files a backend needs (e.g. an LMCache YAML), next to the engine YAML. */
+export const backendFilesDir = (ctx: StepContext) => dirname(docker(ctx) ? c(ctx).engine_yaml_path : ctx.hostEngineYamlPath)
+
+export const backendFileSteps = (ctx: StepContext, mode: KvModeId, launch: WorkerLaunch): DynamoStep[] =>
+  launch.files.map((f) => {
+    const path = `${backendFilesDir(ctx)}/${f.name}`
+    const body = `mkdir -p "$(dirname "$1")" && cat > "$1"`
+    return {
+      id: 'backend-file',
+      title: `Write ${launch.backend}'s ${f.name} to ${path}`,
+      argv: docker(ctx) ? ['docker', 'exec', '-i', c(ctx).name, 'sh', '-c', body, 'sh', path] : ['sh', '-c', body, 'sh', path],
+      env: {},
+      why: `The ${launch.backend} backend reads its settings from this file.`,
+      mode,
+      input: f.content,
+      inProcess: !docker(ctx),
+    }
+  })
+
+/** Refuses extra args that the image's Dynamo no longer (or not yet) accepts: they make a process exit at once. */
+export const checkExtraArgs = (ctx: StepContext, what: 'worker' | 'frontend', args: string[]): void => {
+  const gone =
+    generation(ctx) === 'discovery-backend' ? ['--store-kv', '--exp-python-factory'] : ['--discovery-backend']
+  const bad = args.filter((a) => gone.includes(a.split('=')[0]))
+  if (bad.length > 0)
+    throw new Error(
+      `Expected no ${bad.join(', ')} in container.${what}_extra_args for Dynamo ${ctx.cli?.dynamoVersion ?? '(newest)'} (the ${what} exits at once on it), got ${JSON.stringify(args)}`,
+    )
+}
+
+/** argv of the worker process itself (without the docker wrapper), for the image's Dynamo version and engine. */
+export const workerCommand = (ctx: StepContext, launch?: WorkerLaunch, mode: KvModeId = 'B0'): string[] => {
   const { config } = ctx
-  if (!docker(ctx)) return fill(config.host_process.worker_command, ctx)
-  return [
-    'python3', '-m', 'dynamo.trtllm',
-    '--model-path', config.model.path,
-    '--served-model-name', config.model.served_name,
-    '--endpoint', 'dyn://dynamo.tensorrt_llm.generate',
-    '--extra-engine-args', c(ctx).engine_yaml_path,
-    '--store-kv', storeFlag(ctx),
-    ...c(ctx).worker_extra_args,
-  ]
+  if (!docker(ctx) && config.host_process.worker_command) return fill(config.host_process.worker_command, ctx)
+  const l = launch ?? defaultLaunch(ctx, { id: mode })
+  const extra = c(ctx).worker_extra_args
+  checkExtraArgs(ctx, 'worker', extra)
+  const v1 = generation(ctx) === 'discovery-backend'
+  const e = config.engine
+  const model = config.model
+  const engine = engineKind(ctx)
+  const head =
+    engine === 'trtllm'
+      ? ['python3', '-m', 'dynamo.trtllm', v1 ? '--model' : '--model-path', model.path, '--served-model-name', model.served_name,
+          '--endpoint', 'dyn://dynamo.tensorrt_llm.generate', '--extra-engine-args', docker(ctx) ? c(ctx).engine_yaml_path : ctx.hostEngineYamlPath]
+      : engine === 'vllm'
+        ? ['python3', '-m', 'dynamo.vllm', '--model', model.path, '--served-model-name', model.served_name,
+            '--max-model-len', String(e.max_seq_len), '--max-num-batched-tokens', String(e.max_num_tokens), '--max-num-seqs', String(e.max_batch_size)]
+        : // SGLang's own server flag is still --model-path; --enable-cache-report returns cached_tokens per request.
+          ['python3', '-m', 'dynamo.sglang', '--model-path', model.path, '--served-model-name', model.served_name,
+            '--context-length', String(e.max_seq_len), '--max-running-requests', String(e.max_batch_size), '--enable-cache-report']
+  // A backend's bare switch the engine command already has (SGLang's --enable-cache-report) is not repeated.
+  const args = l.args.filter((a, i) => !(a.startsWith('--') && head.includes(a) && (l.args[i + 1] === undefined || l.args[i + 1].startsWith('--'))))
+  return [...head, ...discoveryArgs(ctx), ...args, ...extra]
 }
 
 /** Wraps a process for `docker exec -d`: writes its pid, unsets what must be unset, logs to a file. */
@@ -325,39 +397,46 @@ const detachedInContainer = (
   // previous leg's errors before they are captured).
   const marker = `echo "== tierbench ${label} $(date -u +%Y-%m-%dT%H:%M:%SZ) pid $$ ==" >> ${logFile}`
   const body = `echo $$ > ${pidFile}; ${marker}; exec env ${unsetArgs} ${command.map(shQuote).join(' ')} >> ${logFile} 2>&1`
-  argv.push(c(ctx).name, 'bash', '-c', body.replace(/ {2,}/g, ' '))
+  // A login shell (-l), as the runtime images expect: their venv and CUDA paths come from /etc/profile.d.
+  argv.push(c(ctx).name, 'bash', '-lc', body.replace(/ {2,}/g, ' '))
   return argv
 }
 
-export const workerStartStep = (ctx: StepContext, mode: KvMode, extraEnv: Record<string, string> = {}): DynamoStep => {
-  const env = workerEnv(ctx, mode, extraEnv)
-  const command = workerCommand(ctx)
+export const workerStartStep = (ctx: StepContext, mode: KvMode, extraEnv: Record<string, string> = {}, launch?: WorkerLaunch): DynamoStep => {
+  const l = launch ?? defaultLaunch(ctx, mode)
+  const env = workerEnv(ctx, mode, extraEnv, l)
+  const command = workerCommand(ctx, l, mode.id)
   return {
     id: 'worker-start',
-    title: `Start the TRT-LLM worker in mode ${mode.id}`,
+    title: `Start the dynamo.${engineKind(ctx)} worker in mode ${mode.id}${l.backend ? ` (backend ${l.backend})` : ''}`,
     argv: docker(ctx) ? detachedInContainer(ctx, env, command, workerPidFile(ctx), workerLog(ctx), `worker mode ${mode.id}`) : command,
     env,
     why:
-      mode.id === 'B1'
-        ? 'Every DYN_KVBM_* is set or explicitly unset: B1 forces DYN_KVBM_DISK_CACHE_GB=0 and unsets the disk dir, so it cannot inherit a disk tier (the prior harness ran B1 legs with the disk on).'
-        : mode.id === 'B0'
-          ? 'B0 unsets every DYN_KVBM_* so no KVBM leader (and no :6880 endpoint) starts.'
-          : 'Every DYN_KVBM_* is set or explicitly unset, so nothing is inherited from the container or the caller; metrics on for phase deltas.',
+      l.backend !== null && l.backend !== 'kvbm'
+        ? `The ${l.backend} backend's flags and env; every DYN_KVBM_* is explicitly unset so no KVBM leader starts.`
+        : mode.id === 'B1'
+          ? 'Every DYN_KVBM_* is set or explicitly unset: B1 forces DYN_KVBM_DISK_CACHE_GB=0 and unsets the disk dir, so it cannot inherit a disk tier (the prior harness ran B1 legs with the disk on).'
+          : mode.id === 'B0'
+            ? 'B0 unsets every DYN_KVBM_* so no KVBM leader (and no :6880 endpoint) starts.'
+            : 'Every DYN_KVBM_* is set or explicitly unset, so nothing is inherited from the container or the caller; metrics on for phase deltas; DYN_KVBM_DISK_DISABLE_O_DIRECT is read by presence, so it is either 1 or unset.',
     mode: mode.id,
     longRunning: !docker(ctx),
   }
 }
 
-export const workerAliveStep = (ctx: StepContext, pid: number | null): DynamoStep => ({
-  id: 'worker-alive',
-  title: 'Check the worker is still alive a few seconds after start',
+/** Liveness of the worker or the frontend by its pid file (docker) or pid (host). */
+export const aliveStep = (ctx: StepContext, what: 'worker' | 'frontend', pid: number | null): DynamoStep => ({
+  id: `${what}-alive`,
+  title: `Check the ${what} is still alive`,
   argv: docker(ctx)
-    ? ['docker', 'exec', c(ctx).name, 'sh', '-c', `kill -0 "$(cat ${workerPidFile(ctx)})"`]
-    : ['kill', '-0', pid === null ? PID_PLACEHOLDER('worker') : String(pid)],
+    ? ['docker', 'exec', c(ctx).name, 'sh', '-c', `kill -0 "$(cat ${what === 'worker' ? workerPidFile(ctx) : frontendPidFile(ctx)})"`]
+    : ['kill', '-0', pid === null ? PID_PLACEHOLDER(what) : String(pid)],
   env: {},
-  why: 'A bad engine file or a busy port kills the worker at once; fail with the log tail instead of waiting 30 minutes for readiness.',
+  why: `A bad flag, engine file or busy port kills the ${what} at once; it is watched from start and reported with its log tail within seconds instead of after the readiness timeout.`,
   inProcess: !docker(ctx),
 })
+
+export const workerAliveStep = (ctx: StepContext, pid: number | null): DynamoStep => aliveStep(ctx, 'worker', pid)
 
 export const readPidStep = (ctx: StepContext, what: 'worker' | 'frontend'): DynamoStep => ({
   id: `${what}-pid`,
@@ -371,12 +450,14 @@ export const readPidStep = (ctx: StepContext, what: 'worker' | 'frontend'): Dyna
 
 export const frontendCommand = (ctx: StepContext): string[] | null => {
   const { config } = ctx
-  if (!docker(ctx)) return config.host_process.frontend_command ? fill(config.host_process.frontend_command, ctx) : null
+  if (!docker(ctx) && config.host_process.frontend_command === null) return null
+  if (!docker(ctx) && Array.isArray(config.host_process.frontend_command)) return fill(config.host_process.frontend_command, ctx)
+  checkExtraArgs(ctx, 'frontend', c(ctx).frontend_extra_args)
   return [
     'python3', '-m', 'dynamo.frontend',
     '--http-host', c(ctx).http_host,
     '--http-port', String(config.ports.frontend),
-    '--store-kv', storeFlag(ctx),
+    ...discoveryArgs(ctx),
     ...c(ctx).frontend_extra_args,
     '--model-name', config.model.served_name,
     '--model-path', config.model.path,
@@ -402,15 +483,65 @@ export const frontendStartStep = (ctx: StepContext): DynamoStep | null => {
   }
 }
 
+// ── versions and ports ───────────────────────────────────────────────────────────────────────
+
+export const versionsStep = (ctx: StepContext): DynamoStep => ({
+  id: 'image-versions',
+  title: `Read ${DYNAMO_IMAGE_PACKAGES.join(', ')} versions ${docker(ctx) ? `inside ${c(ctx).image}` : 'on the host'}`,
+  argv: [...(docker(ctx) ? ['docker', 'exec', c(ctx).name] : []), 'pip', 'show', ...DYNAMO_IMAGE_PACKAGES],
+  env: {},
+  why: 'The command line depends on the Dynamo version (the discovery flag and the model flag were renamed for 1.0), and KVBM modes need the kvbm package (deprecated in 1.5, absent from newer images). pip exits 1 when one package is missing; the found ones still count.',
+  optional: true,
+})
+
+/** Imports the kvbm module: the package can be bundled without its own pip metadata. */
+export const kvbmImportStep = (ctx: StepContext): DynamoStep => ({
+  id: 'kvbm-import',
+  title: 'Check that the kvbm module imports',
+  argv: [...(docker(ctx) ? ['docker', 'exec', c(ctx).name] : []), 'python3', '-c', 'import kvbm'],
+  env: {},
+  why: '`pip show kvbm` found no package; an image may still ship the module inside another wheel. Only a failed import means KVBM_UNAVAILABLE.',
+  optional: true,
+})
+
+/** Ports a start needs free: `frontend` before the frontend, `worker` before a worker start. */
+export const portsToCheck = (ctx: StepContext, what: 'frontend' | 'worker', launch?: WorkerLaunch): { name: string; port: number }[] => {
+  const p = ctx.config.ports
+  const out: { name: string; port: number }[] = []
+  if (what === 'frontend') out.push({ name: 'frontend', port: p.frontend })
+  else {
+    if (p.system !== null) out.push({ name: 'system (DYN_SYSTEM_PORT)', port: p.system })
+    if (launch?.backend === 'kvbm') {
+      out.push({ name: 'KVBM metrics (DYN_KVBM_METRICS_PORT)', port: p.kvbm_metrics })
+      // A custom host worker (kvsim) binds no KVBM leader sockets; Dynamo's KVBM leader does.
+      if (docker(ctx) || ctx.config.host_process.worker_command === null) for (const z of p.kvbm_zmq) out.push({ name: 'KVBM leader ZMQ', port: z })
+    }
+  }
+  return out.filter((x) => x.port > 0)
+}
+
+export const portCheckStep = (ctx: StepContext, what: 'frontend' | 'worker', launch?: WorkerLaunch, mode?: KvModeId): DynamoStep => {
+  const ports = portsToCheck(ctx, what, launch)
+  return {
+    id: `${what}-ports-free`,
+    title: `Check ports ${ports.map((x) => x.port).join(', ') || '(none)'} are free before the ${what} starts`,
+    argv: ['sh', '-c', `ss -ltnpH ${ports.map((x) => `'sport = :${x.port}'`).join(' or ') || "'sport = :0'"}`],
+    env: {},
+    why: 'An orphaned executor of the previous mode keeps :6880 (the KVBM metrics server panics when it is busy) and the ZMQ ports; PORT_CONFLICT names the port and its holder before anything starts.',
+    mode,
+    inProcess: true,
+  }
+}
+
 // ── readiness and verification ───────────────────────────────────────────────────────────────
 
 export const readinessSteps = (ctx: StepContext, baseUrl: string): DynamoStep[] => [
   {
     id: 'ready-health',
-    title: 'Poll /health until status is "healthy"',
+    title: 'Poll /health until the frontend answers 200 (liveness only)',
     argv: ['curl', '-sS', `${baseUrl}/health`],
     env: {},
-    why: 'Dynamo answers 200 with {"status":"unhealthy"} before a worker registers, so the HTTP status alone proves nothing.',
+    why: 'Current Dynamo answers 200 "healthy" even with zero workers (older builds: 200 "unhealthy"), so /health proves only that the frontend is up.',
     inProcess: true,
   },
   {
@@ -423,25 +554,26 @@ export const readinessSteps = (ctx: StepContext, baseUrl: string): DynamoStep[] 
   },
   {
     id: 'ready-probe',
-    title: `Stream one completion to the end (stall timeout ${ctx.config.timeouts.probe_stall_s} s)`,
+    title: `Stream one completion to the end with at least one token (stall timeout ${ctx.config.timeouts.probe_stall_s} s)`,
     argv: ['curl', '-sSN', `${baseUrl}/v1/completions`, '-H', 'Content-Type: application/json', '-d',
       JSON.stringify({ model: ctx.config.model.served_name, prompt: 'Hello', max_tokens: 8, stream: true })],
     env: {},
-    why: '/health can stay 200 while the engine is stuck; only a streamed answer proves the stack serves.',
+    why: '/health can stay 200 while the engine is stuck; only a streamed answer with a token proves the stack serves (an empty stream does not).',
     inProcess: true,
   },
 ]
 
-/** Lists every fd of the worker and its children; exits non-zero when the worker's own fds are unreadable. */
+/** Lists every fd of the worker and all its descendants; exits non-zero when the worker's own fds are unreadable. */
 export const workerFdsStep = (ctx: StepContext, mode: KvModeId, workerPid: number | null): DynamoStep => {
   const pidText = workerPid === null ? PID_PLACEHOLDER('worker') : String(workerPid)
-  const fdList = `ls -l /proc/${pidText}/fd || exit 3; for c in $(cat /proc/${pidText}/task/*/children 2>/dev/null); do ls -l /proc/$c/fd; done; true`
+  // The disk-tier file is held by TRT-LLM's executor, which may be a grandchild of the worker.
+  const fdList = `${DESC_FN}; ls -l /proc/${pidText}/fd || exit 3; for c in $(desc ${pidText}); do ls -l /proc/$c/fd 2>/dev/null; done; true`
   return {
-    id: 'verify-b1-fds',
-    title: `List files the worker holds open, looking for ${ctx.config.cache_dir}`,
+    id: 'verify-fds',
+    title: `List files the worker and all its descendants hold open, looking for ${ctx.config.cache_dir}`,
     argv: docker(ctx) ? ['docker', 'exec', c(ctx).name, 'sh', '-c', fdList] : ['sh', '-c', fdList],
     env: {},
-    why: 'KVBM unlinks its disk-tier file right after creating it, so only an open fd shows a disk tier (B1_DISK_TIER_ACTIVE).',
+    why: 'KVBM unlinks its disk-tier file right after creating it, so only an open fd shows a disk tier (B1_DISK_TIER_ACTIVE), and the executor holding it can be any descendant.',
     mode,
     inProcess: !docker(ctx),
   }
@@ -460,7 +592,8 @@ export const verifyModeSteps = (ctx: StepContext, mode: KvModeId, kvbmMetricsUrl
     mode,
     inProcess: true,
   }
-  if (mode !== 'B1') return [metrics]
+  if (mode === 'B0') return [metrics]
+  if (mode !== 'B1') return [metrics, workerFdsStep(ctx, mode, workerPid)]
   return [
     metrics,
     workerFdsStep(ctx, mode, workerPid),
@@ -528,8 +661,8 @@ export const provenanceSteps = (ctx: StepContext): DynamoStep[] => {
   steps.push(
     {
       id: 'prov-versions',
-      title: 'Record ai-dynamo, tensorrt_llm and kvbm versions',
-      argv: inContainer(['pip', 'show', 'ai-dynamo', 'tensorrt_llm', 'kvbm']),
+      title: 'Record ai-dynamo, engine and kvbm versions',
+      argv: inContainer(['pip', 'show', ...DYNAMO_IMAGE_PACKAGES]),
       env: {},
       why: 'KVBM metric names and connector paths changed between releases.',
       optional: true,
@@ -591,17 +724,22 @@ export const stopSteps = (ctx: StepContext, opts: { removeContainer: boolean; wo
 export const applyModeSteps = (
   ctx: StepContext,
   mode: KvMode,
-  opts: { baseUrl: string; kvbmMetricsUrl: string; workerPid: number | null; wipeCache?: boolean },
-): DynamoStep[] => [
-  stopProcessStep(ctx, 'worker', opts.workerPid),
-  ...(opts.wipeCache === false ? [] : [wipeCacheStep(ctx)]),
-  writeEngineYamlStep(ctx, mode.id),
-  workerStartStep(ctx, mode),
-  ...(docker(ctx) ? [readPidStep(ctx, 'worker')] : []),
-  workerAliveStep(ctx, null),
-  ...readinessSteps(ctx, opts.baseUrl),
-  ...verifyModeSteps(ctx, mode.id, opts.kvbmMetricsUrl, null),
-]
+  opts: { baseUrl: string; kvbmMetricsUrl: string; workerPid: number | null; wipeCache?: boolean; launch?: WorkerLaunch },
+): DynamoStep[] => {
+  const launch = opts.launch ?? defaultLaunch(ctx, mode)
+  return [
+    stopProcessStep(ctx, 'worker', opts.workerPid),
+    portCheckStep(ctx, 'worker', launch, mode.id),
+    ...(opts.wipeCache === false ? [] : [wipeCacheStep(ctx)]),
+    ...(usesEngineYaml(ctx) ? [writeEngineYamlStep(ctx, mode.id, launch)] : []),
+    ...backendFileSteps(ctx, mode.id, launch),
+    workerStartStep(ctx, mode, {}, launch),
+    ...(docker(ctx) ? [readPidStep(ctx, 'worker')] : []),
+    workerAliveStep(ctx, null),
+    ...readinessSteps(ctx, opts.baseUrl),
+    ...(launch.backend === 'kvbm' || mode.id === 'B0' ? verifyModeSteps(ctx, mode.id, opts.kvbmMetricsUrl, null) : [workerFdsStep(ctx, mode.id, null)]),
+  ]
+}
 
 /** /dev/nvidia-fs* on this host (GDS devices; none on GB10, where cuFile runs in compat mode). */
 export const listNvidiaFsDevices = (): string[] => {

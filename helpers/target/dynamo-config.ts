@@ -50,8 +50,11 @@ export const DynamoContainer = z.object({
   reuse_running: z.boolean().default(true),
   /** Frontend bind address; loopback keeps the benchmark endpoint off the network. */
   http_host: z.string().default('127.0.0.1'),
-  /** Extra frontend args; `--exp-python-factory` is what the runbook's Dynamo build needed. */
-  frontend_extra_args: z.array(z.string()).default(['--exp-python-factory']),
+  /**
+   * Extra frontend args. The runbook's `--exp-python-factory` is gone on 1.x (the frontend exits
+   * at once), so it is refused there; see dynamo-version.ts.
+   */
+  frontend_extra_args: z.array(z.string()).default([]),
   /** Extra worker args (e.g. `--publish-events-and-metrics`; leave off: ZMQ port collision in the prior harness). */
   worker_extra_args: z.array(z.string()).default([]),
 })
@@ -71,7 +74,10 @@ export type DynamoModel = z.infer<typeof DynamoModel>
 export const DynamoDiscovery = z.object({
   /** `file` needs no daemon (the prior harness's choice); `etcd` and `etcd-nats` start containers. */
   store: z.enum(['file', 'etcd', 'etcd-nats']).default('file'),
-  /** File store directory to clear at start so stale registrations of a dead worker cannot linger. */
+  /**
+   * File store directory (passed as DYN_FILE_KV), cleared at start so stale registrations of a dead
+   * worker cannot linger. null: `/tmp/tierbench/dynamo-store` in the container, `<scratch>/dynamo-store` on the host.
+   */
   file_dir: z.string().nullable().default(null),
   etcd_image: z.string().default('quay.io/coreos/etcd:v3.5.17'),
   etcd_endpoints: z.string().default('http://127.0.0.1:2379'),
@@ -87,6 +93,11 @@ export const DynamoPorts = z.object({
   kvbm_metrics: z.number().int().min(0).max(65535).default(6880),
   /** DYN_SYSTEM_PORT (worker health/metrics); null leaves it disabled. */
   system: z.number().int().min(1).max(65535).nullable().default(8081),
+  /**
+   * KVBM leader ZMQ ports (DYN_KVBM_LEADER_ZMQ_PUB_PORT / _ACK_PORT for rank 0). Checked free before
+   * every KVBM worker start: an orphaned executor of the previous mode keeps them (and 6880) bound.
+   */
+  kvbm_zmq: z.array(z.number().int().min(1).max(65535)).default([56001, 56002]),
 })
 export type DynamoPorts = z.infer<typeof DynamoPorts>
 
@@ -126,23 +137,13 @@ export type DynamoTimeouts = z.infer<typeof DynamoTimeouts>
 
 export const DynamoHost = z.object({
   /**
-   * Worker command template for launcher `host` (installs without docker, and kvsim in tests). Placeholders:
+   * Worker command template for launcher `host` (kvsim in tests, or a custom wrapper); null runs the
+   * same version- and engine-aware `python3 -m dynamo.<engine> …` the docker launcher runs. Placeholders:
    * {model_path} {served_name} {engine_yaml} {frontend_port} {kvbm_metrics_port} {store} {cache_dir}.
    */
-  worker_command: z
-    .array(z.string())
-    .default([
-      'python3', '-m', 'dynamo.trtllm', '--model-path', '{model_path}', '--served-model-name', '{served_name}',
-      '--endpoint', 'dyn://dynamo.tensorrt_llm.generate', '--extra-engine-args', '{engine_yaml}', '--store-kv', '{store}',
-    ]),
-  /** Frontend command template; null when the worker serves HTTP itself (kvsim). */
-  frontend_command: z
-    .array(z.string())
-    .nullable()
-    .default([
-      'python3', '-m', 'dynamo.frontend', '--http-host', '127.0.0.1', '--http-port', '{frontend_port}',
-      '--store-kv', '{store}', '--model-name', '{served_name}', '--model-path', '{model_path}',
-    ]),
+  worker_command: z.array(z.string()).nullable().default(null),
+  /** Frontend command template; `auto` = the generated `python3 -m dynamo.frontend …`; null when the worker serves HTTP itself (kvsim). */
+  frontend_command: z.union([z.literal('auto'), z.array(z.string())]).nullable().default('auto'),
   /** Where the engine YAML is written on the host (default: under the driver's scratch dir). */
   engine_yaml_path: z.string().nullable().default(null),
   /** Take base/KVBM URLs from a JSON line the worker prints first (kvsim's `{url, kvbmMetricsUrl…}`). */
@@ -157,8 +158,33 @@ export const DynamoHost = z.object({
 })
 export type DynamoHost = z.infer<typeof DynamoHost>
 
+export const DynamoEngineKind = z.enum(['trtllm', 'vllm', 'sglang'])
+export type DynamoEngineKind = z.infer<typeof DynamoEngineKind>
+
+export const DynamoBackendName = z.enum(['kvbm', 'vllm-offload', 'lmcache', 'sglang-hicache', 'trtllm-native'])
+export type DynamoBackendName = z.infer<typeof DynamoBackendName>
+
+export const DynamoWorker = z.object({
+  /** The Dynamo worker: `python3 -m dynamo.<engine>`. */
+  engine: DynamoEngineKind.default('trtllm'),
+  /** Tiering backend for B1..B3; null = the engine's default (KVBM for TRT-LLM and vLLM, HiCache for SGLang). */
+  backend: DynamoBackendName.nullable().default(null),
+})
+export type DynamoWorker = z.infer<typeof DynamoWorker>
+
 export const DynamoConfig = z.object({
   launcher: z.enum(['docker', 'host']).default('docker'),
+  /**
+   * `auto` reads ai-dynamo's version inside the image before anything starts and picks the command
+   * line from it; a version (`1.6`, `0.8.1`) pins it (e.g. for `tierbench plan`).
+   */
+  dynamo_version: z.string().default('auto'),
+  worker: DynamoWorker.default(DynamoWorker.parse({})),
+  /**
+   * KVBM opens its disk tier with O_DIRECT unless DYN_KVBM_DISK_DISABLE_O_DIRECT is present (any
+   * value, even `false`): true leaves it unset, false sets it to 1. Never written as `false`.
+   */
+  kvbm_disk_o_direct: z.boolean().default(true),
   /** HTTP host the harness talks to; loopback only (network rule of the project). */
   host: z.literal('127.0.0.1').default('127.0.0.1'),
   container: DynamoContainer.default(DynamoContainer.parse({})),

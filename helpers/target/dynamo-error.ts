@@ -8,7 +8,14 @@ export const DYNAMO_REASON_CODES = [
   'STALLED',
   'NOT_READY',
   'WORKER_EXITED',
+  'FRONTEND_EXITED',
   'COMMAND_FAILED',
+  /** The engine/backend pair or this backend cannot run the mode (checked before anything starts). */
+  'MODE_UNSUPPORTED',
+  /** A KVBM mode on an image without the kvbm package (deprecated in Dynamo 1.5). */
+  'KVBM_UNAVAILABLE',
+  /** A port the next process binds is already held (an orphaned executor of the previous mode). */
+  'PORT_CONFLICT',
 ] as const
 export type DynamoReasonCode = (typeof DYNAMO_REASON_CODES)[number]
 

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs'
 import { request } from 'undici'
 import type { KvModeId } from '../config/kv-mode'
+import type { BackendName, ModeVerificationSpec } from '../backends/tiering-backend'
 import { DynamoTargetError } from './dynamo-error'
 import { counterDeltas, KVBM_DISK_COUNTERS, KVBM_REQUIRED_METRICS, scrapeMetrics } from './dynamo-kvbm-metrics'
 
@@ -41,20 +42,47 @@ export const diskTierFds = (targets: string[], cacheDir: string): string[] => {
   return targets.filter((t) => t.startsWith(dir) || /dynamo-kvbm-disk-cache-/.test(t))
 }
 
-/** fd link targets of a local pid and its descendants (procfs; launcher host). */
+/** Children of every thread of a pid (empty when the kernel lacks CONFIG_PROC_CHILDREN or the pid is gone). */
+const childrenOf = (pid: number): number[] => {
+  const out: number[] = []
+  try {
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      const children = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim()
+      for (const c of children ? children.split(/\s+/) : []) out.push(Number(c))
+    }
+  } catch {
+    // gone, or no CONFIG_PROC_CHILDREN
+  }
+  return out
+}
+
+/** Every descendant pid of a local pid, depth first (listed before a stop: the executor may be a grandchild). */
+export const localDescendants = (pid: number): number[] => {
+  const seen = new Set<number>([pid])
+  const out: number[] = []
+  const visit = (p: number) => {
+    for (const c of childrenOf(p)) {
+      if (seen.has(c)) continue
+      seen.add(c)
+      out.push(c)
+      visit(c)
+    }
+  }
+  visit(pid)
+  return out
+}
+
+/** fd link targets of a local pid and all its descendants (procfs; launcher host). */
 export const localOpenFiles = (pid: number): string[] => {
   const out: string[] = []
-  const seen = new Set<number>()
-  const visit = (p: number) => {
-    if (seen.has(p)) return
-    seen.add(p)
+  for (const p of [pid, ...localDescendants(pid)]) {
     let fds: string[]
     try {
       fds = readdirSync(`/proc/${p}/fd`)
     } catch (err) {
       // Fail closed for the worker itself: a B1 check that cannot see its fds proves nothing.
       if (p === pid) throw new DynamoTargetError('MODE_NOT_VERIFIED', `Expected to list /proc/${pid}/fd, got ${(err as Error).message}`)
-      return
+      continue
     }
     for (const fd of fds) {
       try {
@@ -63,17 +91,51 @@ export const localOpenFiles = (pid: number): string[] => {
         // fd closed between readdir and readlink
       }
     }
-    try {
-      for (const task of readdirSync(`/proc/${p}/task`)) {
-        const children = readFileSync(`/proc/${p}/task/${task}/children`, 'utf8').trim()
-        for (const c of children ? children.split(/\s+/) : []) visit(Number(c))
-      }
-    } catch {
-      // kernel without CONFIG_PROC_CHILDREN: the worker's own fds still count
-    }
   }
-  visit(pid)
   return out
+}
+
+export interface VerifyBackendModeInput {
+  mode: KvModeId
+  backend: BackendName
+  spec: ModeVerificationSpec
+  /** The worker's system-port /metrics (engine metrics pass through there); null when disabled. */
+  metricsUrl: string | null
+  cacheDir: string
+  listOpenFiles: () => Promise<string[]>
+}
+
+/** A non-KVBM backend's mode, proved by its own spec: required metric families and disk-tier fds (all descendants). */
+export const verifyBackendMode = async (input: VerifyBackendModeInput): Promise<VerifyModeResult> => {
+  const { mode, backend, spec } = input
+  const evidence: string[] = []
+  if (spec.requiredMetricFamilies.length > 0) {
+    if (!input.metricsUrl)
+      throw new DynamoTargetError('MODE_NOT_VERIFIED', `Expected ports.system set to scrape ${backend}'s ${spec.requiredMetricFamilies.join(', ')} in ${mode}, got none`, { mode })
+    const s = await scrapeMetrics(input.metricsUrl)
+    if (!s.ok) throw new DynamoTargetError('MODE_NOT_VERIFIED', `Expected ${input.metricsUrl} to answer in ${mode} (${backend}), got ${s.error}`, { mode })
+    const names = [...s.values.keys()]
+    const missing = spec.requiredMetricFamilies.filter((f) => !names.some((n) => n === f || n.startsWith(`${f}_`)))
+    if (missing.length > 0)
+      throw new DynamoTargetError('MODE_NOT_VERIFIED', `Expected ${backend} metric families ${spec.requiredMetricFamilies.join(', ')} at ${input.metricsUrl} in ${mode}, got no ${missing.join(', ')}`, {
+        mode,
+        missing,
+      })
+    evidence.push(`${mode}: ${input.metricsUrl} exports ${spec.requiredMetricFamilies.join(', ')} (${backend})`)
+  }
+  if (spec.diskDirHeldOpen !== null) {
+    const open = diskTierFds(fdTargets(await input.listOpenFiles()), input.cacheDir)
+    if (spec.diskDirHeldOpen === false && open.length > 0)
+      throw new DynamoTargetError('B1_DISK_TIER_ACTIVE', `Expected no disk-tier file open by the ${mode} worker or its descendants (${backend}), got ${open.join(', ')}`, { mode, open })
+    evidence.push(
+      spec.diskDirHeldOpen
+        ? open.length > 0
+          ? `${mode}: disk tier file open: ${open.join(', ')}`
+          : `${mode}: no disk tier file open yet under ${input.cacheDir}`
+        : `${mode}: no file under ${input.cacheDir} open by the worker or its descendants`,
+    )
+  }
+  return { evidence }
 }
 
 const probeRequest = async (baseUrl: string, model: string) => {

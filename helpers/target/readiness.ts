@@ -2,10 +2,12 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { request } from 'undici'
 import type { HealthStyle, ReadinessReport } from './target'
 
-// Readiness is three facts, never one: the health endpoint says ready in the server's own terms
-// (Dynamo answers HTTP 200 with {"status":"unhealthy"} until a worker registers), /v1/models lists
-// a model, and one completion streams to its end. The probe has a silence (stall) timeout because a
-// wedged engine keeps answering /health with 200. Every driver (emulator, external, dynamo) uses this.
+// Readiness is three facts, never one: the health endpoint answers, /v1/models lists a model, and
+// one completion streams at least one token to its end. For Dynamo /health is liveness only:
+// current builds answer 200 "healthy" even with zero workers (PR #7763), older ones 200
+// "unhealthy" until a worker registers, so neither body proves a worker serves. The probe has a
+// silence (stall) timeout because a wedged engine keeps answering /health with 200, and an empty
+// stream is not an answer. Every driver (emulator, external, dynamo) uses this.
 
 export interface ReadinessOptions {
   baseUrl: string
@@ -26,16 +28,21 @@ export interface ReadinessOptions {
 
 const HEALTHY = new Set(['healthy', 'ready', 'ok'])
 
-/** Whether a /health answer means ready, in the server's own terms. */
+/**
+ * Whether a /health answer lets the readiness check go on to /v1/models and the probe. For Dynamo
+ * it is liveness: HTTP 200 whatever the body says (503 `not_ready` only while the HTTP service
+ * starts); a body with an explicit non-healthy status other than Dynamo's "unhealthy" (no worker
+ * yet, which /v1/models shows anyway) is not ready.
+ */
 export const healthSaysReady = (style: HealthStyle, status: number | null, body: string): boolean => {
   if (status === null) return false
   if (style === 'http-status') return status >= 200 && status < 300
   if (status !== 200) return false
   try {
     const s = (JSON.parse(body) as { status?: unknown }).status
-    return typeof s === 'string' && HEALTHY.has(s.toLowerCase())
+    return typeof s !== 'string' || HEALTHY.has(s.toLowerCase()) || s.toLowerCase() === 'unhealthy'
   } catch {
-    return false
+    return true
   }
 }
 
@@ -90,6 +97,7 @@ export const probeCompletion = async (
     let buf = ''
     let done = false
     let events = 0
+    let tokens = 0
     for await (const chunk of res.body) {
       arm()
       buf += chunk.toString('utf8')
@@ -105,7 +113,7 @@ export const probeCompletion = async (
           done = true
           continue
         }
-        let json: { error?: unknown; choices?: { text?: string; delta?: { content?: string } }[] } = {}
+        let json: { error?: unknown; choices?: { text?: string; delta?: { content?: string } }[]; usage?: { completion_tokens?: unknown } } = {}
         try {
           json = JSON.parse(data)
         } catch {
@@ -115,10 +123,14 @@ export const probeCompletion = async (
         if (isError || json.error) return { ok: false, ttftMs, error: `stream error: ${JSON.stringify(json.error ?? data).slice(0, 300)}` }
         events++
         const text = json.choices?.[0]?.text ?? json.choices?.[0]?.delta?.content ?? ''
+        if (text.length > 0) tokens++
+        else if (typeof json.usage?.completion_tokens === 'number') tokens = Math.max(tokens, json.usage.completion_tokens)
         if (ttftMs === null && text.length > 0) ttftMs = performance.now() - start
       }
     }
     if (!done && events === 0) return { ok: false, ttftMs, error: 'stream ended without any completion event' }
+    // A stream of empty chunks ends "fine" on a stack that generates nothing: not ready.
+    if (tokens === 0) return { ok: false, ttftMs, error: `stream ended without a token (${events} empty event${events === 1 ? '' : 's'})` }
     return { ok: true, ttftMs: ttftMs ?? performance.now() - start, error: null }
   } catch (err) {
     if (stalled) return { ok: false, ttftMs, error: `STALLED: no bytes on the probe stream for ${opts.stallMs} ms` }

@@ -6,7 +6,7 @@ import type { KvMode, KvModeId } from '../config/kv-mode'
 
 export type TargetKind = 'emulator' | 'external' | 'dynamo'
 
-/** How the health endpoint signals readiness: Dynamo answers 200 with status "unhealthy". */
+/** How to read the health endpoint: `dynamo` = liveness only (200 "healthy" even with zero workers on current Dynamo), `http-status` = 2xx means ready. */
 export type HealthStyle = 'dynamo' | 'http-status'
 
 export interface TargetInfo {

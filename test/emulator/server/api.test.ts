@@ -129,7 +129,10 @@ describe('health, models and metrics', () => {
       expect(text).toContain(`dynamo_frontend_${h}_bucket{model="kvsim/tiny",le="+Inf"}`)
     }
     expect(text).toContain('dynamo_frontend_time_to_first_token_seconds_bucket{model="kvsim/tiny",le="0.0022"}')
-    expect(text).toMatch(/dynamo_frontend_requests_total\{endpoint="completions",model="kvsim\/tiny",request_type="stream",status="success"\} [1-9]/)
+    expect(text).toMatch(/dynamo_frontend_requests_total\{endpoint="completions",error_type="",model="kvsim\/tiny",request_type="stream",status="success"\} [1-9]/)
+    // Families of current Dynamo that older parsers did not know.
+    expect(text).toMatch(/^dynamo_frontend_requests_started_total\{model="kvsim\/tiny"\} [1-9]/m)
+    expect(text).toMatch(/^dynamo_frontend_active_requests\{model="kvsim\/tiny"\} 0$/m)
     expect(sample(text, 'dynamo_frontend_model_kv_cache_block_size')).toBe(32)
     expect(sample(text, 'kvsim_emulated')).toBe(1)
   })
@@ -220,9 +223,11 @@ describe('server-side faults', () => {
     expect((await request(url, 'GET', '/admin/faults')).json!.spec).toBe('stall:0.25,http_5xx:0.5')
   })
 
-  it('drop_worker makes health unhealthy, models empty and completions 503', async () => {
+  it('drop_worker leaves health 200 "healthy" with no instances (current Dynamo), models empty and completions 503', async () => {
     await setFaults('drop_worker')
-    expect(JSON.parse((await getText(`${url}/health`)).text)).toEqual({ status: 'unhealthy', message: 'No endpoints available', instances: [] })
+    const health = await getText(`${url}/health`)
+    expect(health.status).toBe(200)
+    expect(JSON.parse(health.text)).toEqual({ status: 'healthy', endpoints: [], instances: [] })
     expect(JSON.parse((await getText(`${url}/v1/models`)).text).data).toEqual([])
     const r = await completion(url, { prompt: 'a' })
     expect(r.status).toBe(503)

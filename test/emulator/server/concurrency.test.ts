@@ -55,7 +55,7 @@ describe('concurrency', () => {
     expect(results.filter((r) => r.done)).toHaveLength(1000)
     expect(results.every((r) => r.tokens === 32)).toBe(true)
     const metrics = (await getText(k.info.metricsUrl)).text
-    expect(metrics).toMatch(/requests_total\{endpoint="completions",model="kvsim\/tiny",request_type="stream",status="success"\} (\d{4,})/)
+    expect(metrics).toMatch(/requests_total\{endpoint="completions",error_type="",model="kvsim\/tiny",request_type="stream",status="success"\} (\d{4,})/)
     expect(sample(metrics, 'dynamo_frontend_inflight_requests')).toBe(0)
   })
 

@@ -13,6 +13,7 @@ import {
   type StepContext,
 } from '../../../helpers/target/dynamo-commands'
 import { DynamoConfig } from '../../../helpers/target/dynamo-config'
+import { dynamoCliFor } from '../../../helpers/target/dynamo-version'
 
 const ctxFor = (cfg: Record<string, unknown> = {}): StepContext => ({
   config: DynamoConfig.parse(cfg),
@@ -61,8 +62,9 @@ describe('runbook steps as data', () => {
     const steps = discoverySteps(ctx)
     expect(steps.map((s) => s.id)).toEqual(['discovery-etcd', 'discovery-nats'])
     expect(steps[1].argv).toContain('-js')
-    expect(workerEnv(ctx, { id: 'B2' })).toMatchObject({ ETCD_ENDPOINTS: 'http://127.0.0.1:2379', NATS_SERVER: 'nats://127.0.0.1:4222' })
-    expect(workerStartStep(ctx, { id: 'B2' }).argv.at(-1)).toContain('--store-kv etcd')
+    expect(workerEnv(ctx, { id: 'B2' })).toMatchObject({ ETCD_ENDPOINTS: 'http://127.0.0.1:2379', NATS_SERVER: 'nats://127.0.0.1:4222', DYN_DISCOVERY_BACKEND: 'etcd' })
+    expect(workerEnv(ctx, { id: 'B2' })).not.toHaveProperty('DYN_FILE_KV')
+    expect(workerStartStep(ctx, { id: 'B2' }).argv.at(-1)).toContain('--discovery-backend etcd')
     expect(stopSteps(ctx, { removeContainer: false, workerPid: 1, frontendPid: 2 }).map((s) => s.id)).toEqual([
       'frontend-stop',
       'worker-stop',
@@ -71,18 +73,34 @@ describe('runbook steps as data', () => {
     ])
   })
 
-  test('the file store needs no daemon and only clears its directory when one is configured', () => {
-    expect(discoverySteps(ctxFor())).toEqual([])
-    const steps = discoverySteps(ctxFor({ discovery: { file_dir: '/tmp/dynamo-store' } }))
-    expect(steps[0].argv).toEqual(['docker', 'exec', 'dyn', 'sh', '-c', 'rm -rf -- /tmp/dynamo-store && mkdir -p -- /tmp/dynamo-store'])
+  test('the file store needs no daemon; its dir is cleared at start and passed to worker and frontend as DYN_FILE_KV', () => {
+    const def = discoverySteps(ctxFor())
+    expect(def[0].argv).toEqual(['docker', 'exec', 'dyn', 'sh', '-c', 'rm -rf -- /tmp/tierbench/dynamo-store && mkdir -p -- /tmp/tierbench/dynamo-store'])
+    const ctx = ctxFor({ discovery: { file_dir: '/tmp/dynamo-store' } })
+    expect(discoverySteps(ctx)[0].argv).toEqual(['docker', 'exec', 'dyn', 'sh', '-c', 'rm -rf -- /tmp/dynamo-store && mkdir -p -- /tmp/dynamo-store'])
+    expect(workerEnv(ctx, { id: 'B1' })).toMatchObject({ DYN_DISCOVERY_BACKEND: 'file', DYN_FILE_KV: '/tmp/dynamo-store' })
+    expect(frontendStartStep(ctx)?.env).toMatchObject({ DYN_DISCOVERY_BACKEND: 'file', DYN_FILE_KV: '/tmp/dynamo-store' })
+    // Launcher host keeps the store under the run's scratch dir, never in a shared /tmp path.
+    const host = { ...ctxFor({ launcher: 'host' }), hostScratch: '/scratch' }
+    expect(discoverySteps(host)[0].argv).toEqual(['sh', '-c', 'rm -rf -- /scratch/dynamo-store && mkdir -p -- /scratch/dynamo-store'])
+  })
+
+  test('extra args a version no longer accepts are refused with the reason instead of a frontend that exits at once', () => {
+    const ctx = ctxFor({ container: { frontend_extra_args: ['--exp-python-factory'] } })
+    expect(() => frontendStartStep(ctx)).toThrow(/Expected no --exp-python-factory in container\.frontend_extra_args for Dynamo \(newest\) \(the frontend exits at once on it\)/)
+    const old = { ...ctxFor({ container: { worker_extra_args: ['--discovery-backend', 'file'] } }), cli: dynamoCliFor('0.8.1', 'image') }
+    expect(() => workerStartStep(old, { id: 'B0' })).toThrow(/Expected no --discovery-backend in container\.worker_extra_args for Dynamo 0\.8\.1/)
   })
 
   test('a mode change is stop, wipe, engine YAML, start, pid, alive, readiness, verification — in that order', () => {
     const ids = applyModeSteps(ctxFor(), { id: 'B1' }, { baseUrl: 'http://127.0.0.1:8000', kvbmMetricsUrl: 'http://127.0.0.1:6880/metrics', workerPid: null }).map((s) => s.id)
     expect(ids).toEqual([
-      'worker-stop', 'cache-wipe', 'engine-yaml', 'worker-start', 'worker-pid', 'worker-alive',
-      'ready-health', 'ready-models', 'ready-probe', 'verify-kvbm-metrics', 'verify-b1-fds', 'verify-b1-probe-pair',
+      'worker-stop', 'worker-ports-free', 'cache-wipe', 'engine-yaml', 'worker-start', 'worker-pid', 'worker-alive',
+      'ready-health', 'ready-models', 'ready-probe', 'verify-kvbm-metrics', 'verify-fds', 'verify-b1-probe-pair',
     ])
+    // vLLM and SGLang take flags, not an engine YAML.
+    const vllm = applyModeSteps(ctxFor({ worker: { engine: 'vllm' } }), { id: 'B2' }, { baseUrl: 'http://127.0.0.1:8000', kvbmMetricsUrl: 'http://127.0.0.1:6880/metrics', workerPid: null })
+    expect(vllm.map((s) => s.id)).not.toContain('engine-yaml')
   })
 
   test('nvidia-fs devices found on the host are passed to docker run, unless switched off', () => {

@@ -1,15 +1,16 @@
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 
-// A small in-test stand-in for a Dynamo frontend (:8000) and a KVBM metrics endpoint (:6880) on
+// A small in-test stand-in for a Dynamo frontend (:8000, /health as current Dynamo unless told otherwise) and a KVBM metrics endpoint (:6880) on
 // 127.0.0.1, so driver tests exercise real HTTP (readiness, verification, watch) while the
 // recording fake `docker` stands in for the container.
 
 export interface DynamoDoubleState {
-  healthStatus: 'healthy' | 'unhealthy'
+  /** `healthy`: current Dynamo (200 "healthy", empty endpoints while no model); `unhealthy`: 0.8-era 200 "unhealthy"; `starting`: 503 not_ready. */
+  healthStatus: 'healthy' | 'unhealthy' | 'starting'
   models: string[]
   /** Stream answers normally, or send headers and then nothing (stuck engine). */
-  completions: 'ok' | 'stall'
+  completions: 'ok' | 'stall' | 'empty'
   /** KVBM endpoint: serve kvbm_* names, 404, or serve without the required names. */
   kvbm: 'on' | 'off' | 'missing-names'
   /** Added to kvbm_offload_blocks_h2d on every completion (a disk tier that is on). */
@@ -40,8 +41,19 @@ export const startDynamoDouble = async (model: string): Promise<DynamoDouble> =>
   const frontend = createServer((req, res) => {
     const s = double.state
     if (req.url === '/health') {
+      if (s.healthStatus === 'starting') {
+        res.writeHead(503, { 'content-type': 'application/json' })
+        res.end(JSON.stringify({ status: 'not_ready' }))
+        return
+      }
       res.writeHead(200, { 'content-type': 'application/json' })
-      res.end(JSON.stringify(s.healthStatus === 'healthy' ? { status: 'healthy', endpoints: ['dyn://dynamo.tensorrt_llm.generate'] } : { status: 'unhealthy', message: 'No endpoints available', instances: [] }))
+      res.end(
+        JSON.stringify(
+          s.healthStatus === 'healthy'
+            ? { status: 'healthy', endpoints: s.models.length > 0 ? ['dyn://dynamo.tensorrt_llm.generate'] : [], instances: [] }
+            : { status: 'unhealthy', message: 'No endpoints available', instances: [] },
+        ),
+      )
       return
     }
     if (req.url === '/v1/models') {
@@ -67,6 +79,10 @@ export const startDynamoDouble = async (model: string): Promise<DynamoDouble> =>
           return
         }
         res.writeHead(200, { 'content-type': 'text/event-stream' })
+        if (s.completions === 'empty') {
+          res.end(`data: ${JSON.stringify({ id: 'cmpl-1', object: 'text_completion', choices: [{ text: '', index: 0 }] })}\n\ndata: [DONE]\n\n`)
+          return
+        }
         res.write(`data: ${JSON.stringify({ id: 'cmpl-1', object: 'text_completion', choices: [{ text: 'Hel', index: 0 }] })}\n\n`)
         res.write(`data: ${JSON.stringify({ id: 'cmpl-1', object: 'text_completion', choices: [{ text: 'lo', index: 0 }] })}\n\n`)
         res.end('data: [DONE]\n\n')

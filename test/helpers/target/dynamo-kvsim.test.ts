@@ -121,3 +121,37 @@ describe('the Dynamo driver in host-process mode with kvsim as the worker', { ti
     expect(readFileSync(join(dir, 'logs', 'worker.log'), 'utf8')).toMatch(/"url":"http:\/\/127\.0\.0\.1:/)
   })
 })
+
+describe('stopping a host worker reaps every descendant', { timeout: 120_000 }, () => {
+  test('a grandchild that left the process group (setsid, like an MPI-spawned executor) is gone after stop', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tierbench-dynamo-reap-'))
+    const pidFile = join(dir, 'grandchild.pid')
+    const target = createDynamoTarget(
+      DynamoConfig.parse({
+        launcher: 'host',
+        ports: { frontend: 0, kvbm_metrics: 0, system: null },
+        cache_dir: join(dir, 'kvbm'),
+        timeouts: { ready_s: 60, probe_stall_s: 15, stop_grace_s: 5, command_s: 30 },
+        host_process: {
+          // sh forks a setsid sleep (its own session: a process-group kill misses it), then execs kvsim in place.
+          worker_command: ['sh', '-c', `setsid sleep 300 & echo $! > ${pidFile}; exec node ${KVSIM} --profile tiny --port 0 --time-scale 0.01`],
+          frontend_command: null,
+          announce_json: true,
+        },
+      }),
+      { logsDir: join(dir, 'logs'), scratch: join(dir, 'scratch'), aliveCheckMs: 200, pollMs: 100, collectProvenance: false },
+    )
+    try {
+      await target.applyMode({ id: 'B0' })
+      const grandchild = Number(readFileSync(pidFile, 'utf8').trim())
+      expect(isAlive(grandchild)).toBe(true)
+      await target.stop()
+      // Reaped by pid (it is not our child, so it may linger as a zombie of its parent for an instant).
+      for (let i = 0; i < 50 && isAlive(grandchild); i++) await new Promise((r) => setTimeout(r, 100))
+      expect(isAlive(grandchild)).toBe(false)
+    } finally {
+      await target.stop()
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})

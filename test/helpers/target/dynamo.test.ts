@@ -1,31 +1,26 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest'
 import { KVBM_ENV_NAMES, type KvModeId } from '../../../helpers/config/kv-mode'
 import { DynamoConfig } from '../../../helpers/target/dynamo-config'
 import { engineYaml } from '../../../helpers/target/dynamo-engine-yaml'
 import { DynamoTargetError } from '../../../helpers/target/dynamo-error'
-import { createDynamoTarget, type DynamoTarget } from '../../../helpers/target/dynamo'
+import { createDynamoTarget, tcpPortIsFree, type DynamoTarget } from '../../../helpers/target/dynamo'
+import { KVBM_TRTLLM_CONNECTOR, noBackends } from '../../../helpers/target/dynamo-worker-launch'
 import { startDynamoDouble, type DynamoDouble } from './dynamo-http-double'
+import { makeFakeDockerTarget, MODEL, standInBackend, workerStart, type FakeDockerSetup, type Rec } from './dynamo-fake-docker'
 
 // The docker launcher against a recording fake `docker` (test/fixtures/fake-bin) and a real HTTP
-// double of the frontend and the KVBM endpoint: exact command lines and env per mode, engine YAML
-// per mode, mode verification and its reason codes, provenance, attach vs start, stop.
-
-const FAKE_BIN = resolve(__dirname, '../../fixtures/fake-bin')
-const MODEL = 'nvidia/Llama-3.1-8B-Instruct-FP8'
-
-interface Rec {
-  tool: string
-  argv: string[]
-  env: Record<string, string>
-  stdin: string | null
-}
+// double of the frontend and the KVBM endpoint: mode env per mode, engine YAML per mode, mode
+// verification and its reason codes, provenance, attach vs start, stop, and failing fast with the
+// reason (FRONTEND_EXITED, WORKER_EXITED, KVBM_UNAVAILABLE, MODE_UNSUPPORTED, PORT_CONFLICT). The
+// default fake image is the runbook's (ai-dynamo 0.7.1); exact command lines per Dynamo version and
+// engine are pinned in dynamo-command-lines.test.ts.
 
 let double: DynamoDouble
-let dir: string
-let targets: DynamoTarget[] = []
+let setups: FakeDockerSetup[] = []
+let hostTargets: DynamoTarget[] = []
 
 beforeAll(async () => {
   double = await startDynamoDouble(MODEL)
@@ -34,57 +29,21 @@ afterAll(async () => {
   await double.close()
 })
 afterEach(async () => {
-  for (const t of targets) await t.stop()
-  targets = []
-  if (dir) rmSync(dir, { recursive: true, force: true })
+  for (const t of [...setups.map((x) => x.target), ...hostTargets]) await t.stop()
+  for (const x of setups) x.cleanup()
+  setups = []
+  hostTargets = []
   double.state = { healthStatus: 'healthy', models: [MODEL], completions: 'ok', kvbm: 'on', diskBlocksPerRequest: 0 }
 })
 
-const makeTarget = (env: Record<string, string> = {}, cfg: Record<string, unknown> = {}) => {
-  dir = mkdtempSync(join(tmpdir(), 'tierbench-dynamo-test-'))
-  const log = join(dir, 'fake.log')
-  const config = DynamoConfig.parse({
-    launcher: 'docker',
-    ports: { frontend: double.frontendPort, kvbm_metrics: double.kvbmPort, system: 8081 },
-    timeouts: { ready_s: 5, probe_stall_s: 0.5, stop_grace_s: 1, command_s: 30 },
-    ...cfg,
-  })
-  const target = createDynamoTarget(config, {
-    logsDir: join(dir, 'logs'),
-    scratch: join(dir, 'scratch'),
-    home: '/home/spark',
-    aliveCheckMs: 0,
-    pollMs: 50,
-    livenessPollMs: 100,
-    // `{dir}` in a knob's value is this test's temp dir (for files the fake reads).
-    commandEnv: { PATH: `${FAKE_BIN}:${process.env.PATH}`, TIERBENCH_FAKE_LOG: log, ...Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v.replace('{dir}', dir)])) },
-  })
-  targets.push(target)
-  const records = (): Rec[] =>
-    existsSync(log)
-      ? readFileSync(log, 'utf8')
-          .trim()
-          .split('\n')
-          .map((l) => JSON.parse(l) as Rec)
-      : []
-  return { target, records, dir }
+const makeTarget = (env: Record<string, string> = {}, cfg: Record<string, unknown> = {}, extra: Parameters<typeof makeFakeDockerTarget>[1] = {}) => {
+  const x = makeFakeDockerTarget(double, { env, config: cfg, ...extra })
+  setups.push(x)
+  return x
 }
 
-/** The `docker exec -d … bash -c '…'` that started the worker: its -e pairs, its `env -u` list, the command. */
-const workerStart = (records: Rec[]) => {
-  const starts = records.filter((r) => r.tool === 'docker' && r.argv[0] === 'exec' && r.argv[1] === '-d' && /dynamo\.trtllm/.test(r.argv.at(-1) ?? ''))
-  const rec = starts.at(-1)
-  if (!rec) throw new Error('Expected a worker start in the fake docker log, got none')
-  const set: Record<string, string> = {}
-  let i = 2
-  for (; rec.argv[i] === '-e'; i += 2) {
-    const [k, ...v] = rec.argv[i + 1].split('=')
-    set[k] = v.join('=')
-  }
-  const body = rec.argv.at(-1) as string
-  const unset = [...body.matchAll(/-u (\S+)/g)].map((m) => m[1])
-  return { rec, set, unset, container: rec.argv[i], body, count: starts.length }
-}
+const kvbmYaml = (mode: KvModeId) => engineYaml(DynamoConfig.parse({}).engine, mode, mode === 'B0' ? null : { kv_connector_config: { ...KVBM_TRTLLM_CONNECTOR } })
+const workerStops = (records: Rec[]) => records.filter((r) => /kill -TERM/.test(r.argv.at(-1) ?? '') && /worker\.pid/.test(r.argv.at(-1) ?? ''))
 
 describe('mode env and command lines under the docker launcher', () => {
   test('B0 starts the worker with every DYN_KVBM_* explicitly unset and no KVBM metrics', async () => {
@@ -109,25 +68,27 @@ describe('mode env and command lines under the docker launcher', () => {
       DYN_KVBM_METRICS_PORT: String(double.kvbmPort),
       DYN_KVBM_LEADER_WORKER_INIT_TIMEOUT_SECS: '1800',
       DYN_SYSTEM_PORT: '8081',
+      // The runbook image is 0.7.1: --store-kv / DYN_STORE_KV, and the file store root it wipes.
+      DYN_STORE_KV: 'file',
+      DYN_FILE_KV: '/tmp/tierbench/dynamo-store',
     })
     expect(w.unset).toEqual(
       expect.arrayContaining(['DYN_KVBM_DISK_CACHE_DIR', 'DYN_KVBM_DISABLE_DISK_OFFLOAD_FILTER', 'DYN_KVBM_DISK_CACHE_OVERRIDE_NUM_BLOCKS']),
     )
   })
 
-  test('B2 runs the exact runbook worker command with the disk tier in the cache dir', async () => {
+  test('B2 on the runbook image runs the 0.x worker command (--model-path, --store-kv) with the disk tier in the cache dir', async () => {
     const { target, records } = makeTarget()
     await target.applyMode({ id: 'B2' })
     const w = workerStart(records())
     expect(w.container).toBe('dyn')
-    expect(w.rec.argv.slice(-3, -1)).toEqual(['bash', '-c'])
-    expect(w.body).toBe(
-      'echo $$ > /tmp/bench-logs/worker.pid; echo "== tierbench worker mode B2 $(date -u +%Y-%m-%dT%H:%M:%SZ) pid $$ ==" >> /tmp/bench-logs/worker.log; exec env -u DYN_KVBM_CPU_CACHE_OVERRIDE_NUM_BLOCKS -u DYN_KVBM_DISK_CACHE_OVERRIDE_NUM_BLOCKS ' +
-        '-u DYN_KVBM_DISABLE_DISK_OFFLOAD_FILTER -u KVSIM_EVICTION_POLICY python3 -m dynamo.trtllm ' +
-        '--model-path /root/.cache/huggingface/hub/models--nvidia--Llama-3.1-8B-Instruct-FP8/snapshots/42d9515ebd69eea3a87351d079c671c3c5ff0a31 ' +
-        '--served-model-name nvidia/Llama-3.1-8B-Instruct-FP8 --endpoint dyn://dynamo.tensorrt_llm.generate ' +
-        '--extra-engine-args /tmp/tierbench/kvbm_llm_api_config.yaml --store-kv file >> /tmp/bench-logs/worker.log 2>&1',
-    )
+    expect(w.shell).toEqual(['bash', '-lc'])
+    expect(w.command).toEqual([
+      'python3', '-m', 'dynamo.trtllm',
+      '--model-path', '/root/.cache/huggingface/hub/models--nvidia--Llama-3.1-8B-Instruct-FP8/snapshots/42d9515ebd69eea3a87351d079c671c3c5ff0a31',
+      '--served-model-name', 'nvidia/Llama-3.1-8B-Instruct-FP8', '--endpoint', 'dyn://dynamo.tensorrt_llm.generate',
+      '--extra-engine-args', '/tmp/tierbench/kvbm_llm_api_config.yaml', '--store-kv', 'file',
+    ])
     expect(w.set).toMatchObject({ DYN_KVBM_CPU_CACHE_GB: '8', DYN_KVBM_DISK_CACHE_GB: '32', DYN_KVBM_DISK_CACHE_DIR: '/mnt/nvme/kvbm', DYN_KVBM_METRICS: 'true' })
     expect(target.info().cacheDir).toBe('/mnt/nvme/kvbm')
   })
@@ -166,21 +127,25 @@ describe('mode env and command lines under the docker launcher', () => {
     })
     expect(kinds.filter(Boolean)).toEqual(['stop', 'wipe', 'yaml', 'start', 'stop', 'wipe', 'yaml', 'start'])
     const yamls = execs.filter((r) => r.argv[1] === '-i').map((r) => r.stdin)
-    expect(yamls).toEqual([engineYaml(DynamoConfig.parse({}).engine, 'B1').text, engineYaml(DynamoConfig.parse({}).engine, 'B2').text])
+    expect(yamls).toEqual([kvbmYaml('B1').text, kvbmYaml('B2').text])
     const wipe = execs.find((r) => r.argv.includes('-delete'))
     expect(wipe?.argv).toEqual(['exec', 'dyn', 'find', '/mnt/nvme/kvbm', '-mindepth', '1', '-delete'])
   })
 
-  test('the worker stop reads the exact pid and uses a pattern anchored at ^python3 that cannot match its own shell', async () => {
+  test('the worker stop reads the exact pid, collects every descendant first and uses a pattern anchored at ^python3 that cannot match its own shell', async () => {
     const { target, records } = makeTarget()
     await target.applyMode({ id: 'B1' })
-    const stop = records().find((r) => r.tool === 'docker' && /kill -TERM/.test(r.argv.at(-1) ?? '') && /worker\.pid/.test(r.argv.at(-1) ?? ''))
-    const body = stop?.argv.at(-1) ?? ''
+    const body = workerStops(records())[0]?.argv.at(-1) ?? ''
     expect(body).toContain('p=$(cat /tmp/bench-logs/worker.pid')
-    expect(body).toContain(`pkill -TERM -f '^python3 -m dynamo\\.trtllm( |$)'`)
+    expect(body).toContain(`pgrep -f '^python3 -m dynamo\\.trtllm( |$)'`)
+    // An executor grandchild that survives would keep :6880 and the ZMQ ports bound for the next mode.
+    expect(body).toContain('desc() { for c in $(cat /proc/$1/task/*/children 2>/dev/null); do echo $c; desc $c; done; }')
+    expect(body).toContain('all="$all $q $(desc $q)"')
+    expect(body.indexOf('desc $q')).toBeLessThan(body.indexOf('kill -TERM'))
+    expect(body).toMatch(/kill -KILL \$all/)
     const pattern = new RegExp('^python3 -m dynamo\\.trtllm( |$)')
     expect(pattern.test(`sh -c ${body}`)).toBe(false)
-    expect(pattern.test('python3 -m dynamo.trtllm --model-path /m')).toBe(true)
+    expect(pattern.test('python3 -m dynamo.trtllm --model /m')).toBe(true)
     expect(pattern.test('python3 -m dynamo.trtllm_other')).toBe(false)
   })
 
@@ -207,7 +172,8 @@ describe('start, attach and stop', () => {
       'dgx-spark-dynamo-bench:latest', 'bash', '-lc', 'sleep infinity',
     ])
     const fe = records().find((r) => r.tool === 'docker' && r.argv[1] === '-d' && /dynamo\.frontend/.test(r.argv.at(-1) ?? ''))
-    expect(fe?.argv.at(-1)).toContain(`python3 -m dynamo.frontend --http-host 127.0.0.1 --http-port ${double.frontendPort} --store-kv file --exp-python-factory`)
+    expect(fe?.argv.at(-1)).toContain(`python3 -m dynamo.frontend --http-host 127.0.0.1 --http-port ${double.frontendPort} --store-kv file --model-name`)
+    expect(fe?.argv.at(-1)).not.toContain('--exp-python-factory')
     await target.stop()
     const rm = records().filter((r) => r.tool === 'docker' && r.argv[0] === 'rm')
     expect(rm.map((r) => r.argv)).toEqual([['rm', '-f', 'dyn'], ['rm', '-f', 'dyn']])
@@ -236,12 +202,14 @@ describe('start, attach and stop', () => {
     const info = target.info()
     const p = info.provenance
     expect(p.digest).toBe('sha256:9b2f4c1d7e8a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c')
-    expect(p.versions).toEqual({ aiDynamo: '0.7.1', tensorrtLlm: '1.2.0rc2', kvbm: '0.7.1' })
+    expect(p.versions).toEqual({ dynamo: '0.7.1', tensorrtLlm: '1.2.0rc2', vllm: null, sglang: null, kvbm: '0.7.1', lmcache: null })
+    expect(p.imagePinned).toBe('dgx-spark-dynamo-bench@sha256:9b2f4c1d7e8a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a2b1c')
+    expect(p.imageBackends).toEqual(['trtllm-native', 'kvbm'])
     expect(p.gpu).toEqual({ name: 'NVIDIA GB10', driverVersion: '580.95.05', cudaVersion: '13.0' })
     expect(p.nvme).toEqual({ model: 'SAMSUNG MZALC4T0HBL1-00B07', firmware: '1B2QFXP7', serial: 'S7XXNF0X000000' })
     expect(p.pcieLink).toMatchObject({ status: 'Speed 16GT/s (ok), Width x4 (ok)' })
     expect(p.modelSnapshotId).toBe('42d9515ebd69eea3a87351d079c671c3c5ff0a31')
-    expect(p.engineYamlSha256).toBe(engineYaml(DynamoConfig.parse({}).engine, 'B2').sha256)
+    expect(p.engineYamlSha256).toBe(kvbmYaml('B2').sha256)
     expect(p.engineYaml).toContain('connector_module: kvbm.trtllm_integration.connector')
     expect(info.maxInputTokens).toBe(8192)
     expect(info.emulated).toBe(false)
@@ -308,10 +276,18 @@ describe('mode verification', () => {
 })
 
 describe('readiness guards', () => {
-  test('/health 200 with status "unhealthy" is not ready (NOT_READY)', async () => {
+  test('/health 200 "healthy" with no model listed is not ready: NOT_READY says /v1/models is empty', async () => {
     const { target } = makeTarget({}, { timeouts: { ready_s: 0.5, probe_stall_s: 0.5, stop_grace_s: 1, command_s: 30 } })
-    double.state.healthStatus = 'unhealthy'
-    await expect(target.applyMode({ id: 'B2' })).rejects.toMatchObject({ reason: 'NOT_READY' })
+    double.state.models = []
+    const err = (await target.applyMode({ id: 'B2' }).catch((e: unknown) => e)) as DynamoTargetError
+    expect(err.reason).toBe('NOT_READY')
+    expect(err.message).toMatch(/\/v1\/models is empty \(no worker registered\)/)
+  })
+
+  test('a probe stream that ends without a token is NOT_READY, not ready', async () => {
+    const { target } = makeTarget({}, { timeouts: { ready_s: 0.5, probe_stall_s: 0.5, stop_grace_s: 1, command_s: 30 } })
+    double.state.completions = 'empty'
+    await expect(target.applyMode({ id: 'B2' })).rejects.toThrow(/NOT_READY: .*stream ended without a token/)
   })
 
   test('a probe stream that sends nothing while /health stays 200 is STALLED', async () => {
@@ -329,11 +305,11 @@ describe('readiness guards', () => {
 
   test('a containerized worker that dies while readiness is pending ends the wait with WORKER_EXITED', async () => {
     const { target, records } = makeTarget({ FAKE_WORKER_DIES_AFTER: '1' }, { timeouts: { ready_s: 30, probe_stall_s: 0.5, stop_grace_s: 1, command_s: 30 } })
-    double.state.healthStatus = 'unhealthy'
+    double.state.models = []
     const err = (await target.applyMode({ id: 'B2' }).catch((e: unknown) => e)) as DynamoTargetError
     expect(err.reason).toBe('WORKER_EXITED')
     expect(err.message).toMatch(/Expected the B2 worker to become ready, got it exited/)
-    expect(records().filter((r) => /^kill -0 "\$\(cat/.test(r.argv.at(-1) ?? '')).length).toBeGreaterThanOrEqual(2)
+    expect(records().filter((r) => /^kill -0 "\$\(cat \S+worker\.pid/.test(r.argv.at(-1) ?? '')).length).toBeGreaterThanOrEqual(2)
   })
 
   test('watchWorker reports MODEL_DROPPED when /v1/models empties mid-run', async () => {
@@ -356,5 +332,119 @@ describe('cleanup after a failed start', () => {
     await expect(target.start()).rejects.toThrow(/Expected a frontend pid file/)
     await target.stop()
     expect(records().filter((r) => r.tool === 'docker' && r.argv[0] === 'rm').map((r) => r.argv)).toEqual([['rm', '-f', 'dyn'], ['rm', '-f', 'dyn']])
+  })
+})
+
+describe('fail fast and say why', () => {
+  test('a containerized frontend that exits on a bad flag is FRONTEND_EXITED with its log tail within 10 s', async () => {
+    const { target, records } = makeTarget(
+      { FAKE_FRONTEND_DEAD: '1', FAKE_FRONTEND_LOG: 'dynamo.frontend: error: unrecognized arguments: --store-kv file' },
+      {},
+      // The default grace before the first liveness check, not a test-speed one.
+      { options: { aliveCheckMs: 2000 } },
+    )
+    const t0 = performance.now()
+    const err = (await target.start().catch((e: unknown) => e)) as DynamoTargetError
+    const ms = performance.now() - t0
+    expect(err.reason).toBe('FRONTEND_EXITED')
+    expect(err.message).toMatch(/^FRONTEND_EXITED: Expected the frontend to stay up, got it gone right after start\. Log tail:\n/)
+    expect(err.message).toContain('unrecognized arguments: --store-kv file')
+    expect(ms).toBeLessThan(10_000)
+    expect(records().some((r) => /dynamo\.trtllm/.test(r.argv.at(-1) ?? '') && r.argv[1] === '-d')).toBe(false)
+  })
+
+  test('a host frontend process that exits on a bad flag is FRONTEND_EXITED with its stderr within 10 s', async () => {
+    const dir = makeTarget().dir
+    const target = createDynamoTarget(
+      DynamoConfig.parse({
+        launcher: 'host',
+        ports: { frontend: 0, kvbm_metrics: 0, system: null },
+        cache_dir: join(dir, 'kvbm'),
+        host_process: {
+          worker_command: ['node', '-e', 'setInterval(() => {}, 1000)'],
+          // What dynamo.frontend 1.x prints for the runbook's flag, then exit 2 (argparse).
+          frontend_command: ['node', '-e', "console.error('dynamo.frontend: error: unrecognized arguments: --exp-python-factory'); process.exit(2)"],
+        },
+      }),
+      { logsDir: join(dir, 'logs'), scratch: join(dir, 'scratch'), collectProvenance: false },
+    )
+    hostTargets.push(target)
+    const t0 = performance.now()
+    const err = (await target.start().catch((e: unknown) => e)) as DynamoTargetError
+    const ms = performance.now() - t0
+    expect(err.reason).toBe('FRONTEND_EXITED')
+    expect(err.message).toMatch(/got it exited with code 2\. Log tail:\n[\s\S]*unrecognized arguments: --exp-python-factory/)
+    expect(ms).toBeLessThan(10_000)
+  })
+
+  test('a frontend that dies while the worker waits for readiness ends the wait with FRONTEND_EXITED', async () => {
+    const { target } = makeTarget({ FAKE_FRONTEND_DIES_AFTER: '1' }, { timeouts: { ready_s: 30, probe_stall_s: 0.5, stop_grace_s: 1, command_s: 30 } })
+    double.state.models = []
+    const t0 = performance.now()
+    const err = (await target.applyMode({ id: 'B1' }).catch((e: unknown) => e)) as DynamoTargetError
+    expect(err.reason).toBe('FRONTEND_EXITED')
+    expect(performance.now() - t0).toBeLessThan(10_000)
+  })
+
+  test('a KVBM mode on an image without kvbm is KVBM_UNAVAILABLE naming what the image has, before the worker is touched; B0 still runs', async () => {
+    const { target, records } = makeTarget({ FAKE_PIP_SHOW: '{canned}/pip-show-1.7-trtllm-no-kvbm.txt' })
+    const err = (await target.applyMode({ id: 'B2' }).catch((e: unknown) => e)) as DynamoTargetError
+    expect(err.reason).toBe('KVBM_UNAVAILABLE')
+    expect(err.message).toMatch(/Expected the kvbm package in dgx-spark-dynamo-bench:latest for B2 .*got none \(ModuleNotFoundError: No module named 'kvbm'\); this image has trtllm-native for trtllm/)
+    expect(workerStops(records())).toEqual([])
+    double.state.kvbm = 'off'
+    expect((await target.applyMode({ id: 'B0' })).modeVerified).toBe(true)
+  })
+
+  test('a kvbm module without pip metadata is not KVBM_UNAVAILABLE: the import decides', async () => {
+    const { target, records } = makeTarget({ FAKE_PIP_SHOW: '{canned}/pip-show-1.7-trtllm-no-kvbm.txt', FAKE_KVBM_IMPORTABLE: '1' })
+    const info = await target.applyMode({ id: 'B1' })
+    expect(info.modeVerified).toBe(true)
+    expect((info.provenance.versions as Record<string, unknown>).kvbm).toBe('importable (no pip metadata)')
+    expect(records().some((r) => r.argv.join(' ') === 'exec dyn python3 -c import kvbm')).toBe(true)
+  })
+
+  test('an engine/backend pair Dynamo cannot run is MODE_UNSUPPORTED before anything is stopped', async () => {
+    const sglangKvbm = makeTarget({}, { worker: { engine: 'sglang', backend: 'kvbm' } })
+    await expect(sglangKvbm.target.applyMode({ id: 'B1' })).rejects.toThrow(
+      /MODE_UNSUPPORTED: Expected a tiering backend Dynamo runs with dynamo\.sglang \(sglang-hicache\), got kvbm for mode B1/,
+    )
+    expect(workerStops(sglangKvbm.records())).toEqual([])
+    const lmcacheMissing = makeTarget({}, { worker: { engine: 'vllm', backend: 'lmcache' } }, { options: { backends: noBackends } })
+    await expect(lmcacheMissing.target.applyMode({ id: 'B2' })).rejects.toThrow(/MODE_UNSUPPORTED: Expected the lmcache backend's configuration \(helpers\/backends\/lmcache\.ts\)/)
+    const noFilter = makeTarget({}, { worker: { engine: 'vllm', backend: 'vllm-offload' } }, {
+      options: { backends: (n) => (n === 'vllm-offload' ? standInBackend('vllm-offload', ['vllm'], () => ({}), { B2p: 'vLLM has no CPU→disk admission filter to disable' }) : null) },
+    })
+    await expect(noFilter.target.applyMode({ id: 'B2p' })).rejects.toThrow(/MODE_UNSUPPORTED: Expected vllm-offload on dynamo\.vllm to run mode B2p, got: vLLM has no CPU→disk admission filter/)
+    expect(workerStops(noFilter.records())).toEqual([])
+  })
+
+  test('a KVBM port held by an orphaned executor is PORT_CONFLICT naming the port, before the worker starts', async () => {
+    const { target, records } = makeTarget({}, {}, { busyPorts: [double.kvbmPort] })
+    const err = (await target.applyMode({ id: 'B2' }).catch((e: unknown) => e)) as DynamoTargetError
+    expect(err.reason).toBe('PORT_CONFLICT')
+    // The double really listens there, so the holder found through procfs is this test process.
+    expect(err.message).toContain(`${double.kvbmPort} (KVBM metrics (DYN_KVBM_METRICS_PORT)) held by pid ${process.pid}:`)
+    expect(records().some((r) => r.argv[1] === '-d' && /dynamo\.trtllm/.test(r.argv.at(-1) ?? ''))).toBe(false)
+    const zmq = makeTarget({}, {}, { busyPorts: [56002] })
+    await expect(zmq.target.applyMode({ id: 'B1' })).rejects.toThrow(/PORT_CONFLICT: .*56002 \(KVBM leader ZMQ\) held by/)
+    const fe = makeTarget({}, {}, { busyPorts: [double.frontendPort] })
+    await expect(fe.target.start()).rejects.toThrow(/PORT_CONFLICT: .*before the frontend starts/)
+  })
+
+  test('the real port probe sees a listener on the port and a free port after it closes', async () => {
+    const srv = createServer()
+    await new Promise<void>((r) => srv.listen(0, '0.0.0.0', () => r()))
+    const port = (srv.address() as import('node:net').AddressInfo).port
+    expect(await tcpPortIsFree(port)).toBe(false)
+    await new Promise((r) => srv.close(r))
+    expect(await tcpPortIsFree(port)).toBe(true)
+  })
+
+  test('the docker fd check lists every descendant of the worker, not only its children', async () => {
+    const { target, records } = makeTarget()
+    await target.applyMode({ id: 'B1' })
+    const fds = records().find((r) => /ls -l \/proc\/4242\/fd/.test(r.argv.at(-1) ?? ''))?.argv.at(-1) ?? ''
+    expect(fds).toContain('for c in $(desc 4242); do ls -l /proc/$c/fd 2>/dev/null; done')
   })
 })

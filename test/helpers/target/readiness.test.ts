@@ -5,7 +5,7 @@ import { describeNotReady, healthSaysReady, waitReady } from '../../../helpers/t
 
 // A server that behaves like Dynamo's frontend while a worker registers: /health answers 200 with
 // status "unhealthy" and /v1/models is empty until `registerAfterMs`, and the completion may stall.
-const startFake = async (o: { registerAfterMs: number; stall?: boolean; style?: 'dynamo' | 'http-status' }) => {
+const startFake = async (o: { registerAfterMs: number; stall?: boolean; empty?: boolean; style?: 'dynamo' | 'http-status'; currentHealth?: boolean }) => {
   const t0 = Date.now()
   const registered = () => Date.now() - t0 >= o.registerAfterMs
   const server: Server = createServer((req, res) => {
@@ -15,7 +15,8 @@ const startFake = async (o: { registerAfterMs: number; stall?: boolean; style?: 
         return
       }
       res.writeHead(200, { 'content-type': 'application/json' })
-      res.end(JSON.stringify(registered() ? { status: 'healthy', endpoints: ['x'] } : { status: 'unhealthy', message: 'No endpoints available', instances: [] }))
+      // Current Dynamo: 200 "healthy" with zero instances; older builds: 200 "unhealthy".
+      res.end(JSON.stringify(registered() || o.currentHealth ? { status: 'healthy', endpoints: registered() ? ['x'] : [], instances: [] } : { status: 'unhealthy', message: 'No endpoints available', instances: [] }))
       return
     }
     if (req.url === '/v1/models') {
@@ -27,6 +28,11 @@ const startFake = async (o: { registerAfterMs: number; stall?: boolean; style?: 
       req.resume()
       res.writeHead(200, { 'content-type': 'text/event-stream' })
       if (o.stall) return // headers sent, nothing streams: a wedged engine
+      if (o.empty) {
+        res.write('data: {"choices":[{"text":""}]}\n\n')
+        res.end('data: [DONE]\n\n')
+        return
+      }
       res.write('data: {"choices":[{"text":"hi"}]}\n\n')
       res.end('data: [DONE]\n\n')
       return
@@ -43,9 +49,11 @@ describe('readiness', () => {
     for (const s of servers.splice(0)) s.closeAllConnections(), s.close()
   })
 
-  test('Dynamo-style health is ready only when the body says healthy, not on HTTP 200 alone', () => {
-    expect(healthSaysReady('dynamo', 200, '{"status":"unhealthy","message":"No endpoints available"}')).toBe(false)
+  test('Dynamo-style health is liveness only: any 200 lets the check go on, 503 not_ready does not', () => {
+    expect(healthSaysReady('dynamo', 200, '{"status":"unhealthy","message":"No endpoints available"}')).toBe(true)
     expect(healthSaysReady('dynamo', 200, '{"status":"healthy","endpoints":[]}')).toBe(true)
+    expect(healthSaysReady('dynamo', 503, '{"status":"not_ready"}')).toBe(false)
+    expect(healthSaysReady('dynamo', 200, '{"status":"draining"}')).toBe(false)
     expect(healthSaysReady('http-status', 503, '')).toBe(false)
     expect(healthSaysReady('http-status', 200, '')).toBe(true)
   })
@@ -58,6 +66,22 @@ describe('readiness', () => {
     expect(r.models).toEqual(['m'])
     expect(r.probe.ok).toBe(true)
     expect(r.elapsedMs).toBeGreaterThanOrEqual(550)
+  })
+
+  test('current Dynamo health ("healthy" with zero workers) is not readiness: the wait goes on until a model is listed', async () => {
+    const f = await startFake({ registerAfterMs: 600, currentHealth: true })
+    servers.push(f.server)
+    const r = await waitReady({ baseUrl: f.url, healthStyle: 'dynamo', timeoutMs: 5000, pollMs: 50 })
+    expect(r.ready).toBe(true)
+    expect(r.elapsedMs).toBeGreaterThanOrEqual(550)
+  })
+
+  test('a completion stream that ends without a single token is not ready', async () => {
+    const f = await startFake({ registerAfterMs: 0, empty: true })
+    servers.push(f.server)
+    const r = await waitReady({ baseUrl: f.url, healthStyle: 'dynamo', timeoutMs: 400, pollMs: 50 })
+    expect(r.ready).toBe(false)
+    expect(r.probe.error).toBe('stream ended without a token (1 empty event)')
   })
 
   test('a stack whose health is 200 while nothing streams is reported as stalled, not ready', async () => {
