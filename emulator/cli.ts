@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util'
 import { FaultSpecError, parseFaults } from './faults'
 import { parseTimingTruth } from './engine/timing-truth-engine'
 import { PROFILES } from './profiles'
+import { METRIC_DIALECTS, isMetricDialect } from './server/tier-metrics'
 import type { StartKvsimOptions } from './index'
 
 // `kvsim` command line: start the emulator, print one JSON ready line on stdout, log JSON lines on
@@ -12,8 +13,10 @@ export const USAGE = `Usage: kvsim --profile <name> [--port 0] [--host 127.0.0.1
              [--faults <spec>] [--time-scale <f>] [--io-scale <n>] [--cache-dir <dir>]
              [--adapters-dir <dir>] [--max-batch-size <n>] [--max-body-bytes <n>] [--exit-with-parent]
              [--timing-truth <first_ms>,<itl_ms>,<tokens>] [--write-log <file.jsonl>]
+             [--backend ${METRIC_DIALECTS.join('|')}]
 Profiles: ${Object.keys(PROFILES).join(', ')}
-Mode comes from DYN_KVBM_* (B0 none, B1 CPU_CACHE_GB, B2 + DISK_CACHE_GB, B2p + DISABLE_DISK_OFFLOAD_FILTER, B3 disk only).`
+Mode comes from DYN_KVBM_* (B0 none, B1 CPU_CACHE_GB, B2 + DISK_CACHE_GB, B2p + DISABLE_DISK_OFFLOAD_FILTER, B3 disk only).
+--backend picks the metric dialect of the tier-metrics port (default kvbm; the others answer in every mode).`
 
 export class CliError extends Error {}
 
@@ -49,6 +52,7 @@ export const parseCliArgs = (argv: string[]): CliArgs => {
         port: { type: 'string' },
         host: { type: 'string' },
         'kvbm-metrics-port': { type: 'string' },
+        backend: { type: 'string' },
         faults: { type: 'string' },
         'time-scale': { type: 'string' },
         'io-scale': { type: 'string' },
@@ -90,6 +94,9 @@ export const parseCliArgs = (argv: string[]): CliArgs => {
       throw new CliError((e as Error).message)
     }
   }
+  const backend = s('backend')
+  if (backend !== undefined && !isMetricDialect(backend))
+    throw new CliError(`Expected --backend to be one of ${METRIC_DIALECTS.join(', ')}, got ${JSON.stringify(backend)}`)
   for (const dirFlag of ['cache-dir', 'adapters-dir', 'host', 'write-log'])
     if (s(dirFlag) === '') throw new CliError(`Expected --${dirFlag} to be non-empty, got ""`)
   return {
@@ -97,6 +104,7 @@ export const parseCliArgs = (argv: string[]): CliArgs => {
     port: intArg('port', s('port'), 0, 65535) ?? 0,
     host: s('host') ?? '127.0.0.1',
     kvbmMetricsPort: intArg('kvbm-metrics-port', s('kvbm-metrics-port'), 0, 65535),
+    backend: backend ?? 'kvbm',
     faults: faults ?? '',
     timeScale: numArg('time-scale', s('time-scale'), (n) => n > 0, 'a number > 0') ?? 1,
     ioScale: numArg('io-scale', s('io-scale'), (n) => n >= 1, 'a number >= 1') ?? 1,

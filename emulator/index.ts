@@ -11,7 +11,7 @@ import { createTimingTruthEngine, parseTimingTruth } from './engine/timing-truth
 import { parseFaults, type FaultSet } from './faults'
 import { getProfile } from './profiles'
 import { createKvsimServer, type KvsimServer } from './server/create-server'
-import { renderKvbmMetrics } from './server/kvbm-metrics'
+import { type MetricDialect, renderTierMetrics } from './server/tier-metrics'
 
 // Library entry of kvsim: the CLI, tests and the emulator target all start it through here.
 
@@ -26,6 +26,8 @@ export interface StartKvsimOptions {
   host?: string
   /** Overrides DYN_KVBM_METRICS_PORT; 0 = a free port. */
   kvbmMetricsPort?: number
+  /** Metric dialect of the tier-metrics port (a tiering backend's names). @default 'kvbm' */
+  backend?: MetricDialect
   /** Fault spec (emulator/faults.ts). @default '' */
   faults?: string
   /** Shrinks modeled compute time (never real IO). @default 1 */
@@ -53,7 +55,10 @@ export interface StartKvsimOptions {
 export interface KvsimInfo {
   url: string
   metricsUrl: string
+  /** The tier-metrics endpoint in the chosen dialect (KVBM's port for kvbm); null when it is off. */
   kvbmMetricsUrl: string | null
+  /** Metric dialect of kvbmMetricsUrl. */
+  backend: MetricDialect
   pid: number
   profile: string
   mode: KvModeId
@@ -95,8 +100,11 @@ export const startKvsim = async (opts: StartKvsimOptions): Promise<KvsimHandle> 
   // The log is written from the server's process and core, off the client's timestamping path.
   const writeLogStream = opts.writeLogPath ? fs.createWriteStream(opts.writeLogPath, { flags: 'a' }) : null
 
-  // KVBM's metrics live on their own port, only with a KVBM connector and DYN_KVBM_METRICS set.
-  const kvbmEnabled = kvModeUsesKvbm(mode) && truthy(env.DYN_KVBM_METRICS)
+  // KVBM's metrics live on their own port, only with a KVBM connector and DYN_KVBM_METRICS set. The
+  // other dialects are the engine's own /metrics: there in every mode, B0 included.
+  const backend = opts.backend ?? 'kvbm'
+  const kvbmEnabled = backend === 'kvbm' ? kvModeUsesKvbm(mode) && truthy(env.DYN_KVBM_METRICS) : true
+  const startedAtS = Date.now() / 1000
   let kvbmPort = opts.kvbmMetricsPort
   if (kvbmPort === undefined) {
     const fromEnv = env.DYN_KVBM_METRICS_PORT
@@ -116,7 +124,17 @@ export const startKvsim = async (opts: StartKvsimOptions): Promise<KvsimHandle> 
       return
     }
     const stats = engine.stats()
-    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(renderKvbmMetrics(engine.kvbmCounters(), stats))
+    const body = renderTierMetrics(backend, {
+      mode,
+      model: profile.servedModelName,
+      tokensPerBlock: engine.tokensPerBlock,
+      kvBytesPerToken: profile.kvBytesPerToken,
+      counters: engine.kvbmCounters(),
+      prefix: engine.prefixCounters(),
+      stats,
+      startedAtS,
+    })
+    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' }).end(body)
   })
   let kvbmListening = false
   const startKvbm = () =>
@@ -182,6 +200,7 @@ export const startKvsim = async (opts: StartKvsimOptions): Promise<KvsimHandle> 
     url,
     metricsUrl: `${url}/metrics`,
     kvbmMetricsUrl: kvbmListening ? `${origin}:${kvbmPort}/metrics` : null,
+    backend,
     pid: process.pid,
     profile: profile.name,
     mode,

@@ -110,6 +110,7 @@ export const createEngine = async (opts: CreateEngineOptions): Promise<Engine> =
   // Emulator-only: the engine's max input (TRT-LLM max_num_tokens), e.g. 40960 for dataset L runs.
   const maxInputTokens = Math.floor(envNumber(env, 'KVSIM_MAX_INPUT_TOKENS')) || p.maxInputTokens
   const tpb = p.tokensPerBlock
+  const prefix = { promptTokens: 0, deviceHitTokens: 0 }
   const tiers = tierBlocksFromEnv(p, env, mode)
   const policyRaw = env.KVSIM_EVICTION_POLICY ?? 'lru'
   if (policyRaw !== 'lru' && policyRaw !== 'lfu')
@@ -230,6 +231,9 @@ export const createEngine = async (opts: CreateEngineOptions): Promise<Engine> =
       waiting.shift()
       s.acquired = true
       active.add(s)
+      // Engine-side prefix-cache counters for the non-KVBM metric dialects (vLLM, SGLang, …).
+      prefix.promptTokens += s.promptLen
+      prefix.deviceHitTokens += alloc.g1Hits * tpb
       if (faults.stall > 0 && Math.random() < faults.stall) {
         s.state = 'stalled'
         continue
@@ -503,6 +507,7 @@ export const createEngine = async (opts: CreateEngineOptions): Promise<Engine> =
     submit,
     stats,
     kvbmCounters: (): KvbmCounters => ({ ...manager.counters }),
+    prefixCounters: () => ({ ...prefix }),
     faults,
     close: async () => {
       if (closed) return

@@ -60,6 +60,11 @@ export interface KvbmCounters {
   matched_tokens: number
 }
 
+export interface PrefixCounters {
+  promptTokens: number
+  deviceHitTokens: number
+}
+
 export interface EngineStats {
   inflight: number
   queued: number
@@ -95,6 +100,8 @@ export interface Engine {
   submit(req: GenerateRequest, sink: TokenSink): EngineRequestHandle
   stats(): EngineStats
   kvbmCounters(): KvbmCounters
+  /** Prompt tokens admitted and the ones served from the device (G1) prefix cache, cumulative. */
+  prefixCounters(): PrefixCounters
   faults: EngineFaults
   /** Stop scheduling, fail in-flight requests with onError, close and remove the G3 file. */
   close(): Promise<void>

@@ -34,6 +34,7 @@ export const createTimingTruthEngine = (inner: Engine, spec: TimingTruthSpec): E
     faults: inner.faults,
     stats: () => ({ ...inner.stats(), inflight: live.size, running: live.size, queued: 0 }),
     kvbmCounters: () => inner.kvbmCounters(),
+    prefixCounters: () => inner.prefixCounters(),
     submit(req: GenerateRequest, sink: TokenSink): EngineRequestHandle {
       const n = Math.min(spec.tokens, req.maxTokens)
       let emitted = 0

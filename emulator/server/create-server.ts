@@ -55,6 +55,7 @@ const ROUTES: Record<string, string[]> = {
   '/v1/chat/completions': ['POST'],
   '/admin/faults': ['GET', 'POST'],
   '/debug/lateness': ['GET', 'DELETE'],
+  '/debug/tiers': ['GET'],
 }
 
 const COMMON_HEADERS = { 'x-kvsim-emulated': '1' }
@@ -462,6 +463,12 @@ export const createKvsimServer = (opts: KvsimServerOptions): KvsimServer => {
         const text = metrics.render(engine.stats(), { workerRegistered: workerRegistered(), uptimeS: (Date.now() - startedAt) / 1000 })
         res.writeHead(200, { ...COMMON_HEADERS, 'content-type': 'text/plain; version=0.0.4; charset=utf-8' })
         res.end(text)
+        return
+      }
+      case '/debug/tiers': {
+        // Ground truth of every tier transition, whatever metric dialect the tier port speaks: the
+        // backend conformance test checks each normaliser against it.
+        sendJson(res, 200, { tokens_per_block: engine.tokensPerBlock, kvbm: engine.kvbmCounters(), prefix: engine.prefixCounters() })
         return
       }
       case '/debug/lateness': {

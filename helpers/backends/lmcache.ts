@@ -85,7 +85,7 @@ export const createLmcacheBackend = (opts: LmcacheOptions = {}): TieringBackend 
       mode === 'B0'
         ? []
         : variant === 'v1'
-          ? ['lmcache:num_store_requests_total', 'lmcache:num_stored_tokens_total', 'lmcache:num_hit_tokens_total', 'lmcache:num_vllm_hit_tokens_total']
+          ? ['lmcache:num_stored_tokens_total', 'lmcache:num_hit_tokens_total', 'lmcache:num_vllm_hit_tokens_total']
           : ['lmcache_mp_lookup_hit_tokens_total', 'lmcache_mp_l1_write_chunks_total', ...(disk ? ['lmcache_mp_l2_store_completed_requests_total'] : [])]
     // LMCache opens a chunk file per read/write and closes it: nothing is held open between requests.
     return { requiredMetricFamilies: families, diskDirHeldOpen: disk ? null : false, oDirect: disk ? true : null }
@@ -97,7 +97,8 @@ export const createLmcacheBackend = (opts: LmcacheOptions = {}): TieringBackend 
     // Some builds export local-disk byte counters [U]; upstream observability.py at the commits read does not.
     c.offload_host_to_disk_tokens = perToken(sumSeries(scrape, 'lmcache:local_disk_write_bytes_total'), bpt)
     c.onboard_disk_to_device_tokens = perToken(sumSeries(scrape, 'lmcache:local_disk_read_bytes_total'), bpt)
-    c.cached_prompt_tokens_device = sumSeries(scrape, 'lmcache:num_vllm_hit_tokens_total')
+    // LMCache runs inside vLLM: its /metrics also has vLLM's own prefix-cache counters (B0 has only those).
+    c.cached_prompt_tokens_device = sumSeries(scrape, 'lmcache:num_vllm_hit_tokens_total') ?? sumSeries(scrape, 'vllm:prefix_cache_hits_total')
     c.cached_prompt_tokens_offloaded = sumSeries(scrape, 'lmcache:num_hit_tokens_total')
     const d = c.cached_prompt_tokens_device
     const o = c.cached_prompt_tokens_offloaded
