@@ -1,5 +1,5 @@
 import { checkIntegrity } from '../helpers/analysis/integrity'
-import { diskOffloadBlocks, diskTierBlocks, kvbmDelta } from '../helpers/analysis/mechanism'
+import { diskOffloadBlocks, diskOffloadFigure, diskRehydrateFigure, diskTierActivityFigure, figureInput, kvbmDelta, offloadReuseFigure, phaseTierDeltas, sumFigures } from '../helpers/analysis/mechanism'
 import { GATE_B1_NO_DISK_TIER, GATE_DISK_OFFLOAD, GATE_DISK_REHYDRATE, GATE_INTEGRITY } from '../helpers/gates/catalog'
 import type { KvModeId } from '../helpers/config/kv-mode'
 import { type PhaseContext, type PhaseOutcome, type PhasePlan, defineHypothesis } from '../helpers/suite/define-hypothesis'
@@ -127,10 +127,9 @@ defineHypothesis({
                     gate: GATE_B1_NO_DISK_TIER,
                     input: (_o, c) => {
                       const legs = [...c.phases.values()].filter((p) => p.plan.leg === 'B1')
-                      return {
-                        value: sum(legs, (p) => diskTierBlocks(p.record.deltas.kvbm)),
-                        details: { phases: legs.map((p) => ({ phase: p.plan.name, disk_tier_blocks: diskTierBlocks(p.record.deltas.kvbm) })) },
-                      }
+                      return figureInput(sumFigures(legs.map((p) => diskTierActivityFigure(p.record.deltas))), {
+                        phases: legs.map((p) => ({ phase: p.plan.name, disk_tier: diskTierActivityFigure(p.record.deltas).value })),
+                      })
                     },
                   },
                 ]
@@ -139,20 +138,18 @@ defineHypothesis({
                     gate: GATE_DISK_OFFLOAD,
                     input: (_o, c) => {
                       const legs = [...c.phases.values()].filter((p) => p.plan.leg === 'B2')
-                      return { value: sum(legs, (p) => diskOffloadBlocks(p.record.deltas.kvbm)), details: { phases: legs.map((p) => p.plan.name) } }
+                      return figureInput(sumFigures(legs.map((p) => diskOffloadFigure(p.record.deltas))), { phases: legs.map((p) => p.plan.name) })
                     },
                   },
                   {
                     gate: GATE_DISK_REHYDRATE,
-                    input: (o) => ({
-                      value: kvbmDelta(o.record.deltas.kvbm, 'onboard_blocks_d2d'),
-                      details: {
-                        onboard_blocks_h2d: kvbmDelta(o.record.deltas.kvbm, 'onboard_blocks_h2d'),
-                        matched_tokens: kvbmDelta(o.record.deltas.kvbm, 'matched_tokens'),
+                    input: (o) =>
+                      figureInput(diskRehydrateFigure(o.record.deltas), {
+                        onboard_host_to_device_tokens: phaseTierDeltas(o.record.deltas).onboard_host_to_device_tokens,
+                        offload_cached_tokens: offloadReuseFigure(o.record.deltas).value,
                         block_read_bytes: o.record.deltas.block_device?.read_bytes ?? null,
                         process_read_bytes: o.record.deltas.process_io?.read_bytes ?? null,
-                      },
-                    }),
+                      }),
                   },
                 ],
         },

@@ -1,6 +1,6 @@
 import { GATE_ATTRIBUTION, GATE_DISK_OFFLOAD, GATE_DISK_REHYDRATE, GATE_KV_REUSE, GATE_P99_DELTA_CI, GATE_TIER2_HITS } from '../helpers/gates/catalog'
 import { firstKnee, uWork } from '../helpers/analysis/knee'
-import { diskOffloadBlocks, kvbmDelta, tier2HitPct } from '../helpers/analysis/mechanism'
+import { diskOffloadFigure, diskRehydrateFigure, figureInput, offloadReuseFigure, sumFigures, tier2HitPctOf } from '../helpers/analysis/mechanism'
 import { type PhasePlan, defineHypothesis } from '../helpers/suite/define-hypothesis'
 import { fixedContext } from '../helpers/workload/fixed-context'
 import { ioAttributionInput } from '../helpers/suite/io-attribution-input'
@@ -73,21 +73,13 @@ defineHypothesis({
     const kneeIndex = base === null ? null : firstKnee(steps, (s) => s.p99 !== null && s.p99 > 2 * base)
     const knee = { knee_index: kneeIndex, knee_context_tokens: kneeIndex === null ? null : steps[kneeIndex].x, baseline_p99_ms: base, steps, queue_criterion: uWork(steps) }
     c.note('ttft_knee', knee)
-    const sum = (f: (d: Record<string, number | null> | null) => number | null) =>
-      all.reduce((acc, o) => acc + (f(o.record.deltas.kvbm) ?? 0), 0)
-    const anyKvbm = all.some((o) => o.record.deltas.kvbm)
-    c.gate(GATE_DISK_OFFLOAD, { value: anyKvbm ? sum(diskOffloadBlocks) : null, scope: 'ctx*' })
-    c.gate(GATE_DISK_REHYDRATE, {
-      value: anyKvbm ? replays.reduce((a, o) => a + (kvbmDelta(o.record.deltas.kvbm, 'onboard_blocks_d2d') ?? 0), 0) : null,
-      scope: 'ctx*-replay',
-    })
-    c.gate(GATE_KV_REUSE, {
-      value: anyKvbm ? replays.reduce((a, o) => a + (kvbmDelta(o.record.deltas.kvbm, 'matched_tokens') ?? 0), 0) : null,
-      scope: 'ctx*-replay',
-    })
+    // Normalised tier counters of the stack's backend; OS evidence where it has none (the details say which).
+    c.gate(GATE_DISK_OFFLOAD, { ...figureInput(sumFigures(all.map((o) => diskOffloadFigure(o.record.deltas)))), scope: 'ctx*' })
+    c.gate(GATE_DISK_REHYDRATE, { ...figureInput(sumFigures(replays.map((o) => diskRehydrateFigure(o.record.deltas)))), scope: 'ctx*-replay' })
+    c.gate(GATE_KV_REUSE, { ...figureInput(sumFigures(replays.map((o) => offloadReuseFigure(o.record.deltas)))), scope: 'ctx*-replay' })
     // The knee step if there is one, else the largest context: that is where a storage knee must show disk hits.
     const at = knee.knee_index !== null ? replays[knee.knee_index] : replays[replays.length - 1]
-    c.gate(GATE_TIER2_HITS, { value: at ? tier2HitPct(at.record.deltas.kvbm) : null, scope: at?.plan.name ?? null, details: { knee } })
+    c.gate(GATE_TIER2_HITS, { value: at ? tier2HitPctOf(at.record.deltas) : null, scope: at?.plan.name ?? null, details: { knee } })
     // The disk reads the counters claim must be the serving process's, at the device.
     c.gate(GATE_ATTRIBUTION, ioAttributionInput(replays))
     // Users see the knee: TTFT p99 at the knee (else the largest context) above the smallest context's.

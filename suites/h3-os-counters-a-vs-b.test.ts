@@ -1,7 +1,7 @@
 import { GATE_DISK_REHYDRATE } from '../helpers/gates/catalog'
 import type { Gate } from '../helpers/gates/gate'
 import { pearson } from '../helpers/analysis/correlation'
-import { kvbmDelta } from '../helpers/analysis/mechanism'
+import { diskRehydrateFigure, figureInput, kvbmDelta } from '../helpers/analysis/mechanism'
 import { resampleToWindows, seriesWindows } from '../helpers/analysis/series-windows'
 import { readJsonlSync } from '../helpers/bundle/read-jsonl'
 import { type PhasePlan, defineHypothesis } from '../helpers/suite/define-hypothesis'
@@ -119,7 +119,7 @@ defineHypothesis({
     const a = legs.find((l) => l.stack === 'A' && !('missing' in l)) as Exclude<(typeof legs)[number], { missing: true }> | undefined
     const b = legs.find((l) => l.stack === 'B' && !('missing' in l)) as Exclude<(typeof legs)[number], { missing: true }> | undefined
     c.gate(A_OS_COMPLETE, { value: a?.process_read_bytes ?? null, scope: 'stackA-replay', details: { leg: a } })
-    c.gate(GATE_DISK_REHYDRATE, { value: b?.onboard_blocks_d2d ?? null, scope: 'stackB-replay' })
+    c.gate(GATE_DISK_REHYDRATE, { ...figureInput(diskRehydrateFigure(b ? c.phases.get(b.phase)?.record.deltas : undefined)), scope: 'stackB-replay' })
     const h2d = b?.onboard_blocks_h2d ?? null
     const d2d = b?.onboard_blocks_d2d ?? null
     c.gate(B_OS_BLIND, { value: h2d !== null && d2d !== null && h2d + d2d > 0 ? (100 * h2d) / (h2d + d2d) : null, scope: 'stackB-replay', details: { onboard_blocks_h2d: h2d, onboard_blocks_d2d: d2d } })

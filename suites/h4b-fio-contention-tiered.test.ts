@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { GATE_DISK_REHYDRATE, GATE_TIER2_HITS } from '../helpers/gates/catalog'
 import type { Gate } from '../helpers/gates/gate'
-import { kvbmDelta, tier2HitPct } from '../helpers/analysis/mechanism'
+import { diskRehydrateFigure, figureInput, kvbmDelta, tier2HitPct, tier2HitPctOf } from '../helpers/analysis/mechanism'
 import { type PhaseOutcome, type PhasePlan, defineHypothesis } from '../helpers/suite/define-hypothesis'
 import { getRunContext } from '../helpers/suite/run-context'
 import { phaseReadAwaitMs, phaseQueueDepth } from '../helpers/suite/phase-figures'
@@ -114,8 +114,8 @@ defineHypothesis({
     }
     c.note('h4b_qos_coupling', figures)
     for (const o of measured) {
-      c.gate(GATE_TIER2_HITS, { value: tier2HitPct(o.record.deltas.kvbm), scope: o.plan.name })
-      c.gate(GATE_DISK_REHYDRATE, { value: kvbmDelta(o.record.deltas.kvbm, 'onboard_blocks_d2d'), scope: o.plan.name })
+      c.gate(GATE_TIER2_HITS, { value: tier2HitPctOf(o.record.deltas), scope: o.plan.name })
+      c.gate(GATE_DISK_REHYDRATE, { ...figureInput(diskRehydrateFigure(o.record.deltas)), scope: o.plan.name })
     }
     c.gate(P99_RISE, {
       value: p99Base && p99Hot !== null ? ((p99Hot - p99Base) / p99Base) * 100 : null,

@@ -1,6 +1,6 @@
 import { GATE_DISK_REHYDRATE, GATE_KV_REUSE } from '../helpers/gates/catalog'
 import type { Gate } from '../helpers/gates/gate'
-import { kvbmDelta, tier2HitPct } from '../helpers/analysis/mechanism'
+import { diskRehydrateFigure, figureInput, kvbmDelta, offloadReuseFigure, tier2HitPct } from '../helpers/analysis/mechanism'
 import { type PhaseOutcome, type PhasePlan, defineHypothesis } from '../helpers/suite/define-hypothesis'
 import { fixedContext } from '../helpers/workload/fixed-context'
 import { lora } from '../helpers/workload/lora'
@@ -170,7 +170,8 @@ defineHypothesis({
     // in two runs (p50 ×1.7). The tail gate is soft in smoke on kvsim and hard on full; the disk
     // mechanism of the spill step (d2d onboards, KVBM matched tokens) is hard everywhere.
     const wsGate: Gate = c.settings.profileName === 'smoke' && c.target?.emulated ? { ...WS_P99, severity: 'soft' } : WS_P99
-    c.gate(GATE_DISK_REHYDRATE, { value: large?.onboard_blocks_d2d ?? null, scope: large?.phase ?? null })
+    const largeDeltas = large ? c.phases.get(large.phase)?.record.deltas : undefined
+    c.gate(GATE_DISK_REHYDRATE, { ...figureInput(diskRehydrateFigure(largeDeltas)), scope: large?.phase ?? null })
     c.note('h5_working_set_p50_ratio', small?.ttft_p50_ms && large?.ttft_p50_ms != null ? large.ttft_p50_ms / small.ttft_p50_ms : null)
     c.gate(wsGate, { value: small?.ttft_p95_ms && large?.ttft_p95_ms != null ? large.ttft_p95_ms / small.ttft_p95_ms : null, scope: 'ws*-replay', details: { ws } })
     const l4 = lo.find((r) => r.step?.adapters === 4)
@@ -181,6 +182,6 @@ defineHypothesis({
     c.gate(loraGate, { value: l4?.ttft_p50_ms && l64?.ttft_p50_ms != null ? l64.ttft_p50_ms / l4.ttft_p50_ms : null, scope: 'lora*', details: { lora: lo } })
     const trace = byLeg('trace')[0]
     c.gate(TRACE_REUSE, { value: trace?.cached_tokens ?? null, scope: 'trace-replay', details: { trace } })
-    c.gate(GATE_KV_REUSE, { value: large?.matched_tokens ?? null, scope: large?.phase ?? null })
+    c.gate(GATE_KV_REUSE, { ...figureInput(offloadReuseFigure(largeDeltas)), scope: large?.phase ?? null })
   },
 })

@@ -1,6 +1,6 @@
 import { GATE_KV_REUSE } from '../helpers/gates/catalog'
 import type { Gate } from '../helpers/gates/gate'
-import { kvbmDelta, tier2HitPct } from '../helpers/analysis/mechanism'
+import { figureInput, kvbmDelta, offloadReuseFigure, sumFigures, tier2HitPct } from '../helpers/analysis/mechanism'
 import { type PhasePlan, defineHypothesis } from '../helpers/suite/define-hypothesis'
 import { fixedContext } from '../helpers/workload/fixed-context'
 
@@ -145,6 +145,6 @@ defineHypothesis({
       lru: rows.find((r) => r.g2_blocks === g2 && r.policy === 'lru') ?? null,
       lfu: rows.find((r) => r.g2_blocks === g2 && r.policy === 'lfu') ?? null,
     })))
-    c.gate(GATE_KV_REUSE, { value: rows.reduce((a, r) => a + (r.matched_tokens ?? 0), 0), scope: 'g2-*-replay' })
+    c.gate(GATE_KV_REUSE, { ...figureInput(sumFigures(replays.map((o) => offloadReuseFigure(o.record.deltas)))), scope: 'g2-*-replay' })
   },
 })

@@ -1,7 +1,7 @@
 import { GATE_DISK_IO_CORROBORATED, GATE_DISK_REHYDRATE } from '../helpers/gates/catalog'
 import type { Gate } from '../helpers/gates/gate'
 import { pearson, predictedDiskBytes } from '../helpers/analysis/correlation'
-import { kvbmDelta } from '../helpers/analysis/mechanism'
+import { diskRehydrateFigure, figureInput, kvbmDelta } from '../helpers/analysis/mechanism'
 import { resampleToWindows, seriesWindows } from '../helpers/analysis/series-windows'
 import { readJsonlSync } from '../helpers/bundle/read-jsonl'
 import type { SuiteSettings } from '../helpers/suite/suite-settings'
@@ -113,7 +113,7 @@ defineHypothesis({
     })
     c.note('h7_predicted_vs_observed', rows)
     for (const r of rows) {
-      c.gate(GATE_DISK_REHYDRATE, { value: r.onboard_blocks_d2d, scope: r.phase })
+      c.gate(GATE_DISK_REHYDRATE, { ...figureInput(diskRehydrateFigure(c.phases.get(r.phase)?.record.deltas)), scope: r.phase })
       // The process view is the one that belongs to the KV tier; the device view adds other tenants.
       const ratio = r.process.read_ratio ?? r.device.read_ratio
       c.gate(GATE_DISK_IO_CORROBORATED, { value: ratio, scope: r.phase, details: { process: r.process, device: r.device } })

@@ -1,7 +1,7 @@
 import { GATE_DISK_REHYDRATE } from '../helpers/gates/catalog'
 import type { Gate } from '../helpers/gates/gate'
 import { spearman } from '../helpers/analysis/correlation'
-import { kvbmDelta, tier2HitPct } from '../helpers/analysis/mechanism'
+import { diskRehydrateFigure, figureInput, kvbmDelta, tier2HitPct } from '../helpers/analysis/mechanism'
 import { resampleToWindows, seriesWindows } from '../helpers/analysis/series-windows'
 import { readJsonlSync } from '../helpers/bundle/read-jsonl'
 import { type PhaseOutcome, type PhasePlan, defineHypothesis } from '../helpers/suite/define-hypothesis'
@@ -128,7 +128,7 @@ defineHypothesis({
     const rest = steps.slice(0, -1)
     const bytes = (st: (typeof steps)[number]) => st.process_read_bytes ?? st.device_read_bytes
     const restMax = Math.max(1 << 20, ...rest.map((st) => bytes(st) ?? 0))
-    c.gate(GATE_DISK_REHYDRATE, { value: spill?.onboard_blocks_d2d ?? null, scope: spill?.phase ?? null })
+    c.gate(GATE_DISK_REHYDRATE, { ...figureInput(diskRehydrateFigure(spill ? c.phases.get(spill.phase)?.record.deltas : undefined)), scope: spill?.phase ?? null })
     c.gate(READS_TRACK, { value: spill && bytes(spill) !== null ? (bytes(spill) as number) / restMax : null, scope: 'pool*-replay', details: { steps } })
     c.gate(IOWAIT_TRACKS, { value: rho.iowait_vs_onboard, scope: 'pool*-replay', details: { spearman: rho, windows: onboard.length } })
   },

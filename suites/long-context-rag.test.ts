@@ -1,5 +1,5 @@
 import { checkIntegrity } from '../helpers/analysis/integrity'
-import { diskTierBlocks, kvbmDelta } from '../helpers/analysis/mechanism'
+import { diskRehydrateFigure, diskTierActivityFigure, diskTierBlocks, figureInput, kvbmDelta, offloadReuseFigure, sumFigures } from '../helpers/analysis/mechanism'
 import type { KvMode } from '../helpers/config/kv-mode'
 import { GATE_B1_NO_DISK_TIER, GATE_DISK_REHYDRATE, GATE_INTEGRITY, GATE_KV_REUSE, GATE_USER_IMPACT } from '../helpers/gates/catalog'
 import { type PhaseContext, type PhasePlan, defineHypothesis } from '../helpers/suite/define-hypothesis'
@@ -93,13 +93,13 @@ defineHypothesis({
         executor: { type: 'constantConcurrency', concurrency: 1, iterations: requests },
         gates:
           id === 'B1'
-            ? [{ gate: GATE_B1_NO_DISK_TIER, input: (_o, c) => ({ value: sumOrNull([...c.phases.values()].filter((p) => p.plan.leg === 'B1').map((p) => diskTierBlocks(p.record.deltas.kvbm))) }) }]
+            ? [{ gate: GATE_B1_NO_DISK_TIER, input: (_o, c) => figureInput(sumFigures([...c.phases.values()].filter((p) => p.plan.leg === 'B1').map((p) => diskTierActivityFigure(p.record.deltas)))) }]
             : [
                 {
                   gate: GATE_DISK_REHYDRATE,
-                  input: (o) => ({ value: kvbmDelta(o.record.deltas.kvbm, 'onboard_blocks_d2d'), details: { block_read_bytes: o.record.deltas.block_device?.read_bytes ?? null, process_read_bytes: o.record.deltas.process_io?.read_bytes ?? null } }),
+                  input: (o) => figureInput(diskRehydrateFigure(o.record.deltas), { block_read_bytes: o.record.deltas.block_device?.read_bytes ?? null, process_read_bytes: o.record.deltas.process_io?.read_bytes ?? null }),
                 },
-                { gate: GATE_KV_REUSE, input: (o) => ({ value: kvbmDelta(o.record.deltas.kvbm, 'matched_tokens') }) },
+                { gate: GATE_KV_REUSE, input: (o) => figureInput(offloadReuseFigure(o.record.deltas)) },
               ],
       })
     }

@@ -1,5 +1,5 @@
 import { checkIntegrity } from '../helpers/analysis/integrity'
-import { diskOffloadBlocks, diskTierBlocks, kvbmDelta } from '../helpers/analysis/mechanism'
+import { diskOffloadBlocks, diskOffloadFigure, diskTierActivityFigure, figureInput, kvbmDelta } from '../helpers/analysis/mechanism'
 import type { Dataset } from '../helpers/config/dataset'
 import type { KvModeId } from '../helpers/config/kv-mode'
 import { GATE_B1_NO_DISK_TIER, GATE_DISK_OFFLOAD, GATE_INTEGRITY } from '../helpers/gates/catalog'
@@ -73,10 +73,10 @@ defineHypothesis({
           executor: { type: 'constantConcurrency', concurrency, iterations: requests, ...(smoke ? {} : { duration_s: s.profile.phase_s }) },
           gates:
             mode === 'B1'
-              ? [{ gate: GATE_B1_NO_DISK_TIER, input: (o) => ({ value: diskTierBlocks(o.record.deltas.kvbm) }) }]
+              ? [{ gate: GATE_B1_NO_DISK_TIER, input: (o) => figureInput(diskTierActivityFigure(o.record.deltas)) }]
               : mode === 'B0'
                 ? []
-                : [{ gate: GATE_DISK_OFFLOAD, input: (o) => ({ value: diskOffloadBlocks(o.record.deltas.kvbm) }) }],
+                : [{ gate: GATE_DISK_OFFLOAD, input: (o) => figureInput(diskOffloadFigure(o.record.deltas)) }],
         },
       )
     }

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { diskTierBlocks, kvbmDelta } from '../helpers/analysis/mechanism'
+import { diskRehydrateFigure, diskTierActivityFigure, diskTierBlocks, figureInput, kvbmDelta, offloadReuseFigure, phaseTierDeltas, sumFigures } from '../helpers/analysis/mechanism'
 import { type Pair, pairedStats } from '../helpers/analysis/paired'
 import type { KvModeId } from '../helpers/config/kv-mode'
 import { GATE_B1_NO_DISK_TIER, GATE_DISK_REHYDRATE, GATE_ORDER_EFFECT, GATE_PAIR_COUNT, GATE_USER_IMPACT } from '../helpers/gates/catalog'
@@ -31,7 +31,7 @@ const SIZES = {
 
 const GATE_MECHANISM: Gate = {
   id: 'ssd_mechanism_first_b2_leg',
-  metric: 'kvbm_onboard_blocks_d2d_delta',
+  metric: 'disk_onboard_tokens',
   expr: 'value>0',
   severity: 'hard',
   reason_code: 'GATE_NO_SSD_MECHANISM_SIGNAL',
@@ -109,17 +109,14 @@ defineHypothesis({
               executor: n(z.populate),
               gates:
                 mode === A
-                  ? [{ gate: GATE_B1_NO_DISK_TIER, input: (_o, c) => ({ value: legTotal(c, leg, (p) => diskTierBlocks(p.record.deltas.kvbm)) }) }]
-                  : [{ gate: GATE_DISK_REHYDRATE, input: (o) => ({ value: kvbmDelta(o.record.deltas.kvbm, 'onboard_blocks_d2d') }) }],
+                  ? [{ gate: GATE_B1_NO_DISK_TIER, input: (_o, c) => figureInput(sumFigures([...c.phases.values()].filter((p) => p.plan.leg === leg).map((p) => diskTierActivityFigure(p.record.deltas)))) }]
+                  : [{ gate: GATE_DISK_REHYDRATE, input: (o) => figureInput(diskRehydrateFigure(o.record.deltas)) }],
             })
             const firstB = mode === B && ![...api.phases.values()].some((p) => p.plan.name !== replay.plan.name && p.plan.name.endsWith('-replay') && p.plan.mode === B)
             if (firstB) {
-              const d2d = kvbmDelta(replay.record.deltas.kvbm, 'onboard_blocks_d2d')
-              const r = api.gate(GATE_MECHANISM, {
-                value: d2d,
-                details: { onboard_blocks_h2d: kvbmDelta(replay.record.deltas.kvbm, 'onboard_blocks_h2d'), matched_tokens: kvbmDelta(replay.record.deltas.kvbm, 'matched_tokens') },
-              })
-              if (r.status !== 'pass') stopped = `the first B2 leg (${leg}) showed no disk rehydrate (Δonboard_blocks_d2d = ${d2d}): GATE_NO_SSD_MECHANISM_SIGNAL`
+              const fig = diskRehydrateFigure(replay.record.deltas)
+              const r = api.gate(GATE_MECHANISM, figureInput(fig, { onboard_host_to_device_tokens: phaseTierDeltas(replay.record.deltas).onboard_host_to_device_tokens, offload_cached_tokens: offloadReuseFigure(replay.record.deltas).value }))
+              if (r.status !== 'pass') stopped = `the first B2 leg (${leg}) showed no disk rehydrate (disk onboard = ${fig.value}, ${fig.basis}): GATE_NO_SSD_MECHANISM_SIGNAL`
             }
           },
         })

@@ -1,4 +1,4 @@
-import { diskTierBlocks, kvbmDelta } from '../helpers/analysis/mechanism'
+import { diskRehydrateFigure, diskTierActivityFigure, figureInput, kvbmDelta, offloadReuseFigure, sumFigures } from '../helpers/analysis/mechanism'
 import { GATE_B1_NO_DISK_TIER, GATE_DISK_REHYDRATE, GATE_KV_REUSE } from '../helpers/gates/catalog'
 import type { Gate } from '../helpers/gates/gate'
 import type { KvModeId } from '../helpers/config/kv-mode'
@@ -103,13 +103,13 @@ defineHypothesis({
                     gate: GATE_B1_NO_DISK_TIER,
                     input: (_o, c) => {
                       const legs = [...c.phases.values()].filter((p) => p.plan.leg === 'B1')
-                      return { value: total(legs, (p) => diskTierBlocks(p.record.deltas.kvbm)), details: { phases: legs.map((p) => p.plan.name) } }
+                      return figureInput(sumFigures(legs.map((p) => diskTierActivityFigure(p.record.deltas))), { phases: legs.map((p) => p.plan.name) })
                     },
                   },
                 ]
               : [
-                  { gate: GATE_KV_REUSE, input: (_o, c) => ({ value: total(replays(c, mode), (p) => kvbmDelta(p.record.deltas.kvbm, 'matched_tokens')) }) },
-                  { gate: GATE_DISK_REHYDRATE, input: (_o, c) => ({ value: total(replays(c, mode), (p) => kvbmDelta(p.record.deltas.kvbm, 'onboard_blocks_d2d')) }) },
+                  { gate: GATE_KV_REUSE, input: (_o, c) => figureInput(sumFigures(replays(c, mode).map((p) => offloadReuseFigure(p.record.deltas)))) },
+                  { gate: GATE_DISK_REHYDRATE, input: (_o, c) => figureInput(sumFigures(replays(c, mode).map((p) => diskRehydrateFigure(p.record.deltas)))) },
                   {
                     gate: GATE_REPLAY_READS,
                     input: (_o, c) => {

@@ -1,5 +1,5 @@
 import { checkIntegrity } from '../helpers/analysis/integrity'
-import { kvbmDelta } from '../helpers/analysis/mechanism'
+import { kvbmDelta, offloadReuseFigure } from '../helpers/analysis/mechanism'
 import { GATE_INTEGRITY, GATE_KV_REUSE } from '../helpers/gates/catalog'
 import type { Gate } from '../helpers/gates/gate'
 import { type PhaseContext, type PhasePlan, defineHypothesis } from '../helpers/suite/define-hypothesis'
@@ -96,7 +96,8 @@ defineHypothesis({
       scope: 'reuse_*',
       details: { reuse_verify_identity: identities.size === 1 ? 'identical_inputs_confirmed' : 'identity_mismatch_detected', identity_hashes: [...identities], requests: records.length },
     })
-    const matched = reuse.map((o) => ({ phase: o.plan.name, matched_tokens: kvbmDelta(o.record.deltas.kvbm, 'matched_tokens'), cached_tokens: o.requests[0]?.cached_tokens ?? null }))
+    // Offload-tier reuse in normalised tokens (KVBM matched_tokens, vLLM external hits, LMCache hit tokens, …).
+    const matched = reuse.map((o) => ({ phase: o.plan.name, matched_tokens: offloadReuseFigure(o.record.deltas).value, cached_tokens: o.requests[0]?.cached_tokens ?? null }))
     c.note('matched_tokens_by_repeat', matched)
     const later = matched.slice(1)
     // Every repeat after the first must match: the smallest of them is the gated figure.

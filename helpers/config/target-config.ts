@@ -5,6 +5,10 @@ import { KvModeId } from './kv-mode'
 // Which serving stack a run talks to. The emulator is the default so every suite runs anywhere;
 // external attaches to any OpenAI-compatible URL; dynamo drives the Spark runbook.
 
+/** The tiering backend a stack runs (helpers/backends/backend-registry.ts): its config map, verification and metric dialect. */
+export const TieringBackendId = z.enum(['kvbm', 'vllm-offload', 'lmcache', 'sglang-hicache', 'trtllm-native', 'llamacpp'])
+export type TieringBackendId = z.infer<typeof TieringBackendId>
+
 const HttpUrl = z.url({ protocol: /^https?$/, error: 'an http(s) URL such as http://127.0.0.1:8000' })
 
 /** Emulator tier sizes in blocks; unset means the emulator profile's own size. */
@@ -43,6 +47,8 @@ export const EmulatorTargetConfig = z.strictObject({
   tiers: EmulatorTierOverrides.default({}),
   /** 0 = pick a free port on 127.0.0.1. */
   port: z.int().min(0).max(65535).default(0),
+  /** Metric dialect kvsim speaks on its tier-metrics port (`kvsim --backend`), normalised by that backend. @default 'kvbm' */
+  backend: TieringBackendId.default('kvbm'),
 })
 export type EmulatorTargetConfig = z.infer<typeof EmulatorTargetConfig>
 
@@ -51,8 +57,13 @@ export const ExternalTargetConfig = z.strictObject({
   base_url: HttpUrl,
   /** Served model name sent in every request. */
   model: z.string().min(1),
+  /** The tiering backend's metrics endpoint (KVBM :6880, or the engine's /metrics for vLLM, LMCache, SGLang, …). */
   kvbm_metrics_url: HttpUrl.optional(),
   frontend_metrics_url: HttpUrl.optional(),
+  /** Which tiering backend the server runs: how its metrics are normalised and its mode verified. @default 'kvbm' */
+  backend: TieringBackendId.default('kvbm'),
+  /** The server's disk-tier directory on this host, for open-file and OS evidence (optional). */
+  cache_dir: z.string().min(1).optional(),
   /** The mode the operator says the stack runs in; verified from /metrics where possible. */
   declared_mode: KvModeId,
   health_style: z.enum(['dynamo', 'http-status']).default('http-status'),

@@ -194,24 +194,25 @@ export const GATE_STACK_A_DISK_FLAT = gate({
 
 export const GATE_B1_NO_DISK_TIER = gate({
   id: 'b1_no_disk_tier',
-  metric: 'kvbm_disk_tier_blocks_delta',
+  metric: 'disk_tier_tokens',
   expr: 'value==0',
   severity: 'hard',
   reason_code: 'B1_DISK_TIER_ACTIVE',
-  reason: 'B1 (host tier only) moved blocks to or from disk: the control leg inherited a disk tier and the A/B compares nothing.',
+  reason: 'B1 (host tier only) moved KV to or from disk (normalised tier counters, else files held open under the cache dir): the control leg inherited a disk tier and the A/B compares nothing.',
   blocker_group: 'control_gap',
   applies_to: { modes: ['B1'] },
 })
 
-// --- mechanism (KVBM counter deltas; host onboarding is never disk) ---
+// --- mechanism (normalised tier counters of any backend, helpers/analysis/mechanism.ts; OS evidence
+// where the backend has no counter; host onboarding is never disk) ---
 
 export const GATE_DISK_OFFLOAD = gate({
   id: 'disk_offload',
-  metric: 'kvbm_disk_offload_blocks_delta',
+  metric: 'disk_offload_tokens',
   expr: 'value>0',
   severity: 'hard',
   reason_code: 'NO_DISK_OFFLOAD',
-  reason: 'A disk-tier mode wrote no blocks to disk (Δoffload_blocks_h2d + Δoffload_blocks_d2d = 0): the pressure never reached the SSD.',
+  reason: 'A disk-tier mode wrote nothing to disk (Δoffload host→disk + device→disk = 0, or no engine writes to the cache dir): the pressure never reached the SSD.',
   blocker_group: 'mechanism_invisibility',
   applies_to: { modes: DISK_MODES },
   evidence_role: 'mechanism',
@@ -219,11 +220,11 @@ export const GATE_DISK_OFFLOAD = gate({
 
 export const GATE_DISK_REHYDRATE = gate({
   id: 'disk_rehydrate',
-  metric: 'kvbm_onboard_blocks_d2d_delta',
+  metric: 'disk_onboard_tokens',
   expr: 'value>0',
   severity: 'hard',
   reason_code: 'NO_DISK_REHYDRATE',
-  reason: 'No blocks came back from disk (Δonboard_blocks_d2d = 0) in the replay: writes alone are not SSD value (host onboarding h2d does not count).',
+  reason: 'Nothing came back from disk in the replay (Δonboard disk→device = 0, or no O_DIRECT reads by the engine): writes alone are not SSD value (host onboarding does not count).',
   blocker_group: 'mechanism_invisibility',
   applies_to: { modes: DISK_MODES },
   evidence_role: 'mechanism',
@@ -231,11 +232,11 @@ export const GATE_DISK_REHYDRATE = gate({
 
 export const GATE_KV_REUSE = gate({
   id: 'kv_reuse',
-  metric: 'kvbm_matched_tokens_delta',
+  metric: 'offload_cached_tokens',
   expr: 'value>0',
   severity: 'hard',
   reason_code: 'NO_KV_REUSE',
-  reason: 'The workload created reuse opportunities but KVBM matched no tokens: it was a bad reuse test (W3).',
+  reason: 'The workload created reuse opportunities but the offload tiers served no prompt tokens: it was a bad reuse test (W3).',
   blocker_group: 'mechanism_invisibility',
   applies_to: { modes: KVBM_MODES },
   evidence_role: 'mechanism',
@@ -247,7 +248,7 @@ export const GATE_TIER2_HITS = gate({
   expr: 'value>=20',
   severity: 'hard',
   reason_code: 'TIER2_HITS_LOW',
-  reason: 'At the knee, under 20 % of onboarded blocks came from disk (Δonboard_d2d / (Δonboard_d2d + Δonboard_h2d)): the knee is not a storage knee (v3.0 §10).',
+  reason: 'At the knee, under 20 % of onboarded KV came from disk (disk / (disk + host) onboard tokens): the knee is not a storage knee (v3.0 §10).',
   blocker_group: 'mechanism_invisibility',
   applies_to: { modes: DISK_MODES },
   evidence_role: 'mechanism',

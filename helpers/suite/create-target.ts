@@ -20,6 +20,7 @@ export const createTargetFromSettings = (s: SuiteSettings, dirs: { scratchDir: s
         scratchDir: dirs.scratchDir,
         logsDir: dirs.logsDir,
         env: t.tiers.o_direct === false ? { DYN_KVBM_DISK_DISABLE_O_DIRECT: 'true' } : undefined,
+        backend: t.backend,
       })
     case 'external':
       return createExternalTarget({
@@ -31,6 +32,8 @@ export const createTargetFromSettings = (s: SuiteSettings, dirs: { scratchDir: s
         frontendMetricsUrl: t.frontend_metrics_url ?? null,
         maxInputTokens: t.max_input_tokens ?? null,
         pids: t.pids,
+        cacheDir: t.cache_dir ?? null,
+        backend: s.tierBackend,
       })
     case 'dynamo':
       return createDynamoTarget(parseDynamoConfig(t.dynamo), { logsDir: dirs.logsDir, scratch: join(dirs.scratchDir, 'dynamo') })

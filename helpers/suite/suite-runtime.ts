@@ -70,6 +70,7 @@ export const createSuiteRuntime = async (opts: {
       clock,
       cadenceMs: opts.settings.telemetryCadenceMs,
       pool: () => client?.stats() ?? { queued: 0, pending: 0, running: 0, connected: 0 },
+      tierBackend: opts.settings.tierBackend,
     })
     await telemetry.start()
   }

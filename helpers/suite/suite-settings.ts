@@ -1,3 +1,5 @@
+import { createBackend } from '../backends/backend-registry'
+import type { TieringBackend } from '../backends/tiering-backend'
 import type { KvMode, KvModeId } from '../config/kv-mode'
 import type { RunConfig } from '../config/run-config'
 import type { TargetKind } from '../target/target'
@@ -21,6 +23,8 @@ export interface SuiteSettings {
   scaled(n: number, min?: number): number
   /** A workload context for this run's model (served name filled in once the target is known). */
   workloadContext(servedModel: string, extra?: Partial<WorkloadContext>): WorkloadContext
+  /** The tiering backend the target runs (target.backend, TIERBENCH_BACKEND; KVBM by default), sized by the model spec. */
+  tierBackend: TieringBackend
 }
 
 export const resolveSuiteSettings = (run: RunContext): SuiteSettings => {
@@ -47,5 +51,9 @@ export const resolveSuiteSettings = (run: RunContext): SuiteSettings => {
     seed: config.seed,
     scaled: (n, min = 1) => Math.max(min, Math.round(n * config.profile.workload_scale)),
     workloadContext: (servedModel, extra = {}) => workloadContextFor(config.model, config.seed, { model: servedModel, ...extra }),
+    tierBackend: createBackend('backend' in config.target ? config.target.backend : 'kvbm', {
+      kvBytesPerToken: config.model.kv_bytes_per_token,
+      blockTokens: config.model.tokens_per_block,
+    }),
   }
 }

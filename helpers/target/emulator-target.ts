@@ -7,6 +7,8 @@ import { KVBM_ENV_NAMES, type KvMode, kvModeEnv } from '../config/kv-mode'
 import { describeNotReady, waitReady } from './readiness'
 import type { ApplyModeOptions, ReadinessReport, Target, TargetInfo } from './target'
 import { verifyMode } from './verify-mode'
+import { createBackend } from '../backends/backend-registry'
+import type { BackendName } from '../backends/tiering-backend'
 
 // The default target: kvsim as a real child process on 127.0.0.1. A mode change restarts it with
 // the mode's DYN_KVBM_* env and a fresh cache dir, as the Dynamo driver restarts the worker.
@@ -26,6 +28,8 @@ export interface EmulatorTargetOptions {
   env?: Record<string, string>
   /** @default 60_000 */
   startTimeoutMs?: number
+  /** Metric dialect kvsim speaks (`--backend`). @default 'kvbm' */
+  backend?: BackendName
 }
 
 /** The JSON line kvsim prints once ready. */
@@ -67,6 +71,8 @@ export const createEmulatorTarget = (opts: EmulatorTargetOptions): Target => {
   const scratch = resolve(opts.scratchDir)
   const adaptersDir = join(scratch, 'adapters')
   let child: ResultPromise | null = null
+  // Only the mode-verification spec is needed here, so byte sizes do not matter.
+  const tierBackend = createBackend(opts.backend ?? 'kvbm')
   let info: TargetInfo | null = null
   let starts = 0
   let currentCacheDir: string | null = null
@@ -116,6 +122,7 @@ export const createEmulatorTarget = (opts: EmulatorTargetOptions): Target => {
       '--profile', opts.profile,
       '--port', '0',
       '--kvbm-metrics-port', '0',
+      ...(opts.backend && opts.backend !== 'kvbm' ? ['--backend', opts.backend] : []),
       '--cache-dir', cacheDir,
       '--adapters-dir', adaptersDir,
       '--exit-with-parent',
@@ -192,7 +199,7 @@ export const createEmulatorTarget = (opts: EmulatorTargetOptions): Target => {
       await launch(mode, apply)
       const readiness = await target.ready()
       if (!readiness.ready) throw new Error(`Expected kvsim to become ready in ${mode.id}, got ${describeNotReady(readiness)}`)
-      const v = await verifyMode({ mode: mode.id, kvbmMetricsUrl: info!.kvbmMetricsUrl, pids: info!.pids, cacheDir: info!.cacheDir })
+      const v = await verifyMode({ mode: mode.id, kvbmMetricsUrl: info!.kvbmMetricsUrl, pids: info!.pids, cacheDir: info!.cacheDir, backend: tierBackend })
       info = { ...info!, modeVerified: v.verified, modeEvidence: v.evidence }
       // A declared fault like no_kvbm_metrics makes verification fail on purpose; the suite's gates
       // decide what that means, so only an impossible mode is an error here.

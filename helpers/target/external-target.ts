@@ -1,6 +1,7 @@
 import type { KvMode, KvModeId } from '../config/kv-mode'
 import { describeNotReady, listModels, waitReady } from './readiness'
 import type { HealthStyle, ReadinessReport, Target, TargetInfo } from './target'
+import type { TieringBackend } from '../backends/tiering-backend'
 import { verifyMode } from './verify-mode'
 
 // Any OpenAI-compatible server (Dynamo, vLLM, SGLang, TRT-LLM serve, llama.cpp). tierbench does not
@@ -18,6 +19,8 @@ export interface ExternalTargetOptions {
   /** Serving processes on this host, for IO attribution (optional). */
   pids?: number[]
   cacheDir?: string | null
+  /** The tiering backend the server runs (verification of the declared mode). @default KVBM */
+  backend?: TieringBackend
 }
 
 export const createExternalTarget = (opts: ExternalTargetOptions): Target => {
@@ -62,7 +65,7 @@ export const createExternalTarget = (opts: ExternalTargetOptions): Target => {
       const readiness = await target.ready()
       if (!readiness.ready) throw new Error(`Expected ${baseUrl} to be ready, got ${describeNotReady(readiness)}`)
       if (current.kvbmMetricsUrl || current.cacheDir) {
-        const v = await verifyMode({ mode: mode.id, kvbmMetricsUrl: current.kvbmMetricsUrl, pids: current.pids, cacheDir: current.cacheDir })
+        const v = await verifyMode({ mode: mode.id, kvbmMetricsUrl: current.kvbmMetricsUrl, pids: current.pids, cacheDir: current.cacheDir, backend: opts.backend })
         info = { ...current, modeVerified: v.verified, modeEvidence: [...current.modeEvidence, ...v.evidence] }
       }
       return info!

@@ -4,6 +4,7 @@ import { openFilesUnder } from '../telemetry/cache-dir'
 import { KVBM_EXPECTED_COUNTERS } from '../telemetry/kvbm-deltas'
 import { parsePrometheusText } from '../telemetry/prometheus-parser'
 import { type KvModeId, kvModeHasDiskTier, kvModeUsesKvbm } from '../config/kv-mode'
+import type { TieringBackend } from '../backends/tiering-backend'
 
 // A mode is verified against the running stack, never trusted from config: the prior harness's
 // "B1" legs ran with the disk tier on while its metadata said off.
@@ -35,11 +36,29 @@ export const verifyMode = async (opts: {
   kvbmMetricsUrl: string | null
   pids: number[]
   cacheDir: string | null
+  /** A non-KVBM tiering backend: its verification spec replaces the KVBM counters (kvbmMetricsUrl is its metrics URL). */
+  backend?: TieringBackend
 }): Promise<ModeVerification> => {
   const evidence: string[] = []
   const failures: string[] = []
   const names = opts.kvbmMetricsUrl ? await scrapeMetricNames(opts.kvbmMetricsUrl) : null
-  if (kvModeUsesKvbm(opts.mode)) {
+  const b = opts.backend && opts.backend.name !== 'kvbm' ? opts.backend : null
+  if (b) {
+    // Family names with or without `_total` (prometheus_client vs parsers that strip it).
+    const has = (f: string) => !!names && (names.has(f) || names.has(f.replace(/_total$/, '')) || names.has(`${f}_total`))
+    const required = b.verification(opts.mode).requiredMetricFamilies
+    if (required.length === 0) evidence.push(`${b.name}: no metric family required in ${opts.mode}`)
+    else if (!names) {
+      failures.push('KVBM_METRICS_MISSING')
+      evidence.push(`${b.name} metrics endpoint ${opts.kvbmMetricsUrl ?? '(none)'} did not answer`)
+    } else {
+      const missing = required.filter((f) => !has(f))
+      if (missing.length) {
+        failures.push('KVBM_METRICS_MISSING')
+        evidence.push(`${b.name} metrics endpoint lacks ${missing.join(', ')}`)
+      } else evidence.push(`${b.name} metrics endpoint exposes the ${required.length} families ${opts.mode} requires`)
+    }
+  } else if (kvModeUsesKvbm(opts.mode)) {
     if (!names) {
       failures.push('KVBM_METRICS_MISSING')
       evidence.push(`KVBM metrics endpoint ${opts.kvbmMetricsUrl ?? '(none)'} did not answer`)

@@ -1,4 +1,4 @@
-import { lstatSync, readdirSync, readlinkSync, realpathSync, statSync } from 'node:fs'
+import { constants, lstatSync, readFileSync, readdirSync, readlinkSync, realpathSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { type Collector, type CollectorOptions, type Sample } from './collector'
 import { createPollingCollector } from './polling-collector'
@@ -13,6 +13,18 @@ export interface OpenCacheFile {
   path: string
   size_bytes: number | null
   deleted: boolean
+  /** Opened with O_DIRECT, from /proc/<pid>/fdinfo/<fd> flags (platform's O_DIRECT bit); null when unreadable. */
+  o_direct?: boolean | null
+}
+
+/** Whether fd `fd` of `pid` was opened with O_DIRECT (octal `flags:` of fdinfo); null when unreadable. */
+export const fdHasODirect = (pid: number, fd: number): boolean | null => {
+  try {
+    const m = /^flags:\s*([0-7]+)/m.exec(readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8'))
+    return m && constants.O_DIRECT ? (Number.parseInt(m[1]!, 8) & constants.O_DIRECT) !== 0 : null
+  } catch {
+    return null
+  }
 }
 
 export interface CacheDirReading {
@@ -75,7 +87,7 @@ export const openFilesUnder = (dir: string, pids: number[]): OpenCacheFile[] => 
       const st = statSync(`/proc/${pid}/fd/${fd}`, { throwIfNoEntry: false })
       if (st && !st.isFile()) continue
       const size = st ? st.size : null
-      out.push({ pid, fd: Number(fd), path, size_bytes: size, deleted })
+      out.push({ pid, fd: Number(fd), path, size_bytes: size, deleted, o_direct: fdHasODirect(pid, Number(fd)) })
     }
   }
   return out

@@ -19,6 +19,9 @@ import { flattenFamilies } from './prometheus-parser'
 import { type PrometheusCollector, type Scrape, createPrometheusCollector } from './prometheus'
 import { createSysstatCollector } from './sysstat'
 import { createTicker } from './ticker'
+import { createKvbmBackend } from '../backends/kvbm'
+import { TIER_COUNTER_NAMES, tierCounterDeltas } from '../backends/tier-counters'
+import type { TieringBackend } from '../backends/tiering-backend'
 
 // The one thing the suite DSL calls: starts the chosen collectors, streams their samples to
 // telemetry/<collector>.jsonl, snapshots counters at phase boundaries and turns them into the
@@ -33,6 +36,11 @@ export interface TelemetryOptions {
   pool?: () => PoolStats
   /** Dynamo frontend metric prefix (DYN_METRICS_PREFIX). @default 'dynamo_frontend_' */
   frontendPrefix?: string
+  /**
+   * The tiering backend whose dialect the `kvbm` collector's URL speaks: its normaliser turns each
+   * phase's scrapes into `deltas.tiers` (tier-counters.ts), which mechanism gates read. @default KVBM
+   */
+  tierBackend?: TieringBackend
 }
 
 export interface PhaseTelemetry {
@@ -118,6 +126,7 @@ export const createTelemetry = (opts: TelemetryOptions): Telemetry => {
     for (const f of fs) phaseOpen.set(`${f.pid}:${f.fd}:${f.path}`, f)
   }
 
+  const tierBackend = opts.tierBackend ?? createKvbmBackend()
   const want = new Set(opts.collectors)
   const cs = new Map<CollectorName, Collector<Sample>>()
   const add = (n: CollectorName, c: Collector<any>) => want.has(n) && cs.set(n, c)
@@ -200,6 +209,24 @@ export const createTelemetry = (opts: TelemetryOptions): Telemetry => {
         ? { ...mem.deltas, mem_available_bytes_after: e.memory.mem_available_bytes, dirty_bytes_after: e.memory.dirty_bytes, cached_bytes_after: e.memory.cached_bytes }
         : null
       const kv = cs.has('kvbm') ? kvbmPhaseDeltas(s.kvbm?.parsed ?? null, e.kvbm?.parsed ?? null) : null
+      // Normalised tier deltas in the backend's dialect; null without an end scrape (unavailable, never 0).
+      const tierEnd = cs.has('kvbm') && e.kvbm?.parsed ? tierBackend.normalise(e.kvbm.parsed) : null
+      const tiers = tierEnd ? tierCounterDeltas(s.kvbm?.parsed ? tierBackend.normalise(s.kvbm.parsed) : null, tierEnd) : null
+      const openFiles = [...phaseOpen.values()]
+      // OS evidence for gates whose backend lacks a counter (LMCache v1 has no host-vs-disk split):
+      // storage-level bytes of the engine's processes, and whether they can only be disk-tier IO.
+      const tierOs = {
+        process_read_bytes: pio.deltas?.read_bytes ?? null,
+        process_write_bytes: pio.deltas?.write_bytes ?? null,
+        cgroup_read_bytes: cg.deltas?.cgroup_rbytes ?? null,
+        cgroup_write_bytes: cg.deltas?.cgroup_wbytes ?? null,
+        cache_dir_files_after: e.cache ? e.cache.file_count : null,
+        cache_dir_bytes_after: e.cache ? e.cache.size_bytes : null,
+        cache_open_files: cs.has('cache_dir') && info().cacheDir ? openFiles.length : null,
+        o_direct_confirmed: openFiles.length === 0 ? null : openFiles.some((f) => f.o_direct === true) ? 1 : openFiles.every((f) => f.o_direct === false) ? 0 : null,
+        // tierbench never drops the page cache itself (root only); O_DIRECT is the usable proof.
+        page_cache_dropped: null,
+      }
       const fe = cs.has('frontend') ? frontendPhaseDeltas(s.frontend?.parsed ?? null, e.frontend?.parsed ?? null, opts.frontendPrefix) : null
       const cgAll = cg.deltas && Object.values(cg.deltas).every((v) => v === null) ? null : cg.deltas
       const deltas: PhaseTelemetry['deltas'] = {
@@ -210,13 +237,17 @@ export const createTelemetry = (opts: TelemetryOptions): Telemetry => {
         memory,
         kvbm: kv?.deltas ?? null,
         frontend: fe?.deltas ?? null,
+        tiers: tiers?.deltas ?? null,
+        tier_os: tierOs,
       }
+      if (tiers) for (const k of tiers.resets) notes.push(`counter reset in tiers (${tierBackend.name}): ${k} (delta = value after reset)`)
       for (const [src, r] of [['block_device', bd], ['process_io', pio], ['cgroup_io', cg], ['cpu', cpu], ['memory', mem], ['kvbm', kv], ['frontend', fe]] as const)
         for (const k of r?.resets ?? []) notes.push(`counter reset in ${src}: ${k} (delta = value after reset)`)
       for (const [n, a] of avail) if (!a.available) notes.push(`telemetry ${n} unavailable: ${a.reason}`)
       if (e.kvbm && !e.kvbm.ok) notes.push(`kvbm scrape failed at phase end: ${e.kvbm.error}`)
       const missing_metrics: Record<string, string[]> = {}
       if (kv) missing_metrics.kvbm = kv.missing
+      if (cs.has('kvbm')) missing_metrics.tiers = tierEnd ? TIER_COUNTER_NAMES.filter((n) => tierEnd[n] === null) : [...TIER_COUNTER_NAMES]
       if (fe) missing_metrics.frontend = fe.missing
       const attribution = attributePhase({
         device: device.disks?.join('+') ?? null,

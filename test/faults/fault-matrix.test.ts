@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, test } from 'vitest'
 import { kvModeEnv } from '../../helpers/config/kv-mode'
@@ -127,12 +128,14 @@ const stopChild = (c: ChildProcess): Promise<void> =>
     c.kill('SIGTERM')
   })
 
-/** A kvsim we start ourselves (the external target case), in `mode`, with its cache under `dir`. */
-const startKvsim = (dir: string, mode: 'B1' | 'B2'): Promise<{ url: string; kvbmMetricsUrl: string; model: string }> => {
+/** A kvsim we start ourselves (the external target case), in `mode`, with its cache under `dir`, speaking `backend`'s metric dialect. */
+const startKvsim = (dir: string, mode: 'B1' | 'B2', backend = 'kvbm'): Promise<{ url: string; kvbmMetricsUrl: string; model: string; pid: number; cacheDir: string }> => {
+  const cacheDir = join(dir, 'kvcache')
+  mkdirSync(cacheDir, { recursive: true })
   const env: Record<string, string> = {}
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('DYN_KVBM_')) env[k] = v
   for (const [k, v] of Object.entries(kvModeEnv({ id: mode }, { cacheDir: join(dir, 'kvcache'), metricsPort: 0 }))) if (v !== undefined) env[k] = v
-  const args = [join(ROOT, 'bin/kvsim.mjs'), '--profile', 'tiny', '--port', '0', '--kvbm-metrics-port', '0', '--time-scale', '0.05', '--cache-dir', dir, '--adapters-dir', join(dir, 'adapters'), '--exit-with-parent']
+  const args = [join(ROOT, 'bin/kvsim.mjs'), '--profile', 'tiny', '--port', '0', '--kvbm-metrics-port', '0', '--time-scale', '0.05', '--cache-dir', cacheDir, '--adapters-dir', join(dir, 'adapters'), '--backend', backend, '--exit-with-parent']
   const child = spawn(process.execPath, args, { env, stdio: ['pipe', 'pipe', 'ignore'] })
   extraChildren.push(child)
   return new Promise((resolve, reject) => {
@@ -145,9 +148,9 @@ const startKvsim = (dir: string, mode: 'B1' | 'B2'): Promise<{ url: string; kvbm
       clearTimeout(timer)
       child.stdout!.removeAllListeners('data')
       child.stdout!.resume()
-      const line = JSON.parse(out.slice(0, nl)) as { url: string; kvbmMetricsUrl: string | null; model: string; mode: string }
-      if (line.mode !== mode || !line.kvbmMetricsUrl) reject(new Error(`Expected kvsim in ${mode} with KVBM metrics, got ${out.slice(0, nl)}`))
-      else resolve({ url: line.url, kvbmMetricsUrl: line.kvbmMetricsUrl, model: line.model })
+      const line = JSON.parse(out.slice(0, nl)) as { url: string; kvbmMetricsUrl: string | null; model: string; mode: string; pid: number }
+      if (line.mode !== mode || !line.kvbmMetricsUrl) reject(new Error(`Expected kvsim in ${mode} with tier metrics, got ${out.slice(0, nl)}`))
+      else resolve({ url: line.url, kvbmMetricsUrl: line.kvbmMetricsUrl, model: line.model, pid: line.pid, cacheDir })
     })
     child.once('exit', (code) => {
       clearTimeout(timer)
@@ -248,5 +251,46 @@ describe('planted-fault matrix: every kvsim fault fails its matching gate', () =
   test('every reason code the matrix expects is a catalog code or a phase stop reason', () => {
     for (const code of ['KV_CORRUPTION', 'NO_DISK_OFFLOAD', 'NO_DISK_REHYDRATE', 'KVBM_METRICS_MISSING', 'UNSTABLE_REPETITIONS', 'NOT_REPRODUCIBLE', 'CLIENT_BOTTLENECK', 'REQUEST_STALL'])
       expect(KNOWN_CODES.has(code), code).toBe(true)
+  })
+})
+
+// The mechanism gates read normalised tier counters, so the disk faults must be caught whatever
+// backend's metric dialect the stack speaks: vLLM's OffloadingConnector (disk counters, created
+// lazily) and LMCache v1 (no host-vs-disk split at all: the OS evidence decides). Two cases per
+// dialect, the two the issue names; the clean path is the corrupt case's passing disk_rehydrate.
+describe.each(['vllm-offload', 'lmcache'])('planted disk faults under the %s metric dialect', (backend) => {
+  test(`corrupt_disk:1 fails answer_integrity (KV_CORRUPTION) while disk_rehydrate still passes from ${backend} evidence`, { timeout: CASE_TIMEOUT_MS }, async () => {
+    const r = await run({ files: [DISK], configYaml: BASE_YAML, env: { TIERBENCH_EMULATOR_FAULTS: 'corrupt_disk:1', TIERBENCH_BACKEND: backend } })
+    expect(expectCaught(r, 'fault_disk_replay', 'answer_integrity', 'KV_CORRUPTION').observed).toBeGreaterThan(0)
+    const rehydrate = gateOf(r, 'fault_disk_replay', 'disk_rehydrate')[0]
+    expect(rehydrate?.status, explain(r)).toBe('pass')
+    expect(rehydrate?.observed).toBeGreaterThan(0)
+    // vLLM has a disk-read counter; LMCache v1 has none, so the engine's O_DIRECT reads prove it.
+    const details = (rehydrate?.evidence as { details?: { evidence?: string } } | undefined)?.details
+    expect(details?.evidence).toBe(backend === 'lmcache' ? 'os' : 'counters')
+  })
+
+  test(`a B1 stack declared B2 fails disk_rehydrate (NO_DISK_REHYDRATE) and disk_offload (NO_DISK_OFFLOAD) under ${backend}`, { timeout: CASE_TIMEOUT_MS }, async () => {
+    const dir = makeTempDir()
+    const k = await startKvsim(dir, 'B1', backend)
+    const r = await run({
+      dir,
+      files: [DISK],
+      configYaml: `${BASE_YAML}target:\n  pids: [${k.pid}]\n  cache_dir: ${JSON.stringify(k.cacheDir)}\n`,
+      env: {
+        TIERBENCH_TARGET: 'external',
+        TIERBENCH_BASE_URL: k.url,
+        TIERBENCH_MODEL: k.model,
+        TIERBENCH_DECLARED_MODE: 'B2',
+        TIERBENCH_KVBM_METRICS_URL: k.kvbmMetricsUrl,
+        TIERBENCH_BACKEND: backend,
+        TIERBENCH_MODEL_SPEC: 'tiny',
+      },
+    })
+    const rehydrate = expectCaught(r, 'fault_disk_replay', 'disk_rehydrate', 'NO_DISK_REHYDRATE')
+    expect(rehydrate.observed).toBe(0)
+    // Neither dialect has a disk counter in B1 (vLLM's tiering series never appear): OS evidence, an empty disk-tier dir.
+    expect((rehydrate.evidence as { details?: { evidence?: string } } | undefined)?.details?.evidence).toBe('os')
+    expect(expectCaught(r, 'fault_disk_replay', 'disk_offload', 'NO_DISK_OFFLOAD').observed).toBe(0)
   })
 })

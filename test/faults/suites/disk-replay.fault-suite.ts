@@ -1,5 +1,5 @@
 import { checkIntegrity } from '../../../helpers/analysis/integrity'
-import { diskOffloadBlocks, kvbmDelta } from '../../../helpers/analysis/mechanism'
+import { diskOffloadFigure, diskRehydrateFigure, figureInput, sumFigures } from '../../../helpers/analysis/mechanism'
 import { GATE_DISK_OFFLOAD, GATE_DISK_REHYDRATE, GATE_INTEGRITY } from '../../../helpers/gates/catalog'
 import { defineHypothesis } from '../../../helpers/suite/define-hypothesis'
 import type { PhaseContext } from '../../../helpers/suite/define-hypothesis'
@@ -33,7 +33,8 @@ defineHypothesis({
   id: 'fault_disk_replay',
   title: 'fault_disk_replay: a B2 replay after eviction comes back from disk with the reference answers',
   tags: ['faults', 'eviction_replay', 'stack:B', 'mode:B2', 'dataset:S'],
-  collectors: ['kvbm', 'frontend', 'process_io'],
+  // cache_dir: open files under the disk tier and their O_DIRECT flag, the OS evidence for backends without disk counters.
+  collectors: ['kvbm', 'frontend', 'process_io', 'cache_dir'],
   gates: [GATE_INTEGRITY, GATE_DISK_OFFLOAD, GATE_DISK_REHYDRATE],
   phases: () => [
     {
@@ -71,8 +72,8 @@ defineHypothesis({
       scope: 'replay',
       details: { ...integrity, examples: integrity.examples.slice(0, 3) },
     })
-    const anyKvbm = all.some((o) => o.record.deltas.kvbm)
-    c.gate(GATE_DISK_OFFLOAD, { value: anyKvbm ? all.reduce((a, o) => a + (diskOffloadBlocks(o.record.deltas.kvbm) ?? 0), 0) : null, scope: 'populate+pressure' })
-    c.gate(GATE_DISK_REHYDRATE, { value: replay?.record.deltas.kvbm ? kvbmDelta(replay.record.deltas.kvbm, 'onboard_blocks_d2d') : null, scope: 'replay' })
+    // Normalised tier counters of whatever backend the stack runs (TIERBENCH_BACKEND), OS evidence where it has none.
+    c.gate(GATE_DISK_OFFLOAD, { ...figureInput(sumFigures(all.map((o) => diskOffloadFigure(o.record.deltas)))), scope: 'populate+pressure' })
+    c.gate(GATE_DISK_REHYDRATE, { ...figureInput(diskRehydrateFigure(replay?.record.deltas)), scope: 'replay' })
   },
 })

@@ -47,6 +47,6 @@ describe('GATE_CATALOG', () => {
     const md = gateCatalogMarkdown()
     const rows = md.trim().split('\n')
     expect(rows).toHaveLength(GATE_CATALOG.length + 2)
-    expect(md).toContain('| `disk_rehydrate` | `kvbm_onboard_blocks_d2d_delta` | `value>0` | hard | `NO_DISK_REHYDRATE` | mechanism_invisibility | B2, B2p, B3 | mechanism |')
+    expect(md).toContain('| `disk_rehydrate` | `disk_onboard_tokens` | `value>0` | hard | `NO_DISK_REHYDRATE` | mechanism_invisibility | B2, B2p, B3 | mechanism |')
   })
 })
