@@ -62,3 +62,31 @@ describe('LMCache backend configuration', () => {
     for (const b of [v1, mp]) expect(() => b.configure('B2p', PLAN, CTX)).toThrow(/no reuse-count admission filter/)
   })
 })
+
+describe('LMCache normalisers', () => {
+  it('MP mode splits L1 (host) from L2 (disk), in chunks of chunk_size tokens, prefetches taken out of the host figures', async () => {
+    const { parsePrometheusText } = await import('../../../helpers/telemetry/prometheus-parser')
+    const scrape = parsePrometheusText(
+      [
+        '# TYPE lmcache_mp_l1_write_chunks_total counter',
+        'lmcache_mp_l1_write_chunks_total 10',
+        '# TYPE lmcache_mp_l1_read_chunks_total counter',
+        'lmcache_mp_l1_read_chunks_total 6',
+        '# TYPE lmcache_mp_l2_store_completed_objects_chunks_total counter',
+        'lmcache_mp_l2_store_completed_objects_chunks_total{l2_name="fs_native"} 4',
+        '# TYPE lmcache_mp_l2_prefetch_load_completed_chunks_total counter',
+        'lmcache_mp_l2_prefetch_load_completed_chunks_total 2',
+        '# TYPE lmcache_mp_lookup_hit_tokens_total counter',
+        'lmcache_mp_lookup_hit_tokens_total 2048',
+      ].join('\n'),
+    )
+    expect(createLmcacheBackend({ variant: 'mp' }).normalise(scrape)).toMatchObject({
+      offload_device_to_host_tokens: 8 * 256,
+      offload_host_to_disk_tokens: 4 * 256,
+      onboard_disk_to_device_tokens: 2 * 256,
+      onboard_host_to_device_tokens: 4 * 256,
+      cached_prompt_tokens_disk: 2 * 256,
+      cached_prompt_tokens_offloaded: 2048,
+    })
+  })
+})
