@@ -70,7 +70,7 @@ describe('disk-tier figures', () => {
 })
 
 describe('figures from normalised tier counters, with OS evidence where a backend has none', () => {
-  const tiers = (over: Partial<Record<string, number | null>>) => ({ ...Object.fromEntries(TIER_COUNTER_NAMES.map((n) => [n, null])), ...over })
+  const tiers = (over: Record<string, number | null>): Record<string, number | null> => ({ ...Object.fromEntries(TIER_COUNTER_NAMES.map((n) => [n, null])), ...over })
   const os = (over: Record<string, number | null> = {}) => ({
     process_read_bytes: 0,
     process_write_bytes: 0,

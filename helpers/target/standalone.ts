@@ -1,0 +1,194 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { join } from 'node:path'
+import { execa } from 'execa'
+import type { TieringBackend } from '../backends/tiering-backend'
+import { KV_MODE_DEFAULT_CPU_GB, KV_MODE_DEFAULT_DISK_GB, type KvMode, kvModeHasDiskTier, kvModeHasHostTier } from '../config/kv-mode'
+import { TierPlan } from '../tiers/tier-plan'
+import { shQuote } from './dynamo-commands'
+import { type HostProcess, type HostProcessOptions, buildChildEnv, launchHostProcess } from './host-process'
+import { type ReadinessOptions, describeNotReady, waitReady } from './readiness'
+import { type StandaloneCommandOptions, dockerRemoveArgv, sidecarCommand, standaloneCommand } from './standalone-commands'
+import type { ApplyModeOptions, ReadinessReport, Target, TargetInfo } from './target'
+import { verifyMode } from './verify-mode'
+
+// A standalone server (vLLM or SGLang, no Dynamo) driven with the Dynamo driver's lifecycle: every
+// mode is a fresh process (sidecars first) with a wiped disk-tier dir, the mode is verified on the
+// running server through the backend's verification spec, provenance records the exact command
+// lines and configuration, and stop reaps every process by pid (docker: by exact container name).
+
+export interface StandaloneTargetOptions extends Omit<StandaloneCommandOptions, 'port' | 'containerName'> {
+  backend: TieringBackend
+  scratchDir: string
+  logsDir: string
+  /** Server port. @default a free port on 127.0.0.1 */
+  port?: number
+  /** The backend's metrics endpoint for a server port. @default `http://127.0.0.1:<port>/metrics` (the engine's /metrics) */
+  metricsUrl?: (port: number) => string
+  /** The mode's tier plan (#13's per-phase plans); default: the mode's sizes (GB = 10^9 bytes). */
+  planFor?: (mode: KvMode) => TierPlan
+  /** @default 900_000 (model load) */
+  readyTimeoutMs?: number
+  maxInputTokens?: number | null
+  /** Grace before SIGKILL on stop. @default 30_000 */
+  stopGraceMs?: number
+}
+
+/** What the driver does to the outside world: injectable so tests can record it. */
+export interface StandaloneDeps {
+  launch: (o: HostProcessOptions) => HostProcess
+  exec: (argv: string[]) => Promise<{ exitCode: number | null; stdout: string; stderr: string }>
+  ready: (o: ReadinessOptions) => Promise<ReadinessReport>
+  freePort: () => Promise<number>
+}
+
+export const freeLoopbackPort = (): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const s = createServer()
+    s.once('error', reject)
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address()
+      s.close(() => (typeof a === 'object' && a ? resolve(a.port) : reject(new Error('Expected a bound port, got none'))))
+    })
+  })
+
+const DEFAULT_DEPS: StandaloneDeps = {
+  launch: launchHostProcess,
+  exec: async (argv) => {
+    const r = await execa(argv[0]!, argv.slice(1), { reject: false, timeout: 60_000 })
+    return { exitCode: r.exitCode ?? null, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') }
+  },
+  ready: waitReady,
+  freePort: freeLoopbackPort,
+}
+
+/** The default plan of a mode: its configured GB sizes (kv_modes), or the mode defaults. */
+export const defaultPlanFor = (mode: KvMode): TierPlan =>
+  TierPlan.parse({
+    host_tier_bytes: kvModeHasHostTier(mode.id) ? Math.round((mode.cpuCacheGb ?? KV_MODE_DEFAULT_CPU_GB[mode.id]) * 1e9) : 0,
+    disk_tier_bytes: kvModeHasDiskTier(mode.id) ? Math.round((mode.diskCacheGb ?? KV_MODE_DEFAULT_DISK_GB[mode.id]) * 1e9) : 0,
+    eviction_policy: mode.evictionPolicy ?? 'lru',
+  })
+
+export const createStandaloneTarget = (opts: StandaloneTargetOptions, deps: StandaloneDeps = DEFAULT_DEPS): Target => {
+  const scratch = join(opts.scratchDir, `standalone-${opts.engine}`)
+  let server: HostProcess | null = null
+  let sidecars: HostProcess[] = []
+  let containers: string[] = []
+  let cacheDir: string | null = null
+  let info: TargetInfo | null = null
+  let starts = 0
+
+  const wipe = (dir: string | null) => {
+    if (dir) rmSync(dir, { recursive: true, force: true })
+  }
+
+  const stopAll = async () => {
+    const grace = opts.stopGraceMs ?? 30_000
+    const procs = [server, ...sidecars].filter((p): p is HostProcess => p !== null)
+    server = null
+    sidecars = []
+    await Promise.all(procs.map((p) => p.stop(grace)))
+    // `docker run` in the foreground forwards SIGTERM, but a container must never outlive its leg.
+    for (const name of containers.splice(0)) await deps.exec(dockerRemoveArgv(name))
+  }
+
+  const applyMode = async (mode: KvMode, apply: ApplyModeOptions = {}): Promise<TargetInfo> => {
+    const support = opts.backend.support(mode.id)
+    if (!support.supported) throw new Error(`Expected a mode ${opts.backend.name} can run, got ${mode.id}: ${support.reason}`)
+    await stopAll()
+    starts++
+    if (apply.wipeCache !== false) wipe(cacheDir)
+    const dir = join(scratch, `kvcache-${mode.id}-${starts}`)
+    wipe(dir)
+    mkdirSync(dir, { recursive: true })
+    cacheDir = dir
+    const port = opts.port ?? (await deps.freePort())
+    const metricsUrl = (opts.metricsUrl ?? ((p) => `http://127.0.0.1:${p}/metrics`))(port)
+    const plan = (opts.planFor ?? defaultPlanFor)(mode)
+    const metricsPort = Number(new URL(metricsUrl).port) || null
+    const cfg = opts.backend.configure(mode.id, plan, { cacheDir: dir, metricsPort: metricsPort === port ? null : metricsPort })
+    const filesDir = join(scratch, `files-${mode.id}-${starts}`)
+    mkdirSync(filesDir, { recursive: true })
+    for (const f of cfg.files) writeFileSync(join(filesDir, f.name), f.content)
+    const mounts = [...(opts.mounts ?? []), dir, filesDir]
+    const containerName = `tierbench-${opts.engine}-${mode.id.toLowerCase()}-${process.pid}-${starts}`
+    const commands: string[] = []
+    const startProc = (argv: string[], env: Record<string, string | undefined>, what: string): HostProcess => {
+      commands.push(argv.map(shQuote).join(' '))
+      return deps.launch({ argv, env: buildChildEnv(process.env, { ...env, ...apply.env }), logFile: join(opts.logsDir, `${opts.engine}-${starts}-${mode.id}-${what}.log`) })
+    }
+    for (const s of cfg.sidecars ?? []) {
+      const name = `${containerName}-${s.name}`
+      const c = sidecarCommand({ ...opts, mounts }, s, name)
+      if (opts.runtime === 'docker') containers.push(name)
+      sidecars.push(startProc(c.argv, c.env, s.name))
+    }
+    const cmd = standaloneCommand({ ...opts, port, containerName, mounts }, cfg)
+    if (opts.runtime === 'docker') containers.push(containerName)
+    server = startProc(cmd.argv, cmd.env, 'server')
+    const baseUrl = `http://127.0.0.1:${port}`
+    const readiness = await deps.ready({ baseUrl, model: opts.servedModelName ?? opts.model, healthStyle: 'http-status', timeoutMs: opts.readyTimeoutMs ?? 900_000 })
+    if (!readiness.ready) {
+      const log = server.logFile
+      await stopAll()
+      throw new Error(`Expected ${opts.engine} in ${mode.id} to become ready at ${baseUrl}, got ${describeNotReady(readiness)} (log: ${log})`)
+    }
+    const pids = [server.pid, ...sidecars.map((p) => p.pid)]
+    const v = await verifyMode({ mode: mode.id, kvbmMetricsUrl: metricsUrl, pids, cacheDir: kvModeHasDiskTier(mode.id) ? dir : null, backend: opts.backend })
+    info = {
+      kind: 'external',
+      baseUrl,
+      model: opts.servedModelName ?? opts.model,
+      frontendMetricsUrl: null,
+      kvbmMetricsUrl: metricsUrl,
+      emulated: false,
+      mode: mode.id,
+      modeVerified: v.verified,
+      modeEvidence: [...(support.caveat ? [`${opts.backend.name} ${mode.id}: ${support.caveat}`] : []), ...v.evidence],
+      pids,
+      cacheDir: kvModeHasDiskTier(mode.id) ? dir : null,
+      maxInputTokens: opts.maxInputTokens ?? null,
+      provenance: {
+        launcher: 'standalone',
+        engine: opts.engine,
+        runtime: opts.runtime,
+        image: opts.image ?? null,
+        backend: opts.backend.name,
+        tier_plan: plan,
+        commands,
+        kv_transfer_config: cfg.kvTransferConfig,
+        engine_yaml: cfg.engineYaml,
+        files: cfg.files.map((f) => join(filesDir, f.name)),
+        env_set: Object.fromEntries(Object.entries(cfg.env).filter(([, x]) => x !== undefined)),
+        env_unset: Object.entries(cfg.env).filter(([, x]) => x === undefined).map(([k]) => k),
+      },
+      healthStyle: 'http-status',
+      logFiles: [server.logFile, ...sidecars.map((p) => p.logFile)],
+    }
+    return info
+  }
+
+  const target: Target = {
+    kind: 'external',
+    async start() {
+      return info ?? applyMode({ id: 'B0' })
+    },
+    applyMode,
+    async ready(o = {}) {
+      if (!info) throw new Error('Expected the standalone target to be started, got ready() before start()')
+      return deps.ready({ baseUrl: info.baseUrl, model: info.model, healthStyle: 'http-status', timeoutMs: o.timeoutMs ?? 30_000 })
+    },
+    info() {
+      if (!info) throw new Error('Expected the standalone target to be started, got info() before start()')
+      return info
+    },
+    async stop() {
+      await stopAll()
+      wipe(cacheDir)
+      cacheDir = null
+      info = null
+    },
+  }
+  return target
+}
