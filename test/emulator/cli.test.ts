@@ -102,6 +102,7 @@ describe('parseCliArgs', () => {
     [['--profile', 'tiny', '--faults', 'stall:2'], /Expected --faults to be a valid fault spec: .*stall:2/],
     [['--profile', 'tiny', 'extra'], /Expected kvsim flags, got: /],
     [[], /Expected --profile <name>, got nothing/],
+    [['--profile', 'tiny', '--backend', 'vllm'], /Expected --backend to be one of kvbm, vllm-offload, lmcache, sglang-hicache, trtllm-native, llamacpp, got "vllm"/],
   ])('rejects %j with a CliError that says what was expected', (args, message) => {
     expect(() => parseCliArgs(args)).toThrow(CliError)
     expect(() => parseCliArgs(args)).toThrow(message)
@@ -109,8 +110,9 @@ describe('parseCliArgs', () => {
 
   it('applies the documented defaults', () => {
     expect(parseCliArgs(['--profile', 'tiny'])).toMatchObject({
-      profile: 'tiny', port: 0, host: '127.0.0.1', kvbmMetricsPort: undefined, faults: '', timeScale: 1, ioScale: 1, exitWithParent: false,
+      profile: 'tiny', port: 0, host: '127.0.0.1', kvbmMetricsPort: undefined, faults: '', timeScale: 1, ioScale: 1, exitWithParent: false, backend: 'kvbm',
     })
+    expect(parseCliArgs(['--profile', 'tiny', '--backend', 'lmcache']).backend).toBe('lmcache')
   })
 
   it('parses every flag', () => {
