@@ -20,11 +20,11 @@ const MODES: KvModeId[] = ['B0', 'B1', 'B2', 'B2p', 'B3']
 
 const GATE_FILTER_CONTRAST: Gate = {
   id: 'b2p_first_touch_writes',
-  metric: 'b2p_minus_b2_disk_offload_blocks',
+  metric: 'b2p_minus_b2_disk_offload_tokens',
   expr: 'value>0',
   severity: 'hard',
   reason_code: 'OFFLOAD_FILTER_NO_EFFECT',
-  reason: "B2' (disk offload filter off) must write more blocks to disk than B2 on the same workload: single-use blocks go to disk on first touch only without the filter. Equal writes mean the filter toggle did not reach the worker.",
+  reason: "B2' (disk offload filter off) must write more KV to disk than B2 on the same workload: single-use blocks go to disk on first touch only without the filter. Equal writes mean the filter toggle did not reach the worker.",
   blocker_group: 'control_gap',
   evidence_role: 'mechanism',
 }
@@ -98,9 +98,14 @@ defineHypothesis({
         block_write_bytes: o?.record.deltas.block_device?.write_bytes ?? null,
       })),
     )
-    const b2 = diskOffloadBlocks(c.phases.get('B2-mixed')?.record.deltas.kvbm)
-    const b2p = diskOffloadBlocks(c.phases.get('B2p-mixed')?.record.deltas.kvbm)
-    c.gate(GATE_FILTER_CONTRAST, { value: b2 === null || b2p === null ? null : b2p - b2, scope: 'B2-mixed,B2p-mixed', details: { b2_disk_offload_blocks: b2, b2p_disk_offload_blocks: b2p } })
+    // Normalised disk-offload tokens; only a counter-based figure compares (OS bytes would mix units).
+    const fig = (name: string) => {
+      const f = diskOffloadFigure(c.phases.get(name)?.record.deltas)
+      return f.evidence === 'counters' ? f.value : null
+    }
+    const b2 = fig('B2-mixed')
+    const b2p = fig('B2p-mixed')
+    c.gate(GATE_FILTER_CONTRAST, { value: b2 === null || b2p === null ? null : b2p - b2, scope: 'B2-mixed,B2p-mixed', details: { b2_disk_offload_tokens: b2, b2p_disk_offload_tokens: b2p } })
     const reference = c.phases.get('B0-mixed')?.requests ?? []
     const records = measured.filter((m) => m.mode !== 'B0').flatMap((m) => m.o?.requests ?? [])
     const integrity = checkIntegrity({ records, reference })
