@@ -198,7 +198,11 @@ export const STANDARD_PHASE_GATES: { gate: Gate; input: (o: PhaseOutcome) => Pha
   },
   {
     gate: GATE_KVBM_METRICS,
-    input: (o) => ({ value: o.record.deltas.kvbm ? 1 : 0, details: { missing: o.record.missing_metrics.kvbm ?? [] } }),
+    // The tiering backend's endpoint (KVBM's, or the engine's /metrics for other backends) answered at the phase end.
+    input: (o) => ({
+      value: o.record.deltas.kvbm || o.record.deltas.tiers ? 1 : 0,
+      details: { missing: o.record.missing_metrics.kvbm ?? [], unavailable_tier_counters: o.record.missing_metrics.tiers ?? [] },
+    }),
   },
   {
     gate: GATE_SCHEDULE_DELAY,

@@ -208,7 +208,8 @@ export const createTelemetry = (opts: TelemetryOptions): Telemetry => {
       const memory = mem.deltas && e.memory
         ? { ...mem.deltas, mem_available_bytes_after: e.memory.mem_available_bytes, dirty_bytes_after: e.memory.dirty_bytes, cached_bytes_after: e.memory.cached_bytes }
         : null
-      const kv = cs.has('kvbm') ? kvbmPhaseDeltas(s.kvbm?.parsed ?? null, e.kvbm?.parsed ?? null) : null
+      // KVBM's own deltas (kvbm_*) only when the endpoint speaks KVBM; other backends have deltas.tiers.
+      const kv = cs.has('kvbm') && tierBackend.name === 'kvbm' ? kvbmPhaseDeltas(s.kvbm?.parsed ?? null, e.kvbm?.parsed ?? null) : null
       // Normalised tier deltas in the backend's dialect; null without an end scrape (unavailable, never 0).
       const tierEnd = cs.has('kvbm') && e.kvbm?.parsed ? tierBackend.normalise(e.kvbm.parsed) : null
       const tiers = tierEnd ? tierCounterDeltas(s.kvbm?.parsed ? tierBackend.normalise(s.kvbm.parsed) : null, tierEnd) : null
