@@ -256,9 +256,15 @@ describe('planted-fault matrix: every kvsim fault fails its matching gate', () =
 
 // The mechanism gates read normalised tier counters, so the disk faults must be caught whatever
 // backend's metric dialect the stack speaks: vLLM's OffloadingConnector (disk counters, created
-// lazily) and LMCache v1 (no host-vs-disk split at all: the OS evidence decides). Two cases per
-// dialect, the two the issue names; the clean path is the corrupt case's passing disk_rehydrate.
+// lazily) and LMCache v1 (no host-vs-disk split at all: the OS evidence decides). Per dialect: the
+// clean disk replay, and the two faults the issue names.
 describe.each(['vllm-offload', 'lmcache'])('planted disk faults under the %s metric dialect', (backend) => {
+  test(`the disk replay passes every gate under ${backend} when nothing is planted`, { timeout: CASE_TIMEOUT_MS }, async () => {
+    const r = await runClean({ files: [DISK], configYaml: BASE_YAML, env: { TIERBENCH_BACKEND: backend } }, ['fault_disk_replay'], ['CLIENT_BOTTLENECK'])
+    expectClean(r, ['fault_disk_replay'])
+    expect(gateOf(r, 'fault_disk_replay', 'disk_offload')[0]?.observed).toBeGreaterThan(0)
+  })
+
   test(`corrupt_disk:1 fails answer_integrity (KV_CORRUPTION) while disk_rehydrate still passes from ${backend} evidence`, { timeout: CASE_TIMEOUT_MS }, async () => {
     const r = await run({ files: [DISK], configYaml: BASE_YAML, env: { TIERBENCH_EMULATOR_FAULTS: 'corrupt_disk:1', TIERBENCH_BACKEND: backend } })
     expect(expectCaught(r, 'fault_disk_replay', 'answer_integrity', 'KV_CORRUPTION').observed).toBeGreaterThan(0)
