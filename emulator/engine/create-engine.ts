@@ -110,7 +110,7 @@ export const createEngine = async (opts: CreateEngineOptions): Promise<Engine> =
   // Emulator-only: the engine's max input (TRT-LLM max_num_tokens), e.g. 40960 for dataset L runs.
   const maxInputTokens = Math.floor(envNumber(env, 'KVSIM_MAX_INPUT_TOKENS')) || p.maxInputTokens
   const tpb = p.tokensPerBlock
-  const prefix = { promptTokens: 0, deviceHitTokens: 0 }
+  const prefix = { promptTokens: 0, deviceHitTokens: 0, generatedTokens: 0 }
   const tiers = tierBlocksFromEnv(p, env, mode)
   const policyRaw = env.KVSIM_EVICTION_POLICY ?? 'lru'
   if (policyRaw !== 'lru' && policyRaw !== 'lfu')
@@ -334,6 +334,7 @@ export const createEngine = async (opts: CreateEngineOptions): Promise<Engine> =
         const before = hit > s.textTail.length ? text.slice(s.textTail.length, hit) : ''
         if (before) {
           s.generated++
+          prefix.generatedTokens++
           s.sink.onToken(before, t.id, dueNs)
         }
         return finish(s, 'stop')
@@ -341,6 +342,7 @@ export const createEngine = async (opts: CreateEngineOptions): Promise<Engine> =
       s.textTail = text.slice(-Math.max(1, maxStopLen(s)))
     }
     s.generated++
+    prefix.generatedTokens++
     s.tokens.push(t.id)
     s.sink.onToken(t.text, t.id, dueNs)
     if (s.state === 'done') return

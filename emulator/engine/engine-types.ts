@@ -63,6 +63,8 @@ export interface KvbmCounters {
 export interface PrefixCounters {
   promptTokens: number
   deviceHitTokens: number
+  /** Tokens generated (emitted), cumulative. */
+  generatedTokens: number
 }
 
 export interface EngineStats {

@@ -9,6 +9,7 @@ export const renderLlamacppMetrics = (s: TierMetricsState): string => {
   return new PromText()
     .counter('llamacpp:prompt_tokens_total', 'Number of prompt tokens processed.', [{ labels: {}, value: s.prefix.promptTokens - cached }])
     .counter('llamacpp:prompt_tokens_cached_total', 'Number of prompt tokens reused from the cache.', [{ labels: {}, value: cached }])
+    .counter('llamacpp:tokens_predicted_total', 'Number of generation tokens processed.', [{ labels: {}, value: s.prefix.generatedTokens }])
     .gauge('llamacpp:requests_processing', 'Number of requests processing.', [{ labels: {}, value: s.stats.running }])
     .gauge('llamacpp:requests_deferred', 'Number of requests deferred.', [{ labels: {}, value: s.stats.queued }])
     .text()

@@ -38,7 +38,7 @@ describe('public /metrics samples', () => {
       tokensPerBlock: 32,
       kvBytesPerToken: 32768,
       counters: { offload_blocks_d2h: 1, offload_blocks_h2d: 1, offload_blocks_d2d: 0, onboard_blocks_h2d: 1, onboard_blocks_d2d: 1, matched_tokens: 64 },
-      prefix: { promptTokens: 100, deviceHitTokens: 32 },
+      prefix: { promptTokens: 100, deviceHitTokens: 32, generatedTokens: 8 },
       stats: { inflight: 0, queued: 0, running: 0, g1: { totalBlocks: 1, usedBlocks: 0 }, g2: { totalBlocks: 1, usedBlocks: 0 }, g3: { totalBlocks: 1, usedBlocks: 0 }, hostHitRate: 0, diskHitRate: 0, lastOnboardMs: null, loadedAdapters: [] },
       startedAtS: 1.7e9,
     }
