@@ -41,7 +41,8 @@ export const GATE_KVBM_METRICS = gate({
   reason_code: 'KVBM_METRICS_MISSING',
   reason: 'A KVBM mode needs its /metrics counters at every phase boundary; without them nothing about the mechanism can be shown (P6 hard fail).',
   blocker_group: 'run_validity',
-  applies_to: { modes: KVBM_MODES },
+  // llama.cpp exports no KVBM counters at all: its llamacpp:* names are checked when the mode is verified.
+  applies_to: { modes: KVBM_MODES, targets: ['emulator', 'external', 'dynamo'] },
 })
 
 export const GATE_REQUEST_STALL = gate({

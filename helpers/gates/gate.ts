@@ -38,7 +38,7 @@ export const Gate = z.object({
   applies_to: z
     .object({
       modes: z.array(KvModeId).optional(),
-      targets: z.array(z.enum(['emulator', 'external', 'dynamo'])).optional(),
+      targets: z.array(z.enum(['emulator', 'external', 'llamacpp', 'dynamo'])).optional(),
     })
     .optional(),
   /** A hard gate with nothing to evaluate fails its test unless this is set. */

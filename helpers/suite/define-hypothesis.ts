@@ -31,6 +31,9 @@ import {
 } from '../gates/catalog'
 import { activeCapture } from './capture-hypotheses'
 import { expandRepetitions, inheritRepetition, managesOwnRepetitions, repeatabilityChecks, repetitionGroup } from './repetitions'
+import { KVBM_EXPECTED_COUNTERS } from '../telemetry/kvbm-deltas'
+import { evaluateGate } from '../gates/evaluate-gate'
+import { isModeNotApplicable } from '../target/mode-not-applicable'
 
 // defineHypothesis turns a test-plan hypothesis into a Vitest describe block that reads like the
 // plan: beforeAll starts the target and the collectors, one test per phase runs load and checks
@@ -198,7 +201,11 @@ export const STANDARD_PHASE_GATES: { gate: Gate; input: (o: PhaseOutcome) => Pha
   },
   {
     gate: GATE_KVBM_METRICS,
-    input: (o) => ({ value: o.record.deltas.kvbm ? 1 : 0, details: { missing: o.record.missing_metrics.kvbm ?? [] } }),
+    // Reachable means every required counter name was scraped, not merely that some deltas exist.
+    input: (o) => ({
+      value: o.record.deltas.kvbm && !(o.record.missing_metrics.kvbm ?? []).some((n) => (KVBM_EXPECTED_COUNTERS as readonly string[]).includes(n)) ? 1 : 0,
+      details: { missing: o.record.missing_metrics.kvbm ?? [] },
+    }),
   },
   {
     gate: GATE_SCHEDULE_DELAY,
@@ -248,6 +255,17 @@ export const defineHypothesis = (def: HypothesisDefinition): void => {
     let currentFaults: string | undefined
     let currentEnv = '{}'
     const outcomes = new Map<string, PhaseOutcome>()
+    /** Phases whose mode this target cannot run, with the reason ("not applicable on this target"). */
+    const notApplicable = new Map<string, string>()
+    /** Whether a gate's scope (`a,b`, `reuse_*`, null = the whole suite) reads a not-applicable phase. */
+    const scopeNotApplicable = (scope: string | null): boolean => {
+      if (notApplicable.size === 0) return false
+      if (scope === null) return outcomes.size === 0
+      return scope.split(',').some((part) => {
+        const re = new RegExp(`^${part.trim().replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`)
+        return [...notApplicable.keys()].some((n) => re.test(n))
+      })
+    }
 
     const recordGate = (r: GateResult) => appendJsonl(layout.gates, r)
     let suiteFile = ''
@@ -343,6 +361,19 @@ export const defineHypothesis = (def: HypothesisDefinition): void => {
     /** One gate evaluator per test: records every result, collects hard failures to throw at the end. */
     const gater = (ctx: TestContext, failures: string[], defaultScope: string | null) =>
       (gate: Gate, input: PhaseGateInput & { scope?: string | null }): GateResult => {
+        const scope = input.scope === undefined ? defaultScope : input.scope
+        const empty = (input.values === undefined || input.values.length === 0) && (input.value === undefined || input.value === null)
+        // No data because the phases it reads were not applicable on this target: not applicable, never a failure.
+        if (empty && scopeNotApplicable(scope)) {
+          const r = evaluateGate({ ...gate, applies_to: { targets: [] } }, {
+            context: { suite_id: def.id, scope, mode: currentMode?.id ?? 'B0', target_kind: settings.targetKind },
+            evidence: { files: [rel(run.runDir, layout.events)], details: { ...(input.details ?? {}), not_applicable_phases: Object.fromEntries(notApplicable) } },
+          })
+          const result = { ...r, message: `gate ${gate.id}: not applicable on this target (reads phases not applicable: ${[...notApplicable.keys()].join(', ')})` }
+          ;(ctx.task.meta.tierbenchGates ??= []).push(result as unknown as Record<string, unknown>)
+          recordGate(result)
+          return result
+        }
         try {
           return expectGate(
             ctx,
@@ -424,6 +455,21 @@ export const defineHypothesis = (def: HypothesisDefinition): void => {
             await plan.run(api)
           } else await executeLoadPhase(plan, ctx, failures)
         } catch (err) {
+          if (isModeNotApplicable(err)) {
+            // Not a failure and not TARGET_START_FAILED: this target does not run the mode.
+            notApplicable.set(plan.name, err.message)
+            const r = evaluateGate({ ...GATE_MODE_APPLICABLE, applies_to: { targets: [] } }, {
+              context: { suite_id: def.id, scope: plan.name, mode: err.requested, target_kind: settings.targetKind },
+              evidence: { files: [rel(run.runDir, layout.events)], details: { requested_mode: err.requested, server_mode: err.serverMode } },
+            })
+            const result = { ...r, message: err.message }
+            ;(ctx.task.meta.tierbenchGates ??= []).push(result as unknown as Record<string, unknown>)
+            recordGate(result)
+            event('phase_not_applicable', { phase: plan.name, requested_mode: err.requested, server_mode: err.serverMode, message: err.message })
+            ctx.annotate(err.message, 'notice').catch(() => undefined)
+            if (failures.length) throw new Error(failures.join('\n'))
+            return
+          }
           // A phase that crashed (target would not start, workload threw) produced no evidence:
           // record it as a failed run-validity gate so the verdict cannot call the run valid.
           const message = (err as Error).message ?? String(err)
@@ -499,6 +545,17 @@ const describeExecutor = (e: ExecutorSpec): string => {
     default:
       return String(o.type)
   }
+}
+
+/** Recorded (status not_applicable) for a phase whose mode the target cannot run. */
+export const GATE_MODE_APPLICABLE: Gate = {
+  id: 'mode_applicable',
+  metric: 'mode_applicable',
+  expr: 'value==1',
+  severity: 'soft',
+  reason_code: 'MODE_NOT_APPLICABLE',
+  reason: 'The phase needs a KV mode this target does not run (an external server runs its declared mode; llama.cpp has no disk tier).',
+  blocker_group: 'run_validity',
 }
 
 /** Recorded when a phase stops early (target lost, model dropped): the run is not valid. */
