@@ -88,5 +88,7 @@ export const RequestRecord = z.object({
   response_id: z.string().nullable(),
   x_request_id: z.string().nullable(),
   server_timing: ServerTiming.nullable(),
+  /** Set when the first attempt's socket closed before any response byte and the request was sent again on a fresh connection: that first error. */
+  retried_after: z.string().optional(),
 })
 export type RequestRecord = z.infer<typeof RequestRecord>

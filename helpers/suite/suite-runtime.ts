@@ -85,6 +85,7 @@ export const createSuiteRuntime = async (opts: {
       clock,
       headersTimeoutMs: opts.settings.client.headersTimeoutMs,
       bodyTimeoutMs: opts.settings.client.bodyTimeoutMs,
+      keepAlive: keepAliveOf(opts.settings),
     }
     // Worker-thread shards when the host has spare cores (helpers/client/client-shards.ts).
     const shards = clientShards()
@@ -227,6 +228,12 @@ export const createSuiteRuntime = async (opts: {
       }
     },
   }
+}
+
+/** Per-target keep-alive (external, llamacpp); the emulator and Dynamo keep connections. */
+const keepAliveOf = (s: SuiteSettings): boolean => {
+  const t = s.config.target as { keep_alive?: boolean }
+  return t.keep_alive ?? true
 }
 
 const maxInFlightOf = (e: Record<string, unknown>): number => {
