@@ -68,7 +68,9 @@ defineHypothesis({
           kind: 'measure',
           mode,
           leg: mode,
-          // Same name, seed and dataset in every mode: byte-identical requests (same identity hashes).
+          // Same name, seed, dataset and nonce scope in every mode: byte-identical requests (same
+          // identity hashes), each mode on a freshly started server so none is served from another's cache.
+          nonceScope: 'mixed',
           workload: (c) => workloadFamily('D', 'S', { ctx: ctxOf(c), dataset: ds, requests }),
           executor: { type: 'constantConcurrency', concurrency, iterations: requests, ...(smoke ? {} : { duration_s: s.profile.phase_s }) },
           gates:

@@ -34,6 +34,7 @@ import { expandRepetitions, inheritRepetition, managesOwnRepetitions, repeatabil
 import { KVBM_EXPECTED_COUNTERS } from '../telemetry/kvbm-deltas'
 import { evaluateGate } from '../gates/evaluate-gate'
 import { isModeNotApplicable } from '../target/mode-not-applicable'
+import { GATE_PREFIX_CACHE_CONTAMINATION, prefixContamination } from '../gates/prefix-contamination'
 
 // defineHypothesis turns a test-plan hypothesis into a Vitest describe block that reads like the
 // plan: beforeAll starts the target and the collectors, one test per phase runs load and checks
@@ -70,6 +71,11 @@ interface PhaseBase {
   contention?: string
   /** Emulator-only runtime faults for this phase (kvsim's --faults grammar). */
   faults?: string
+  /**
+   * Nonces are unique per run, suite, phase, step and repetition. Phases that must send the same
+   * requests (one workload compared across modes, each on a fresh cache) share a scope name here.
+   */
+  nonceScope?: string
   /** Restart the worker (fresh cache) even when the mode does not change. */
   restart?: boolean
   /**
@@ -206,6 +212,10 @@ export const STANDARD_PHASE_GATES: { gate: Gate; input: (o: PhaseOutcome) => Pha
       value: o.record.deltas.kvbm && !(o.record.missing_metrics.kvbm ?? []).some((n) => (KVBM_EXPECTED_COUNTERS as readonly string[]).includes(n)) ? 1 : 0,
       details: { missing: o.record.missing_metrics.kvbm ?? [] },
     }),
+  },
+  {
+    gate: GATE_PREFIX_CACHE_CONTAMINATION,
+    input: (o) => prefixContamination(o.requests),
   },
   {
     gate: GATE_SCHEDULE_DELAY,

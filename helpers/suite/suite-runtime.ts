@@ -11,6 +11,7 @@ import { clientShards } from '../client/client-shards'
 import { createShardedStreamClient } from '../client/sharded-stream-client'
 import { type StreamClient, createStreamClient } from '../client/stream-client'
 import { runPhase } from '../load/run-phase'
+import { withNonceScope } from '../workload/nonce-scope'
 import { ExecutorSpec } from '../load/executor-spec'
 import { listModels } from '../target/readiness'
 import { summarizePhase } from '../analysis/phase-summary'
@@ -142,7 +143,10 @@ export const createSuiteRuntime = async (opts: {
       const wallStart = Date.now()
       let result: Awaited<ReturnType<typeof runPhase>>
       try {
-        result = await runPhase({
+        // Nonces unique per run, suite, phase, step and repetition (a plan may share its scope on purpose).
+        const phaseMode = info.mode
+        const scope = [opts.run.runId, opts.suiteId, plan.nonceScope ?? plan.name, JSON.stringify(plan.step ?? null), plan.repetition ?? ''].join('|')
+        result = await withNonceScope(scope, () => runPhase({
           // Parsed here so zod defaults (time_unit_s, distribution…) apply to specs written in suites.
           executor: ExecutorSpec.parse(plan.executor),
           workload: plan.workload(ctx),
@@ -154,7 +158,7 @@ export const createSuiteRuntime = async (opts: {
             suite_id: opts.suiteId,
             phase: plan.name,
             phase_kind: plan.kind,
-            mode: info.mode,
+            mode: phaseMode,
             step: plan.step,
             repetition: plan.repetition,
           },
@@ -163,7 +167,7 @@ export const createSuiteRuntime = async (opts: {
             records.push(r)
           },
           progress: true,
-        })
+        }))
         // A worker that unregisters in the last seconds of a phase escapes the poll interval: look once more.
         if (!stopReason) {
           const models = await listModels(info.baseUrl).catch(() => [] as string[])
