@@ -238,7 +238,8 @@ export const GATE_KV_REUSE = gate({
   reason_code: 'NO_KV_REUSE',
   reason: 'The workload created reuse opportunities but KVBM matched no tokens: it was a bad reuse test (W3).',
   blocker_group: 'mechanism_invisibility',
-  applies_to: { modes: KVBM_MODES },
+  // llama.cpp has no KVBM counters; its suites gate the server's own cached-token reports instead.
+  applies_to: { modes: KVBM_MODES, targets: ['emulator', 'external', 'dynamo'] },
   evidence_role: 'mechanism',
 })
 
@@ -260,7 +261,7 @@ export const GATE_INTEGRITY = gate({
   expr: 'value==0',
   severity: 'hard',
   reason_code: 'KV_CORRUPTION',
-  reason: 'Replayed temperature-0 answers differ from the reference mode, or a planted needle was answered wrongly: the KV tier returns corrupt blocks whatever its counters say (GB10 SSD case).',
+  reason: 'A warm (cache-served) temperature-0 answer differs from the cold answer to the same prompt: the KV tier returns corrupt blocks whatever its counters say (GB10 SSD case).',
   blocker_group: 'mechanism_invisibility',
   evidence_role: 'answer_integrity',
 })

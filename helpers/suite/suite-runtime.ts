@@ -145,7 +145,9 @@ export const createSuiteRuntime = async (opts: {
       try {
         // Nonces unique per run, suite, phase, step and repetition (a plan may share its scope on purpose).
         const phaseMode = info.mode
-        const scope = [opts.run.runId, opts.suiteId, plan.nonceScope ?? plan.name, JSON.stringify(plan.step ?? null), plan.repetition ?? ''].join('|')
+        const scope = plan.nonceScope
+          ? [opts.run.runId, opts.suiteId, plan.nonceScope, plan.repetition ?? ''].join('|')
+          : [opts.run.runId, opts.suiteId, plan.name, JSON.stringify(plan.step ?? null), plan.repetition ?? ''].join('|')
         result = await withNonceScope(scope, () => runPhase({
           // Parsed here so zod defaults (time_unit_s, distribution…) apply to specs written in suites.
           executor: ExecutorSpec.parse(plan.executor),

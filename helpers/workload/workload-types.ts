@@ -21,6 +21,8 @@ export interface ClientRequest {
     ignore_eos?: boolean
     /** LoRA adapter (kvsim also accepts `model: "<base>:<adapter>"`). */
     lora?: string
+    /** llama.cpp: false computes the prompt without its prompt cache (a cold-cache control). */
+    cache_prompt?: boolean
   }
   stream: boolean
   meta: RequestMeta
