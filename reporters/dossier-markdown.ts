@@ -73,13 +73,15 @@ export const dossierMarkdown = (runId: string, run: RunVerdict, suites: DossierS
     }
     for (const { s, g } of inGroup) {
       const files = [...new Set([...g.evidence.files, `${s.suite_id}/raw/gates.jsonl`, `${s.suite_id}/verdict.json`, `${s.suite_id}/summary.json`])]
-      out.push(`### ${s.suite_id} · \`${g.gate_id}\` (${g.reason_code})\n`)
+      // No data is no data: the heading and remedy never borrow the gate's failure code.
+      const code = g.status === 'no_data' ? 'GATE_NO_DATA' : g.reason_code
+      out.push(`### ${s.suite_id} · \`${g.gate_id}\` (${code})\n`)
       out.push(`- **What failed:** ${g.status === 'no_data' ? 'no data to evaluate' : 'gate failed'} — \`${g.metric} ${g.expr}\` on ${g.scope ? `phase \`${g.scope}\`` : 'the suite'}; observed ${g.observed ?? 'none'}${g.threshold !== null ? `, threshold ${g.threshold}` : ''}. ${g.message}`)
       out.push(`- **Evidence:** ${files.map((f) => `\`${f}\``).join(', ')}`)
       const details = Object.entries(g.evidence.details)
       if (details.length) out.push(`  - details: ${details.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join('; ')}`)
       out.push(`- **Reproduce:** \`${reproduceCommand(s, g.scope)}\``)
-      out.push(`- **What must change:** ${REASON_CODE_FIXES[g.reason_code] ?? text.must_change}\n`)
+      out.push(`- **What must change:** ${REASON_CODE_FIXES[code] ?? (g.status === 'no_data' ? 'the gate had nothing to evaluate: check that the phases it reads ran and sent requests, and that the target exports the metric it reads.' : text.must_change)}\n`)
     }
   }
   return out.join('\n')

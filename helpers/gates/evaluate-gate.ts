@@ -75,7 +75,8 @@ export const evaluateGate = (gate: Gate, input: GateInput): GateResult => {
       ...base,
       status: 'no_data',
       observed: null,
-      message: `gate ${gate.id} (${gate.reason_code}): expected ${gate.expr} on ${gate.metric}, observed no data — ${gate.reason}`,
+      // No data is no data: never the failure's own reason code (an empty phase is not KV corruption).
+      message: `gate ${gate.id}: no data — ${gate.expr} on ${gate.metric} could not be evaluated (nothing was measured for it)`,
     }
   const pass = compare(observed, parsed.op, parsed.threshold)
   const samples = sampleCount === null ? '' : ` over ${sampleCount} samples`

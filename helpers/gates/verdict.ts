@@ -177,7 +177,9 @@ export const computeVerdict = (input: VerdictInput): Verdict => {
   const nothingApplicable = rs.length > 0 && rs.every((r) => r.status === 'not_applicable') && rs.some((r) => r.reason_code === 'MODE_NOT_APPLICABLE')
   const outcome: VerdictOutcome = nothingApplicable ? 'not_applicable' : decision_grade ? 'evidence' : blocked ? 'blocked' : 'inconclusive'
 
-  const codes = new Set<string>(failed.map((r) => r.reason_code))
+  // A gate without data contributes GATE_NO_DATA, never its own failure code (KV_CORRUPTION…).
+  const codeOf = (r: GateResult): string => (r.status === 'no_data' ? 'GATE_NO_DATA' : r.reason_code)
+  const codes = new Set<string>(failed.map(codeOf))
   if (failed.some((r) => r.status === 'no_data')) codes.add('GATE_NO_DATA')
   if (input.emulated) codes.add('EMULATED_TARGET')
   if (input.interrupted) codes.add('RUN_INTERRUPTED')
@@ -197,7 +199,7 @@ export const computeVerdict = (input: VerdictInput): Verdict => {
       blocker_group: r.blocker_group,
       suite_id: r.suite_id,
       gate_id: r.gate_id,
-      reason_code: r.reason_code,
+      reason_code: codeOf(r),
       severity: r.severity,
       scope: r.scope,
       message: r.message,
