@@ -201,7 +201,8 @@ export const GATE_B1_NO_DISK_TIER = gate({
   reason_code: 'B1_DISK_TIER_ACTIVE',
   reason: 'B1 (host tier only) moved blocks to or from disk: the control leg inherited a disk tier and the A/B compares nothing.',
   blocker_group: 'control_gap',
-  applies_to: { modes: ['B1'] },
+  // llama.cpp has no disk tier to leak into B1 (checked when its mode is verified).
+  applies_to: { modes: ['B1'], targets: ['emulator', 'external', 'dynamo'] },
 })
 
 // --- mechanism (KVBM counter deltas; host onboarding is never disk) ---
