@@ -68,5 +68,7 @@ export const GateResult = z.object({
   /** Copied from the gate so the verdict can judge no_data without the catalog. */
   allow_no_data: z.boolean().optional(),
   evidence_role: EvidenceRole.optional(),
+  /** Where the DSL evaluated it: a phase test, or the suite's conclusion (reproduce commands differ). */
+  source: z.enum(['phase', 'suite']).optional(),
 })
 export type GateResult = z.infer<typeof GateResult>

@@ -316,7 +316,17 @@ export const defineHypothesis = (def: HypothesisDefinition): void => {
     const event = (type: string, data: Record<string, unknown>) =>
       appendJsonl(layout.events, { type, wall_ms: Date.now(), t_ms: rt?.clock.nowMs() ?? null, ...data })
 
+    // suite_budget_s: over budget is recorded (soft gate); at BUDGET_HARD_FACTOR x budget the
+    // remaining load is stopped (SUITE_BUDGET_EXCEEDED), so a smoke suite cannot run for minutes.
+    const budgetS = settings.profile.suite_budget_s
+    const budget = new AbortController()
+    let budgetTimer: NodeJS.Timeout | null = null
+
     beforeAll(async ({}, suite) => {
+      if (budgetS !== null) {
+        budgetTimer = setTimeout(() => budget.abort(new Error('SUITE_BUDGET_EXCEEDED')), budgetS * BUDGET_HARD_FACTOR * 1000)
+        budgetTimer.unref()
+      }
       mkdirSync(layout.root, { recursive: true })
       // Deferred: records are serialised after the poll phase, off the client's timestamping path.
       requestsWriter = createJsonlWriter(runLayout(run.runDir).requests, { deferred: true })
@@ -335,6 +345,15 @@ export const defineHypothesis = (def: HypothesisDefinition): void => {
     })
 
     afterAll(async ({}, suite) => {
+      if (budgetTimer) clearTimeout(budgetTimer)
+      if (budgetS !== null)
+        recordGate(
+          evaluateGate(GATE_SUITE_BUDGET, {
+            value: (Date.now() - startedWallMs) / 1000 / budgetS,
+            context: { suite_id: def.id, scope: null, mode: currentMode?.id ?? 'B0', target_kind: settings.targetKind },
+            evidence: { files: [rel(run.runDir, layout.events)], details: { elapsed_s: (Date.now() - startedWallMs) / 1000, suite_budget_s: budgetS, profile: settings.profileName } },
+          }),
+        )
       try {
         if (rt) {
           const t = rt.targetInfo()
@@ -402,7 +421,7 @@ export const defineHypothesis = (def: HypothesisDefinition): void => {
                 details: input.details ?? {},
               },
             },
-            recordGate,
+            (r) => recordGate({ ...r, source: defaultScope === null ? 'suite' : 'phase' }),
           )
         } catch (err) {
           // Evaluate every gate before failing, so one failure does not hide the next.
@@ -428,7 +447,7 @@ export const defineHypothesis = (def: HypothesisDefinition): void => {
       if (plan.before) await plan.before(apiFor(ctx, failures, plan.name, plan))
       const target = rt!.targetInfo()!
       const phaseCtx: PhaseContext = { settings, target, phases: outcomes }
-      const outcome = await rt!.runPhase(plan, phaseCtx, requestsWriter!, ctx.signal)
+      const outcome = await rt!.runPhase(plan, phaseCtx, requestsWriter!, AbortSignal.any([ctx.signal, budget.signal]))
       outcomes.set(plan.name, outcome)
       const metaPhases = ((ctx.task.meta.tierbenchPhase?.phases as unknown[]) ?? []) as Record<string, unknown>[]
       const summary = {
@@ -555,6 +574,20 @@ const describeExecutor = (e: ExecutorSpec): string => {
     default:
       return String(o.type)
   }
+}
+
+/** Load stops once a suite has run this many times its suite_budget_s. */
+export const BUDGET_HARD_FACTOR = 3
+
+/** Wall time of the suite over its profile's suite_budget_s (1 = exactly on budget). */
+export const GATE_SUITE_BUDGET: Gate = {
+  id: 'suite_budget',
+  metric: 'suite_wall_over_budget',
+  expr: 'value<=1',
+  severity: 'soft',
+  reason_code: 'SUITE_BUDGET_EXCEEDED',
+  reason: `The suite ran longer than its profile's suite_budget_s; at ${3} x the budget its remaining load is stopped.`,
+  blocker_group: 'run_validity',
 }
 
 /** Recorded (status not_applicable) for a phase whose mode the target cannot run. */

@@ -190,7 +190,8 @@ export const createSuiteRuntime = async (opts: {
           : telemetry.alignment(records.map((r) => ({ t_ms: r.t_end_ms })))
       const tele = telemetry ? await telemetry.phaseEnd(plan.name) : null
       const summary = summarizePhase(records, { wall_ms: result.t_end_ms - result.t_start_ms })
-      if (!stopReason && signal.aborted) stopReason = 'RUN_INTERRUPTED'
+      if (!stopReason && signal.aborted)
+        stopReason = (signal.reason as Error | undefined)?.message === 'SUITE_BUDGET_EXCEEDED' ? 'SUITE_BUDGET_EXCEEDED' : 'RUN_INTERRUPTED'
       const record: PhaseRecord = {
         suite_id: opts.suiteId,
         phase: plan.name,
