@@ -267,11 +267,13 @@ export const defineHypothesis = (def: HypothesisDefinition): void => {
     const outcomes = new Map<string, PhaseOutcome>()
     /** Phases whose mode this target cannot run, with the reason ("not applicable on this target"). */
     const notApplicable = new Map<string, string>()
+    /** Set when a precondition gate failed (dataset L preflight): later phases are not run. */
+    let stoppedBy: string | null = null
     /** Whether a gate's scope (`a,b`, `reuse_*`, null = the whole suite) reads a not-applicable phase. */
     const scopeNotApplicable = (scope: string | null): boolean => {
       if (notApplicable.size === 0) return false
       if (scope === null) return outcomes.size === 0
-      return scope.split(',').some((part) => {
+      return scope.split(/,| vs /).some((part) => {
         const re = new RegExp(`^${part.trim().replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`)
         return [...notApplicable.keys()].some((n) => re.test(n))
       })
@@ -398,7 +400,7 @@ export const defineHypothesis = (def: HypothesisDefinition): void => {
             context: { suite_id: def.id, scope, mode: currentMode?.id ?? 'B0', target_kind: settings.targetKind },
             evidence: { files: [rel(run.runDir, layout.events)], details: { ...(input.details ?? {}), not_applicable_phases: Object.fromEntries(notApplicable) } },
           })
-          const result = { ...r, message: `gate ${gate.id}: not applicable on this target (reads phases not applicable: ${[...notApplicable.keys()].join(', ')})` }
+          const result = { ...r, message: `gate ${gate.id}: not applicable (reads phases not run or not applicable on this target: ${[...notApplicable.keys()].join(', ')})` }
           ;(ctx.task.meta.tierbenchGates ??= []).push(result as unknown as Record<string, unknown>)
           recordGate(result)
           return result
@@ -421,7 +423,11 @@ export const defineHypothesis = (def: HypothesisDefinition): void => {
                 details: input.details ?? {},
               },
             },
-            (r) => recordGate({ ...r, source: defaultScope === null ? 'suite' : 'phase' }),
+            (r) => {
+              recordGate({ ...r, source: defaultScope === null ? 'suite' : 'phase' })
+              // Dataset L: once the target cannot serve the long prompts, sending them proves nothing.
+              if (r.status !== 'pass' && STOPS_SUITE.has(r.reason_code)) stoppedBy ??= `${r.reason_code} in ${r.scope ?? 'the suite'}`
+            },
           )
         } catch (err) {
           // Evaluate every gate before failing, so one failure does not hide the next.
@@ -476,6 +482,16 @@ export const defineHypothesis = (def: HypothesisDefinition): void => {
       test(title, async (ctx: TestContext) => {
         if (!rt || !requestsWriter) throw new Error(`Expected suite ${def.id} to be set up, got no runtime (see beforeAll error)`)
         const failures: string[] = []
+        if (stoppedBy) {
+          notApplicable.set(plan.name, `not run: ${stoppedBy}`)
+          const r = evaluateGate({ ...GATE_PRECONDITION, applies_to: { targets: [] } }, {
+            context: { suite_id: def.id, scope: plan.name, mode: currentMode?.id ?? 'B0', target_kind: settings.targetKind },
+            evidence: { files: [rel(run.runDir, layout.gates)], details: { stopped_by: stoppedBy } },
+          })
+          recordGate({ ...r, message: `phase ${plan.name} not run: ${stoppedBy} (its load would measure nothing)` })
+          event('phase_not_run', { phase: plan.name, stopped_by: stoppedBy })
+          return
+        }
         try {
           if ('run' in plan) {
             await ensureMode(plan)
@@ -574,6 +590,20 @@ const describeExecutor = (e: ExecutorSpec): string => {
     default:
       return String(o.type)
   }
+}
+
+/** Reason codes after which a suite's later phases are not run (their load would prove nothing). */
+const STOPS_SUITE = new Set(['LONG_CONTEXT_UNAVAILABLE'])
+
+/** Recorded (not_applicable) for a phase skipped because a precondition of the suite failed. */
+export const GATE_PRECONDITION: Gate = {
+  id: 'phase_precondition',
+  metric: 'phase_precondition',
+  expr: 'value==1',
+  severity: 'soft',
+  reason_code: 'PRECONDITION_FAILED',
+  reason: 'A precondition of the suite (the dataset L preflight) failed, so this phase was not run.',
+  blocker_group: 'run_validity',
 }
 
 /** Load stops once a suite has run this many times its suite_budget_s. */
