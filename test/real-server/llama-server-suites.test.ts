@@ -91,6 +91,8 @@ describe.skipIf(!env)(realServerTitle('h0, h2a, reuse_verify and mode_compare ag
       expect(v.reason_codes).not.toContain('KVBM_METRICS_MISSING')
       expect(v.reason_codes).not.toContain('PREFIX_CACHE_CONTAMINATION')
     }
+    // Every suite records its wall time against suite_budget_s.
+    for (const s of SUITES) expect(gates(s).find((g) => g.gate_id === 'suite_budget')?.observed, s).toBeGreaterThan(0)
     // B2 phases of h0 (stack B) are not applicable on llama.cpp, not failures.
     expect(gates('h0').filter((g) => g.gate_id === 'mode_applicable').every((g) => g.status === 'not_applicable')).toBe(true)
   })

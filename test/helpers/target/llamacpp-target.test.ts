@@ -1,6 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { execa } from 'execa'
 import { describe, expect, test } from 'vitest'
 import { createLlamacppTarget } from '../../../helpers/target/llamacpp-target'
 import { isModeNotApplicable } from '../../../helpers/target/mode-not-applicable'
@@ -53,3 +55,44 @@ describe.skipIf(!env)(realServerTitle('llama.cpp target against a real llama-ser
   }, 120_000)
 })
 void current
+
+describe.skipIf(!env)(realServerTitle('llama.cpp target lifetime', env), () => {
+  test('the server dies with its parent even when the parent is SIGKILLed (no exit hook runs)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tb-llama-orphan-'))
+    const script = join(dir, 'start.mts')
+    const mod = fileURLToPath(new URL('../../../helpers/target/llamacpp-target.ts', import.meta.url))
+    writeFileSync(
+      script,
+      `import { createLlamacppTarget } from ${JSON.stringify(mod)}\n` +
+        `const t = createLlamacppTarget({ binary: ${JSON.stringify(env!.binary)}, modelPath: ${JSON.stringify(env!.model)}, logsDir: ${JSON.stringify(join(dir, 'logs'))}, ctxSize: 2048 })\n` +
+        `const i = await t.start()\nconsole.log(JSON.stringify({ pid: i.pids[0] }))\nsetInterval(() => {}, 1000)\n`,
+    )
+    const parent = execa(process.execPath, ['--import', 'tsx', script], { cwd: fileURLToPath(new URL('../../..', import.meta.url)), reject: false, stdout: 'pipe', stderr: 'pipe' })
+    try {
+      const pid = await new Promise<number>((resolve, reject) => {
+        parent.stdout!.on('data', (b: Buffer) => {
+          const m = /\{"pid":(\d+)\}/.exec(b.toString())
+          if (m) resolve(Number(m[1]))
+        })
+        parent.once('exit', () => reject(new Error('Expected the parent to print the server pid, got exit')))
+      })
+      const alive = (p: number) => {
+        try {
+          process.kill(p, 0)
+          return true
+        } catch {
+          return false
+        }
+      }
+      expect(alive(pid)).toBe(true)
+      parent.kill('SIGKILL')
+      await parent
+      const deadline = Date.now() + 10_000
+      while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
+      expect(alive(pid), `llama-server pid ${pid} outlived its SIGKILLed parent`).toBe(false)
+    } finally {
+      parent.kill('SIGKILL')
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }, 120_000)
+})
