@@ -76,7 +76,7 @@ export const evaluateGate = (gate: Gate, input: GateInput): GateResult => {
       status: 'no_data',
       observed: null,
       // No data is no data: never the failure's own reason code (an empty phase is not KV corruption).
-      message: `gate ${gate.id}: no data — ${gate.expr} on ${gate.metric} could not be evaluated (nothing was measured for it)`,
+      message: `gate ${gate.id}: no data — ${gate.expr} on ${gate.metric} could not be evaluated (nothing was measured for it). What it checks: ${gate.reason}`,
     }
   const pass = compare(observed, parsed.op, parsed.threshold)
   const samples = sampleCount === null ? '' : ` over ${sampleCount} samples`
