@@ -5,6 +5,7 @@ import type { KvModeId } from '../helpers/config/kv-mode'
 import { GATE_B1_NO_DISK_TIER, GATE_DISK_OFFLOAD, GATE_INTEGRITY } from '../helpers/gates/catalog'
 import type { Gate } from '../helpers/gates/gate'
 import { type PhaseContext, type PhasePlan, defineHypothesis } from '../helpers/suite/define-hypothesis'
+import { repetitionGroup } from '../helpers/suite/repetitions'
 import type { SuiteSettings } from '../helpers/suite/suite-settings'
 import { fixedContext } from '../helpers/workload/fixed-context'
 import type { ClientRequest, Workload } from '../helpers/workload/workload-types'
@@ -111,7 +112,9 @@ defineHypothesis({
           mode,
           leg: mode,
           run: async (api) => {
-            const suspects = mismatchedIdentities(api.phases.get('B0-mixed')?.requests ?? [], api.phases.get('B1-mixed')?.requests ?? [])
+            // The latest outcome of each phase: with DSL repetitions names carry `-r<k>`, and this repetition's ran last.
+            const latest = (name: string) => [...api.phases.values()].filter((o) => repetitionGroup(o.plan.name) === name).at(-1)?.requests ?? []
+            const suspects = mismatchedIdentities(latest('B0-mixed'), latest('B1-mixed'))
             api.note('integrity_suspects', { count: suspects.size })
             if (suspects.size === 0) return
             await api.runPhase({
