@@ -159,12 +159,21 @@ defineHypothesis({
     // cache, and checked cold by the contamination gate). Corruption = a warm answer that differs.
     const control = c.phases.get('cold_control')?.requests ?? []
     const reference = control.length ? control : (reuse[0]?.requests ?? [])
-    const warm = (control.length ? reuse : reuse.slice(1)).flatMap((o) => o.requests)
+    // Two cold answers (reuse_1 on a fresh cache, the control without the cache) must agree before a
+    // warm one can be judged: if they differ the engine is not deterministic here (near-tie logits
+    // of a random-weight model), and that is no data on integrity, not KV corruption.
+    const coldCheck = control.length ? checkIntegrity({ records: reuse[0]?.requests ?? [], reference: control }) : null
+    const warm = reuse.slice(1).flatMap((o) => o.requests)
     const integrity = checkIntegrity({ records: warm, reference })
+    const unstable = coldCheck !== null && coldCheck.mismatches > 0
     c.gate(GATE_INTEGRITY, {
-      value: integrity.compared > 0 ? integrity.mismatches : null,
-      scope: control.length ? 'reuse_*' : 'reuse_2..',
-      details: { reference: control.length ? 'cold_control (cache_prompt false)' : 'reuse_1', ...integrity },
+      value: integrity.compared > 0 && !unstable ? integrity.mismatches : null,
+      scope: 'reuse_2..',
+      details: {
+        reference: control.length ? 'cold_control (cache_prompt false)' : 'reuse_1',
+        ...(coldCheck ? { cold_answers_agree: !unstable } : {}),
+        ...integrity,
+      },
     })
   },
 })
