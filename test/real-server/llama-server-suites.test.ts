@@ -112,7 +112,7 @@ describe.skipIf(!env)(realServerTitle('h0, h2a, reuse_verify and mode_compare ag
 
   test('reuse_verify passes its identity, reuse and integrity gates', () => {
     const byId = new Map(gates('reuse_verify').map((g) => [g.gate_id, g]))
-    for (const id of ['identical_inputs', 'server_cached_tokens', 'answer_integrity']) expect(byId.get(id)?.status, id).toBe('pass')
+    for (const id of ['identical_inputs', 'server_cached_tokens', 'answer_integrity']) expect(byId.get(id)?.status, `${id}: ${JSON.stringify(byId.get(id)).slice(0, 1500)}`).toBe('pass')
     expect(byId.get('answer_integrity')?.evidence.details.reference).toMatch(/cold_control/)
   })
 
