@@ -18,17 +18,20 @@ export interface DossierSuite {
 
 const q = (s: string) => s.replace(/["\\$`]/g, '\\$&')
 
-/** A regex-safe `-t` filter for the phase a gate looked at (`replay*` → `replay`). */
-const phaseFilter = (scope: string | null): string | null => {
-  if (!scope) return null
-  const plain = scope.replace(/\*.*$/, '')
-  return plain ? plain.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') : null
+/**
+ * A `-t` filter that runs exactly the phase test a gate came from (titles are `phase <name>: …`).
+ * Gates of the conclusion, and scopes naming groups (`replay*`, `a,b`, `reuse_2..`), need the whole
+ * suite: no filter, since a filter that matches no test (or skips the conclusion) reproduces nothing.
+ */
+const phaseFilter = (scope: string | null, source?: 'phase' | 'suite'): string | null => {
+  if (!scope || source === 'suite' || !/^[\w-]+$/.test(scope)) return null
+  return `phase ${scope}:`
 }
 
-export const reproduceCommand = (s: DossierSuite, scope: string | null): string => {
+export const reproduceCommand = (s: DossierSuite, scope: string | null, source?: 'phase' | 'suite'): string => {
   const target = s.target_kind ?? 'emulator'
   const file = s.file ?? `suites/${s.suite_id}.test.ts`
-  const filter = phaseFilter(scope)
+  const filter = phaseFilter(scope, source)
   const env = Object.entries({ TIERBENCH_TARGET: target, ...s.env }).map(([k, v]) => `${k}=${/^[\w.:,/-]*$/.test(v) ? v : `"${q(v)}"`}`)
   // Files outside suites/ (the planted-fault suites) run under their own Vitest config.
   const runner = file.startsWith('test/faults/') ? '--config test/faults/vitest.faults.config.ts' : '--project suites'
@@ -37,13 +40,34 @@ export const reproduceCommand = (s: DossierSuite, scope: string | null): string 
 
 /** The run settings a reproduction must repeat, read from manifest.json's resolved config. */
 export const reproduceEnv = (manifest: Record<string, unknown> | null): Record<string, string> => {
-  const config = (manifest?.config ?? {}) as { profile?: { name?: string }; target?: { kind?: string; profile?: string; faults?: string } }
+  const config = (manifest?.config ?? {}) as {
+    profile?: { name?: string }
+    seed?: number
+    dataset?: { id?: string }
+    target?: Record<string, unknown> & { kind?: string }
+  }
   const env: Record<string, string> = {}
   if (config.profile?.name) env.TIERBENCH_PROFILE = config.profile.name
-  if (config.target?.kind === 'emulator') {
-    if (config.target.profile) env.TIERBENCH_EMULATOR_PROFILE = config.target.profile
-    if (config.target.faults) env.TIERBENCH_EMULATOR_FAULTS = config.target.faults
+  const t = config.target ?? {}
+  const str = (v: unknown) => (typeof v === 'string' && v.length > 0 ? v : null)
+  const set = (name: string, v: unknown) => {
+    if (str(v)) env[name] = v as string
   }
+  if (t.kind === 'emulator') {
+    set('TIERBENCH_EMULATOR_PROFILE', t.profile)
+    set('TIERBENCH_EMULATOR_FAULTS', t.faults)
+  } else if (t.kind === 'external') {
+    // Without the server's URL, model and declared mode the command would attach to nothing (or B0).
+    set('TIERBENCH_BASE_URL', t.base_url)
+    set('TIERBENCH_MODEL', t.model)
+    set('TIERBENCH_DECLARED_MODE', t.declared_mode)
+    set('TIERBENCH_KVBM_METRICS_URL', t.kvbm_metrics_url)
+  } else if (t.kind === 'llamacpp') {
+    set('TIERBENCH_LLAMA_SERVER_BIN', t.binary)
+    set('TIERBENCH_LLAMA_MODEL', t.model_path)
+  }
+  if (config.dataset?.id && config.dataset.id !== 'S') env.TIERBENCH_DATASET = config.dataset.id
+  if (typeof config.seed === 'number' && config.seed !== 1337) env.TIERBENCH_SEED = String(config.seed)
   return env
 }
 
@@ -73,13 +97,15 @@ export const dossierMarkdown = (runId: string, run: RunVerdict, suites: DossierS
     }
     for (const { s, g } of inGroup) {
       const files = [...new Set([...g.evidence.files, `${s.suite_id}/raw/gates.jsonl`, `${s.suite_id}/verdict.json`, `${s.suite_id}/summary.json`])]
-      out.push(`### ${s.suite_id} · \`${g.gate_id}\` (${g.reason_code})\n`)
+      // No data is no data: the heading and remedy never borrow the gate's failure code.
+      const code = g.status === 'no_data' ? 'GATE_NO_DATA' : g.reason_code
+      out.push(`### ${s.suite_id} · \`${g.gate_id}\` (${code})\n`)
       out.push(`- **What failed:** ${g.status === 'no_data' ? 'no data to evaluate' : 'gate failed'} — \`${g.metric} ${g.expr}\` on ${g.scope ? `phase \`${g.scope}\`` : 'the suite'}; observed ${g.observed ?? 'none'}${g.threshold !== null ? `, threshold ${g.threshold}` : ''}. ${g.message}`)
       out.push(`- **Evidence:** ${files.map((f) => `\`${f}\``).join(', ')}`)
       const details = Object.entries(g.evidence.details)
       if (details.length) out.push(`  - details: ${details.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join('; ')}`)
-      out.push(`- **Reproduce:** \`${reproduceCommand(s, g.scope)}\``)
-      out.push(`- **What must change:** ${REASON_CODE_FIXES[g.reason_code] ?? text.must_change}\n`)
+      out.push(`- **Reproduce:** \`${reproduceCommand(s, g.scope, g.source)}\``)
+      out.push(`- **What must change:** ${REASON_CODE_FIXES[code] ?? (g.status === 'no_data' ? 'the gate had nothing to evaluate: check that the phases it reads ran and sent requests, and that the target exports the metric it reads.' : text.must_change)}\n`)
     }
   }
   return out.join('\n')

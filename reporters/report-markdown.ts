@@ -33,11 +33,11 @@ export const phaseTable = (phases: PhaseFigures[]): string => {
   if (phases.length === 0) return '_No phases were recorded._\n'
   const rows = phases.map(
     (p) =>
-      `| ${cell(p.phase)} | ${p.phase_kind} | ${modeLabel(p.mode)} | ${cell(p.step_label || '–')} | ${p.repetition ?? '–'} | ${p.count} | ${fmt(p.error_rate * 100, 2)} | ${fmt(p.latency.ttft_ms.p50)} | ${fmt(p.latency.ttft_ms.p95)} | ${fmt(p.latency.ttft_ms.p99)} | ${fmt(p.latency.tpot_ms.p99, 2)} | ${fmt(p.latency.e2e_ms.p99)} | ${fmt(p.req_per_s, 2)} | ${p.record?.interrupted ? 'interrupted' : ''} |`,
+      `| ${cell(p.phase)} | ${p.phase_kind} | ${modeLabel(p.mode)} | ${cell(p.step_label || '–')} | ${p.repetition ?? '–'} | ${p.count} | ${fmt(p.error_rate * 100, 2)} | ${p.cached_tokens} / ${p.input_tokens} | ${fmt(p.latency.ttft_ms.p50)} | ${fmt(p.latency.ttft_ms.p95)} | ${fmt(p.latency.ttft_ms.p99)} | ${fmt(p.latency.tpot_ms.p99, 2)} | ${fmt(p.latency.e2e_ms.p99)} | ${fmt(p.req_per_s, 2)} | ${p.record?.interrupted ? 'interrupted' : ''} |`,
   )
   return [
-    '| phase | kind | mode | step | rep | requests | errors % | TTFT p50 ms | TTFT p95 ms | TTFT p99 ms | TPOT p99 ms | E2E p99 ms | req/s | note |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| phase | kind | mode | step | rep | requests | errors % | cached / prompt tokens | TTFT p50 ms | TTFT p95 ms | TTFT p99 ms | TPOT p99 ms | E2E p99 ms | req/s | note |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...rows,
   ].join('\n') + '\n'
 }

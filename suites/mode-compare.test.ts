@@ -5,8 +5,11 @@ import type { KvModeId } from '../helpers/config/kv-mode'
 import { GATE_B1_NO_DISK_TIER, GATE_DISK_OFFLOAD, GATE_INTEGRITY } from '../helpers/gates/catalog'
 import type { Gate } from '../helpers/gates/gate'
 import { type PhaseContext, type PhasePlan, defineHypothesis } from '../helpers/suite/define-hypothesis'
+import { repetitionGroup } from '../helpers/suite/repetitions'
 import type { SuiteSettings } from '../helpers/suite/suite-settings'
 import { fixedContext } from '../helpers/workload/fixed-context'
+import type { ClientRequest, Workload } from '../helpers/workload/workload-types'
+import type { RequestRecord } from '../helpers/client/request-record'
 import { workloadFamily } from '../helpers/workload/workload-family'
 
 // mode_compare (runbook 004 §9b, canonical plan P3 baselines, style 1 "fixed feature set →
@@ -15,6 +18,16 @@ import { workloadFamily } from '../helpers/workload/workload-family'
 // wiped cache (the DSL restarts the worker per mode). Checks per mode: B1 stays disk-free, every
 // disk mode writes blocks, B2' (filter off) writes more blocks than B2 (the filter keeps
 // single-use blocks off the SSD), and every mode returns the B0 answers for the same identities.
+// A second phase per mode revisits more distinct prompts than the device tier (or llama.cpp's
+// slots) holds, round-robin at concurrency 1: B0 must recompute each revisit, a host tier restores
+// it. On llama.cpp a mismatch under concurrent batching is rechecked with a cold-cache control
+// (cache_prompt false) at concurrency 1: only a warm answer that differs from the cold one is
+// corruption; a difference that only batching produced is recorded as such.
+
+/** Distinct prompts revisited; above the device tier (tiny kvsim: 96 x 32 tokens) and llama.cpp's 4 slots. */
+const REPEAT_PROMPTS = 8
+const REPEAT_ROUNDS = 3
+const REPEAT_TOKENS = 1024
 
 const MODES: KvModeId[] = ['B0', 'B1', 'B2', 'B2p', 'B3']
 
@@ -68,7 +81,9 @@ defineHypothesis({
           kind: 'measure',
           mode,
           leg: mode,
-          // Same name, seed and dataset in every mode: byte-identical requests (same identity hashes).
+          // Same name, seed, dataset and nonce scope in every mode: byte-identical requests (same
+          // identity hashes), each mode on a freshly started server so none is served from another's cache.
+          nonceScope: 'mixed',
           workload: (c) => workloadFamily('D', 'S', { ctx: ctxOf(c), dataset: ds, requests }),
           executor: { type: 'constantConcurrency', concurrency, iterations: requests, ...(smoke ? {} : { duration_s: s.profile.phase_s }) },
           gates:
@@ -78,7 +93,42 @@ defineHypothesis({
                 ? []
                 : [{ gate: GATE_DISK_OFFLOAD, input: (o) => figureInput(diskOffloadFigure(o.record.deltas)) }],
         },
+        {
+          name: `${mode}-repeat`,
+          kind: 'measure',
+          mode,
+          leg: mode,
+          nonceScope: 'repeat',
+          // No nonce: request i revisits prompt i % REPEAT_PROMPTS (the workload intends the reuse).
+          workload: (c) =>
+            fixedContext(ctxOf(c), { name: 'mode_repeat', contextTokens: REPEAT_TOKENS, promptPool: REPEAT_PROMPTS, requests: REPEAT_PROMPTS * REPEAT_ROUNDS }),
+          executor: { type: 'constantConcurrency', concurrency: 1, iterations: REPEAT_PROMPTS * REPEAT_ROUNDS },
+        },
       )
+      if (mode === 'B1' && s.targetKind === 'llamacpp')
+        plans.push({
+          name: 'B1-integrity-control',
+          kind: 'probe',
+          mode,
+          leg: mode,
+          run: async (api) => {
+            // The latest outcome of each phase: with DSL repetitions names carry `-r<k>`, and this repetition's ran last.
+            const latest = (name: string) => [...api.phases.values()].filter((o) => repetitionGroup(o.plan.name) === name).at(-1)?.requests ?? []
+            const suspects = mismatchedIdentities(latest('B0-mixed'), latest('B1-mixed'))
+            api.note('integrity_suspects', { count: suspects.size })
+            if (suspects.size === 0) return
+            await api.runPhase({
+              name: 'B1-integrity-recheck',
+              kind: 'probe',
+              mode,
+              leg: mode,
+              nonceScope: 'mixed',
+              // The same requests as B1-mixed, only the suspects, each sent cold (cache_prompt false) then warm.
+              workload: (c) => coldWarmPairs(workloadFamily('D', 'S', { ctx: ctxOf(c), dataset: ds, requests }), suspects, requests),
+              executor: { type: 'constantConcurrency', concurrency: 1, iterations: suspects.size * 2 },
+            })
+          },
+        })
     }
     return plans
   },
@@ -106,9 +156,48 @@ defineHypothesis({
     const b2 = fig('B2-mixed')
     const b2p = fig('B2p-mixed')
     c.gate(GATE_FILTER_CONTRAST, { value: b2 === null || b2p === null ? null : b2p - b2, scope: 'B2-mixed,B2p-mixed', details: { b2_disk_offload_tokens: b2, b2p_disk_offload_tokens: b2p } })
+    const repeats = MODES.map((mode) => {
+      const revisits = (c.phases.get(`${mode}-repeat`)?.requests ?? []).filter((r) => r.ok && r.seq >= REPEAT_PROMPTS)
+      const ttft = revisits.map((r) => r.ttft_ms as number).sort((a, b) => a - b)
+      const q = (p: number) => (ttft.length ? ttft[Math.min(ttft.length - 1, Math.floor(p * ttft.length))] : null)
+      return { mode, revisits: revisits.length, cached_tokens: revisits.reduce((a, r) => a + (r.cached_tokens ?? 0), 0), prompt_tokens: revisits.reduce((a, r) => a + (r.input_tokens ?? 0), 0), ttft_p25_ms: q(0.25), ttft_p50_ms: q(0.5), ttft_p75_ms: q(0.75) }
+    }).filter((r) => r.revisits > 0)
+    c.note('repeat_prefix_table', repeats)
     const reference = c.phases.get('B0-mixed')?.requests ?? []
     const records = measured.filter((m) => m.mode !== 'B0').flatMap((m) => m.o?.requests ?? [])
     const integrity = checkIntegrity({ records, reference })
-    c.gate(GATE_INTEGRITY, { value: integrity.compared > 0 ? integrity.mismatches : null, scope: '*-mixed', details: { reference: 'B0-mixed', ...integrity } })
+    const recheck = c.phases.get('B1-integrity-recheck')?.requests
+    if (recheck) {
+      // llama.cpp: a suspect is corruption only if its warm answer differs from its cold-cache answer.
+      const cold = new Map(recheck.filter((r) => r.request_id.endsWith('-cold')).map((r) => [r.identity_hash, r.output_sha]))
+      const warm = recheck.filter((r) => !r.request_id.endsWith('-cold'))
+      const confirmed = warm.filter((r) => cold.has(r.identity_hash) && cold.get(r.identity_hash) !== r.output_sha)
+      c.gate(GATE_INTEGRITY, {
+        value: warm.length > 0 ? confirmed.length : null,
+        scope: 'B1-integrity-recheck',
+        details: { reference: 'cold-cache control (cache_prompt false), concurrency 1', suspects_under_load: integrity.mismatches, rechecked: warm.length, warm_differs_from_cold: confirmed.map((r) => r.request_id), batch_only_differences: integrity.mismatches - confirmed.length, load_comparison: integrity },
+      })
+    } else
+      c.gate(GATE_INTEGRITY, { value: integrity.compared > 0 ? integrity.mismatches : null, scope: '*-mixed', details: { reference: 'B0-mixed', ...integrity } })
   },
 })
+
+/** Identities whose answer in `records` differs from the reference's (both ok). */
+const mismatchedIdentities = (reference: readonly RequestRecord[], records: readonly RequestRecord[]): Set<string> => {
+  const ref = new Map(reference.filter((r) => r.ok).map((r) => [r.identity_hash, r.output_sha]))
+  return new Set(records.filter((r) => r.ok && ref.has(r.identity_hash) && ref.get(r.identity_hash) !== r.output_sha).map((r) => r.identity_hash))
+}
+
+/** The suspects of a stream workload, each as a cold (cache_prompt false) then a warm request. */
+const coldWarmPairs = (w: Workload, suspects: ReadonlySet<string>, limit: number): Workload => {
+  if (w.kind !== 'stream') throw new Error(`Expected the mixed workload to be a request stream, got ${w.kind}`)
+  const queue: ClientRequest[] = []
+  for (let i = 0; i < limit; i++) {
+    const item = w.source.next()
+    if (!item) break
+    const r = item.request
+    if (!suspects.has(r.meta.identity_hash)) continue
+    queue.push({ ...r, body: { ...r.body, cache_prompt: false }, meta: { ...r.meta, request_id: `${r.meta.request_id}-cold` } }, r)
+  }
+  return { kind: 'stream', source: { name: 'integrity_recheck', next: () => { const r = queue.shift(); return r ? { request: r } : null } } }
+}

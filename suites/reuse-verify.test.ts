@@ -24,6 +24,19 @@ const G1_BLOCKS = { smoke: 96, full: 1024 }
 const PROMPT_TOKENS = { smoke: 1024, full: 2048 }
 const FLUSH_PROMPT_TOKENS = { smoke: 1024, full: 4096 }
 
+/** Servers without KVBM (llama.cpp) report reuse per response (timings.cache_n / cached_tokens). */
+const GATE_SERVER_REUSE: Gate = {
+  id: 'server_cached_tokens',
+  metric: 'server_cached_tokens_min',
+  expr: 'value>0',
+  severity: 'hard',
+  reason_code: 'NO_KV_REUSE',
+  reason: 'The workload created reuse opportunities but the server reported no cached prompt tokens on a repeat: it was a bad reuse test (W3).',
+  blocker_group: 'mechanism_invisibility',
+  applies_to: { targets: ['llamacpp'] },
+  evidence_role: 'mechanism',
+}
+
 const GATE_IDENTICAL_INPUTS: Gate = {
   id: 'identical_inputs',
   metric: 'distinct_identity_hashes',
@@ -41,9 +54,12 @@ defineHypothesis({
   // Identical requests hit the KV cache (mechanism) and get identical answers (integrity).
   evidence: ['mechanism', 'answer_integrity', 'repeatability'],
   charts: ['kvbm_deltas_by_phase', 'kvbm_timeseries'],
-  gates: [GATE_IDENTICAL_INPUTS, GATE_KV_REUSE, GATE_INTEGRITY],
+  gates: [GATE_IDENTICAL_INPUTS, GATE_KV_REUSE, GATE_SERVER_REUSE, GATE_INTEGRITY],
   phases: (s) => {
     const p = s.profileName
+    // llama.cpp has a host tier (B1: --cache-ram) but no disk tier: its reuse is host-RAM reuse.
+    const mode = s.targetKind === 'llamacpp' ? 'B1' : 'B2'
+    const llamacpp = s.targetKind === 'llamacpp'
     const maxTokens = p === 'smoke' ? 16 : 64
     const g1Tokens = G1_BLOCKS[p] * 32
     const flushPrompts = Math.ceil((1.5 * g1Tokens) / FLUSH_PROMPT_TOKENS[p])
@@ -56,7 +72,7 @@ defineHypothesis({
         // measures the client, not a one-time setup; shares no block with the repeated prompt.
         name: 'warmup',
         kind: 'warmup',
-        mode: 'B2',
+        mode,
         targetEnv,
         workload: (c) => fixedContext(ctxOf(c), { name: 'reuse_warmup', contextTokens: 256, requests: 2, nonce: 'per_request', params: { max_tokens: maxTokens } }),
         executor: { type: 'constantConcurrency', concurrency: 1, iterations: 2 },
@@ -67,7 +83,7 @@ defineHypothesis({
         plans.push({
           name: `flush_${r - 1}`,
           kind: 'warmup',
-          mode: 'B2',
+          mode,
           targetEnv,
           // Unique prompts (nonce per request) that share no block with the repeated prompt.
           workload: (c) =>
@@ -77,14 +93,41 @@ defineHypothesis({
       plans.push({
         name: `reuse_${r}`,
         kind: 'measure',
-        mode: 'B2',
+        mode,
         targetEnv,
         // reuse_1..3 are steps of one protocol (cold, then repeats), not repetitions: the DSL
         // repeats the whole protocol per profile.repetitions, each from a fresh worker.
+        // One scope for every repeat: the same nonce, so the repeats are byte-identical.
+        nonceScope: 'reuse',
         workload: (c) => repeats(c).phases[r - 1].workload,
         executor: { type: 'constantConcurrency', concurrency: 1, iterations: 1 },
       })
     }
+    if (llamacpp)
+      // Cold-cache control: the same prompt computed without the prompt cache (cache_prompt false).
+      // Its answer is the reference: KV_CORRUPTION means a warm answer differs from the cold one.
+      plans.push({
+        name: 'cold_control',
+        kind: 'probe',
+        mode,
+        targetEnv,
+        nonceScope: 'reuse',
+        workload: (c) => {
+          const src = repeats(c).phases[0].workload
+          if (src.kind !== 'stream') throw new Error(`Expected reuse repeats to be a request stream, got ${src.kind}`)
+          return {
+            kind: 'stream',
+            source: {
+              name: 'reuse_verify_cold',
+              next: () => {
+                const item = src.source.next()
+                return item && { request: { ...item.request, body: { ...item.request.body, cache_prompt: false }, meta: { ...item.request.meta, request_id: `${item.request.meta.request_id}-cold` } } }
+              },
+            },
+          }
+        },
+        executor: { type: 'constantConcurrency', concurrency: 1, iterations: 1 },
+      })
     return plans
   },
   conclude: (c) => {
@@ -107,12 +150,31 @@ defineHypothesis({
       scope: 'reuse_2..',
       details: { matched, reuse_verify_signal_kvbm: laterValues.some((v) => (v ?? 0) > 0) ? 'prefix_reuse_detected' : 'no_prefix_reuse_signal' },
     })
-    const first = reuse[0]?.requests ?? []
-    const integrity = checkIntegrity({ records: reuse.slice(1).flatMap((o) => o.requests), reference: first })
-    c.gate(GATE_INTEGRITY, {
-      value: integrity.compared > 0 ? integrity.mismatches + integrity.needle_failures : null,
+    const cached = later.map((m) => m.cached_tokens)
+    c.gate(GATE_SERVER_REUSE, {
+      value: cached.length > 0 && cached.every((v) => v !== null) ? Math.min(...(cached as number[])) : null,
       scope: 'reuse_2..',
-      details: { ...integrity },
+      details: { matched },
+    })
+    // Reference: the cold-cache control where there is one, else the first repeat (cold on a fresh
+    // cache, and checked cold by the contamination gate). Corruption = a warm answer that differs.
+    const control = c.phases.get('cold_control')?.requests ?? []
+    const reference = control.length ? control : (reuse[0]?.requests ?? [])
+    // Two cold answers (reuse_1 on a fresh cache, the control without the cache) must agree before a
+    // warm one can be judged: if they differ the engine is not deterministic here (near-tie logits
+    // of a random-weight model), and that is no data on integrity, not KV corruption.
+    const coldCheck = control.length ? checkIntegrity({ records: reuse[0]?.requests ?? [], reference: control }) : null
+    const warm = reuse.slice(1).flatMap((o) => o.requests)
+    const integrity = checkIntegrity({ records: warm, reference })
+    const unstable = coldCheck !== null && coldCheck.mismatches > 0
+    c.gate(GATE_INTEGRITY, {
+      value: integrity.compared > 0 && !unstable ? integrity.mismatches : null,
+      scope: 'reuse_2..',
+      details: {
+        reference: control.length ? 'cold_control (cache_prompt false)' : 'reuse_1',
+        ...(coldCheck ? { cold_answers_agree: !unstable } : {}),
+        ...integrity,
+      },
     })
   },
 })

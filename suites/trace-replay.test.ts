@@ -78,9 +78,9 @@ defineHypothesis({
     const outputScale = t.output_scale ?? (smoke ? 1 / 32 : 1)
     const schedule = traceSchedule(t)
     const timeScale = t.time_scale ?? (smoke ? 0.25 : 1)
-    // An external server runs in the mode the user declared; replay B0 vs B1 as two runs.
+    // An external server runs in the mode the user declared (B0 when none is); replay B0 vs B1 as two runs.
     const target = s.config.target
-    const modes: KvModeId[] = target.kind === 'external' ? [target.declared_mode] : t.modes
+    const modes: KvModeId[] = target.kind === 'external' ? [target.declared_mode ?? 'B0'] : t.modes
 
     const raw = readMooncakeTrace(path, firstN)
     if (raw.length === 0) throw new TraceFileError(`Expected at least one row in ${path}, got an empty trace`)

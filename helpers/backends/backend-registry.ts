@@ -2,6 +2,7 @@ import type { KvbmOptions } from './kvbm'
 import { createKvbmBackend } from './kvbm'
 import type { LmcacheOptions } from './lmcache'
 import { createLmcacheBackend } from './lmcache'
+import { llamacppBackend } from './llamacpp'
 import { createSglangHicacheBackend } from './sglang-hicache'
 import type { BackendName, TieringBackend } from './tiering-backend'
 import { createTrtllmNativeBackend } from './trtllm-native'
@@ -22,6 +23,7 @@ export const BACKEND_FACTORIES: Partial<Record<BackendName, BackendFactory>> = {
   lmcache: createLmcacheBackend,
   'sglang-hicache': createSglangHicacheBackend,
   'trtllm-native': createTrtllmNativeBackend,
+  llamacpp: () => llamacppBackend,
 }
 
 /** Names of the registered backends, in registration order. */

@@ -7,7 +7,7 @@ export type RecordIdentity = Pick<
   RequestRecord,
   | 'run_id' | 'suite_id' | 'phase' | 'phase_kind' | 'mode' | 'seq' | 'request_id' | 'workload' | 'endpoint' | 'stream'
   | 'max_tokens' | 'prompt_sha' | 'params_hash' | 'identity_hash' | 'payload_hash' | 'prompt_tokens_expected'
-  | 'step' | 'repetition' | 'session_id' | 'turn' | 'adapter' | 'prefix_hash'
+  | 'step' | 'repetition' | 'session_id' | 'turn' | 'adapter' | 'prefix_hash' | 'reusable_tokens_max'
 >
 
 // One place that copies a request's identity into its record, whether it was sent (client) or
@@ -71,5 +71,6 @@ export const newRecord = (req: ClientRequest, ctx: Omit<SendContext, 'signal'>):
   if (m.turn !== undefined) r.turn = m.turn
   if (m.adapter !== undefined) r.adapter = m.adapter
   if (m.prefix_hash !== undefined) r.prefix_hash = m.prefix_hash
+  if (m.reusable_tokens_max !== undefined) r.reusable_tokens_max = m.reusable_tokens_max
   return r
 }

@@ -88,5 +88,9 @@ export const RequestRecord = z.object({
   response_id: z.string().nullable(),
   x_request_id: z.string().nullable(),
   server_timing: ServerTiming.nullable(),
+  /** Set when the first attempt's socket closed before any response byte and the request was sent again on a fresh connection: that first error. */
+  retried_after: z.string().optional(),
+  /** Most cached tokens the workload intended for this prompt (nonced prompts only): the contamination gate's bound. */
+  reusable_tokens_max: z.number().int().nonnegative().optional(),
 })
 export type RequestRecord = z.infer<typeof RequestRecord>

@@ -36,6 +36,7 @@ export const createShardedStreamClient = async (opts: ShardedStreamClientOptions
     headersTimeoutMs: opts.headersTimeoutMs,
     bodyTimeoutMs: opts.bodyTimeoutMs,
     keepItl: opts.keepItl,
+    keepAlive: opts.keepAlive,
     tokenizerId: opts.tokenizerId,
   }
   const pending = new Map<number, (r: RequestRecord) => void>()

@@ -15,6 +15,7 @@ export interface ShardInit {
   headersTimeoutMs?: number
   bodyTimeoutMs?: number
   keepItl?: boolean
+  keepAlive?: boolean
   tokenizerId?: TokenizerId
 }
 
@@ -44,6 +45,7 @@ if (port) {
     headersTimeoutMs: init.headersTimeoutMs,
     bodyTimeoutMs: init.bodyTimeoutMs,
     keepItl: init.keepItl,
+    keepAlive: init.keepAlive,
     tokenizer: init.tokenizerId ? getTokenizer(init.tokenizerId) : undefined,
   })
   const aborts = new Map<number, AbortController>()

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
-import { Pool } from 'undici'
+import { type Dispatcher, Pool } from 'undici'
+import { sendWithFreshRetry } from './connection-retry'
 import type { Tokenizer } from '../tokenizer/tokenizer'
 import type { ClientRequest } from '../workload/workload-types'
 import { classifyHttpStatus, classifyTransportError, errorMessage } from './classify-error'
@@ -25,6 +26,8 @@ export interface StreamClientOptions {
   keepItl?: boolean
   /** Counts tokens when the server sends no usage. */
   tokenizer?: Tokenizer
+  /** Reuse connections between requests. @default true (false: one connection per request) */
+  keepAlive?: boolean
 }
 
 export interface SendContext {
@@ -99,17 +102,17 @@ export const createStreamClient = (opts: StreamClientOptions): StreamClient => {
   const { clock, model } = opts
   const keepItl = opts.keepItl ?? true
   const origin = new URL(opts.baseUrl).origin
-  const pool = new Pool(origin, {
-    connections: opts.maxInFlight,
-    pipelining: 1,
+  const connectOptions = {
     headersTimeout: opts.headersTimeoutMs ?? 300_000,
     bodyTimeout: opts.bodyTimeoutMs ?? 300_000,
     keepAliveTimeout: 30_000,
-  })
+  }
+  const pool = new Pool(origin, { connections: opts.maxInFlight, pipelining: 1, ...connectOptions })
+  const reset = opts.keepAlive === false
   const parseQueue = createDeferredParseQueue()
   const paths = { chat: apiPath(opts.baseUrl, 'chat'), completions: apiPath(opts.baseUrl, 'completions') }
 
-  const exchange = async (req: ClientRequest, body: Buffer, ctx: SendContext, tSent: number): Promise<Outcome> => {
+  const exchange = async (req: ClientRequest, body: Buffer, ctx: SendContext, tSent: number, dispatcher: Dispatcher | null = null): Promise<Outcome> => {
     const out: Outcome = {
       http_status: null,
       t_headers_ms: null,
@@ -128,8 +131,9 @@ export const createStreamClient = (opts: StreamClientOptions): StreamClient => {
     }
     let res: Awaited<ReturnType<Pool['request']>>
     try {
-      res = await pool.request({
+      res = await (dispatcher ?? pool).request({
         method: 'POST',
+        reset,
         path: paths[req.endpoint],
         headers: {
           'content-type': 'application/json',
@@ -287,19 +291,29 @@ export const createStreamClient = (opts: StreamClientOptions): StreamClient => {
     } catch (err) {
       clientError = `Expected a JSON-serializable body for request ${req.meta.request_id}, got ${errorMessage(err)}`
     }
-    const tSent = clock.nowMs()
-    const wallSent = clock.wallMs()
+    let tSent = clock.nowMs()
+    let wallSent = clock.wallMs()
     let out: Outcome
+    let retriedAfter: string | null = null
     if (body === null) {
       out = emptyOutcome(tSent, { error_class: 'client', message: clientError as string })
     } else {
       try {
-        out = await exchange(req, body, ctx, tSent)
+        // A socket closed before any response byte is sent again once (connection-retry.ts); the
+        // record's send time is then the retry's, and schedule_delay_ms carries the lost attempt.
+        const r = await sendWithFreshRetry(origin, connectOptions, (d) => {
+          if (d) [tSent, wallSent] = [clock.nowMs(), clock.wallMs()]
+          return exchange(req, body as Buffer, ctx, tSent, d)
+        })
+        out = r.out
+        retriedAfter = r.retriedAfter
       } catch (err) {
         out = emptyOutcome(clock.nowMs(), { error_class: 'client', message: errorMessage(err) })
       }
     }
-    return buildRecord(req, ctx, tSent, wallSent, out, opts.tokenizer, clock)
+    const record = buildRecord(req, ctx, tSent, wallSent, out, opts.tokenizer, clock)
+    if (retriedAfter !== null) record.retried_after = retriedAfter
+    return record
   }
 
   return {

@@ -15,13 +15,15 @@ export interface EnvVarSpec {
 }
 
 export const ENV_VARS: readonly EnvVarSpec[] = [
-  { name: 'TIERBENCH_TARGET', path: 'target.kind', type: 'string', default: 'emulator', description: 'emulator | external | dynamo' },
+  { name: 'TIERBENCH_TARGET', path: 'target.kind', type: 'string', default: 'emulator', description: 'emulator | external | llamacpp | dynamo' },
   { name: 'TIERBENCH_BASE_URL', path: 'target.base_url', type: 'string', targetKinds: ['external'], default: '(required for external)', description: 'OpenAI-compatible base URL, e.g. http://127.0.0.1:8000' },
   { name: 'TIERBENCH_MODEL', path: 'target.model', type: 'string', targetKinds: ['external'], default: '(required for external)', description: 'served model name sent in requests' },
-  { name: 'TIERBENCH_DECLARED_MODE', path: 'target.declared_mode', type: 'string', targetKinds: ['external'], default: '(required for external)', description: 'KV mode the external stack runs in: B0 | B1 | B2 | B2p | B3' },
+  { name: 'TIERBENCH_DECLARED_MODE', path: 'target.declared_mode', type: 'string', targetKinds: ['external'], default: 'B0 (assumed, not verified)', description: 'KV mode the external stack runs in: B0 | B1 | B2 | B2p | B3' },
   { name: 'TIERBENCH_KVBM_METRICS_URL', path: 'target.kvbm_metrics_url', type: 'string', targetKinds: ['external', 'dynamo'], default: '(none)', description: 'KVBM Prometheus endpoint, e.g. http://127.0.0.1:6880/metrics' },
   { name: 'TIERBENCH_BACKEND', path: 'target.backend', type: 'string', targetKinds: ['emulator', 'external'], default: 'kvbm', description: 'tiering backend: kvbm | vllm-offload | lmcache | sglang-hicache | trtllm-native | llamacpp (kvsim speaks its metric dialect)' },
   { name: 'TIERBENCH_CACHE_DIR', path: 'target.cache_dir', type: 'string', targetKinds: ['external'], default: '(none)', description: "the external server's disk-tier directory on this host (open-file and OS evidence)" },
+  { name: 'TIERBENCH_LLAMA_SERVER_BIN', path: 'target.binary', type: 'string', targetKinds: ['llamacpp'], default: '(required for llamacpp)', description: 'path to llama.cpp llama-server' },
+  { name: 'TIERBENCH_LLAMA_MODEL', path: 'target.model_path', type: 'string', targetKinds: ['llamacpp'], default: '(required for llamacpp)', description: 'GGUF model file llama-server loads' },
   { name: 'TIERBENCH_EMULATOR_PROFILE', path: 'target.profile', type: 'string', targetKinds: ['emulator'], default: 'tiny (smoke) / llama31-8b-fp8 (full)', description: 'kvsim profile = a configs/models/ id' },
   { name: 'TIERBENCH_EMULATOR_FAULTS', path: 'target.faults', type: 'string', targetKinds: ['emulator'], default: '(none)', description: 'kvsim fault spec' },
   { name: 'TIERBENCH_PROFILE', path: 'profile', type: 'string', default: 'smoke', description: 'run profile: smoke | full' },

@@ -11,7 +11,8 @@ import { resolveKvModes } from './kv-mode-defaults'
 import { type ConfigLayer, getPath, isPlain, mergeLayers, type Plain, setPath } from './layered-merge'
 import { DEFAULT_MODEL_ID, type RunConfig, RunConfigInput } from './run-config'
 import { RUN_PROFILE_DEFAULTS, RunProfileName } from './run-profile'
-import { DynamoTargetConfig, EmulatorTargetConfig, ExternalTargetConfig, TargetKindId } from './target-config'
+import { DynamoTargetConfig, EmulatorTargetConfig, ExternalTargetConfig,
+  LlamacppTargetConfig, TargetKindId } from './target-config'
 
 // Precedence, lowest first: code defaults < catalog files (configs/models, profiles, datasets,
 // slo) < configs/targets/<kind>.yaml < the run profile's emulator settings < configs/tierbench.yaml
@@ -41,6 +42,7 @@ const readYamlPeek = (file: string): Plain => {
 const TARGET_KEYS: Record<TargetKindId, Set<string>> = {
   emulator: new Set(Object.keys(EmulatorTargetConfig.shape)),
   external: new Set(Object.keys(ExternalTargetConfig.shape)),
+  llamacpp: new Set(Object.keys(LlamacppTargetConfig.shape)),
   dynamo: new Set(Object.keys(DynamoTargetConfig.shape)),
 }
 

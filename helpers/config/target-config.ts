@@ -64,16 +64,38 @@ export const ExternalTargetConfig = z.strictObject({
   backend: TieringBackendId.default('kvbm'),
   /** The server's disk-tier directory on this host, for open-file and OS evidence (optional). */
   cache_dir: z.string().min(1).optional(),
-  /** The mode the operator says the stack runs in; verified from /metrics where possible. */
-  declared_mode: KvModeId,
+  /** The mode the operator says the stack runs in; verified from /metrics where possible. Unset: B0 assumed (B0-only suites run; other modes are not applicable). */
+  declared_mode: KvModeId.optional(),
   health_style: z.enum(['dynamo', 'http-status']).default('http-status'),
   health_path: z.string().startsWith('/').default('/health'),
   max_input_tokens: z.int().positive().optional(),
   /** Serving-stack processes for IO attribution (or a pattern matched against /proc/<pid>/cmdline). */
   pids: z.array(z.int().positive()).optional(),
   process_pattern: z.string().min(1).optional(),
+  /** Reuse connections between requests. Servers that close after each streamed response (llama.cpp) run cleaner with false. @default true */
+  keep_alive: z.boolean().default(true),
 })
 export type ExternalTargetConfig = z.infer<typeof ExternalTargetConfig>
+
+/** llama.cpp's llama-server started by tierbench (B0 = --cache-ram 0, B1 = --cache-ram N). */
+export const LlamacppTargetConfig = z.strictObject({
+  kind: z.literal('llamacpp'),
+  /** Path to llama-server (TIERBENCH_LLAMA_SERVER_BIN). */
+  binary: z.string().min(1, 'a path to llama-server (set TIERBENCH_LLAMA_SERVER_BIN)'),
+  /** GGUF model file (TIERBENCH_LLAMA_MODEL). */
+  model_path: z.string().min(1, 'a path to a .gguf model (set TIERBENCH_LLAMA_MODEL)'),
+  /** Served name (--alias); default: the file name without .gguf. */
+  alias: z.string().min(1).optional(),
+  ctx_size: z.int().positive().default(32768),
+  parallel: z.int().positive().default(4),
+  threads: z.int().positive().default(1),
+  /** Host prompt cache in B1, MiB; default llama-server's 8192. */
+  cache_ram_mib: z.int().positive().optional(),
+  extra_args: z.array(z.string()).default([]),
+  /** llama-server closes the connection after a streamed response: keep-alive off by default. */
+  keep_alive: z.boolean().default(false),
+})
+export type LlamacppTargetConfig = z.infer<typeof LlamacppTargetConfig>
 
 export const DynamoTargetConfig = z.strictObject({
   kind: z.literal('dynamo'),
@@ -83,8 +105,8 @@ export const DynamoTargetConfig = z.strictObject({
 })
 export type DynamoTargetConfig = z.infer<typeof DynamoTargetConfig>
 
-export const TargetConfig = z.discriminatedUnion('kind', [EmulatorTargetConfig, ExternalTargetConfig, DynamoTargetConfig])
+export const TargetConfig = z.discriminatedUnion('kind', [EmulatorTargetConfig, ExternalTargetConfig, LlamacppTargetConfig, DynamoTargetConfig])
 export type TargetConfig = z.infer<typeof TargetConfig>
 
-export const TargetKindId = z.enum(['emulator', 'external', 'dynamo'])
+export const TargetKindId = z.enum(['emulator', 'external', 'llamacpp', 'dynamo'])
 export type TargetKindId = z.infer<typeof TargetKindId>

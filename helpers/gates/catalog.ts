@@ -41,7 +41,8 @@ export const GATE_KVBM_METRICS = gate({
   reason_code: 'KVBM_METRICS_MISSING',
   reason: 'A KVBM mode needs its /metrics counters at every phase boundary; without them nothing about the mechanism can be shown (P6 hard fail).',
   blocker_group: 'run_validity',
-  applies_to: { modes: KVBM_MODES },
+  // llama.cpp exports no KVBM counters at all: its llamacpp:* names are checked when the mode is verified.
+  applies_to: { modes: KVBM_MODES, targets: ['emulator', 'external', 'dynamo'] },
 })
 
 export const GATE_REQUEST_STALL = gate({
@@ -200,7 +201,8 @@ export const GATE_B1_NO_DISK_TIER = gate({
   reason_code: 'B1_DISK_TIER_ACTIVE',
   reason: 'B1 (host tier only) moved KV to or from disk (normalised tier counters, else files held open under the cache dir): the control leg inherited a disk tier and the A/B compares nothing.',
   blocker_group: 'control_gap',
-  applies_to: { modes: ['B1'] },
+  // llama.cpp has no disk tier to leak into B1 (checked when its mode is verified).
+  applies_to: { modes: ['B1'], targets: ['emulator', 'external', 'dynamo'] },
 })
 
 // --- mechanism (normalised tier counters of any backend, helpers/analysis/mechanism.ts; OS evidence
@@ -238,7 +240,8 @@ export const GATE_KV_REUSE = gate({
   reason_code: 'NO_KV_REUSE',
   reason: 'The workload created reuse opportunities but the offload tiers served no prompt tokens: it was a bad reuse test (W3).',
   blocker_group: 'mechanism_invisibility',
-  applies_to: { modes: KVBM_MODES },
+  // llama.cpp has no KVBM counters; its suites gate the server's own cached-token reports instead.
+  applies_to: { modes: KVBM_MODES, targets: ['emulator', 'external', 'dynamo'] },
   evidence_role: 'mechanism',
 })
 
@@ -260,7 +263,7 @@ export const GATE_INTEGRITY = gate({
   expr: 'value==0',
   severity: 'hard',
   reason_code: 'KV_CORRUPTION',
-  reason: 'Replayed temperature-0 answers differ from the reference mode, or a planted needle was answered wrongly: the KV tier returns corrupt blocks whatever its counters say (GB10 SSD case).',
+  reason: 'A warm (cache-served) temperature-0 answer differs from the cold answer to the same prompt: the KV tier returns corrupt blocks whatever its counters say (GB10 SSD case).',
   blocker_group: 'mechanism_invisibility',
   evidence_role: 'answer_integrity',
 })

@@ -6,7 +6,7 @@ import { compare, parseExpr } from './parse-expr'
 // aggregated figure (`value`, used as is whatever the aggregation says, e.g. a phase summary's
 // p99). Outcomes: pass | fail | not_applicable (applies_to excludes the mode or target) | no_data.
 
-export type TargetKind = 'emulator' | 'external' | 'dynamo'
+export type TargetKind = 'emulator' | 'external' | 'llamacpp' | 'dynamo'
 
 export interface GateContext {
   suite_id: string
@@ -75,7 +75,8 @@ export const evaluateGate = (gate: Gate, input: GateInput): GateResult => {
       ...base,
       status: 'no_data',
       observed: null,
-      message: `gate ${gate.id} (${gate.reason_code}): expected ${gate.expr} on ${gate.metric}, observed no data — ${gate.reason}`,
+      // No data is no data: never the failure's own reason code (an empty phase is not KV corruption).
+      message: `gate ${gate.id}: no data — ${gate.expr} on ${gate.metric} could not be evaluated (nothing was measured for it). What it checks: ${gate.reason}`,
     }
   const pass = compare(observed, parsed.op, parsed.threshold)
   const samples = sampleCount === null ? '' : ` over ${sampleCount} samples`

@@ -38,7 +38,7 @@ export const Gate = z.object({
   applies_to: z
     .object({
       modes: z.array(KvModeId).optional(),
-      targets: z.array(z.enum(['emulator', 'external', 'dynamo'])).optional(),
+      targets: z.array(z.enum(['emulator', 'external', 'llamacpp', 'dynamo'])).optional(),
     })
     .optional(),
   /** A hard gate with nothing to evaluate fails its test unless this is set. */
@@ -68,5 +68,7 @@ export const GateResult = z.object({
   /** Copied from the gate so the verdict can judge no_data without the catalog. */
   allow_no_data: z.boolean().optional(),
   evidence_role: EvidenceRole.optional(),
+  /** Where the DSL evaluated it: a phase test, or the suite's conclusion (reproduce commands differ). */
+  source: z.enum(['phase', 'suite']).optional(),
 })
 export type GateResult = z.infer<typeof GateResult>

@@ -20,7 +20,8 @@ import { BlockerGroup, EvidenceRole, GateResult } from './gate'
 export const EvidenceStatus = z.enum(['present', 'failed', 'not_assessed', 'missing', 'not_required'])
 export type EvidenceStatus = z.infer<typeof EvidenceStatus>
 
-export const VerdictOutcome = z.enum(['evidence', 'blocked', 'inconclusive'])
+// not_applicable: nothing in the suite could run on this target (every phase's mode unsupported).
+export const VerdictOutcome = z.enum(['evidence', 'blocked', 'inconclusive', 'not_applicable'])
 export type VerdictOutcome = z.infer<typeof VerdictOutcome>
 
 export const VerdictBlocker = z.object({
@@ -173,19 +174,24 @@ export const computeVerdict = (input: VerdictInput): Verdict => {
   const run_valid = !input.interrupted && input.run_errors.length === 0 && !runValidityFailed
   const decision_grade = run_valid && hardFailed.length === 0 && chainComplete && !input.emulated
   const blocked = run_valid && hardFailed.some((r) => r.blocker_group !== 'run_validity')
-  const outcome: VerdictOutcome = decision_grade ? 'evidence' : blocked ? 'blocked' : 'inconclusive'
+  const nothingApplicable = rs.length > 0 && rs.every((r) => r.status === 'not_applicable') && rs.some((r) => r.reason_code === 'MODE_NOT_APPLICABLE')
+  const outcome: VerdictOutcome = nothingApplicable ? 'not_applicable' : decision_grade ? 'evidence' : blocked ? 'blocked' : 'inconclusive'
 
-  const codes = new Set<string>(failed.map((r) => r.reason_code))
+  // A gate without data contributes GATE_NO_DATA, never its own failure code (KV_CORRUPTION…).
+  const codeOf = (r: GateResult): string => (r.status === 'no_data' ? 'GATE_NO_DATA' : r.reason_code)
+  const codes = new Set<string>(failed.map(codeOf))
   if (failed.some((r) => r.status === 'no_data')) codes.add('GATE_NO_DATA')
   if (input.emulated) codes.add('EMULATED_TARGET')
   if (input.interrupted) codes.add('RUN_INTERRUPTED')
   if (input.run_errors.length > 0) codes.add('RUN_ERRORS_PRESENT')
   const testFails = input.tests.filter((t) => t.state === 'fail').length
   if (testFails > 0) codes.add('TESTS_FAILED')
-  for (const role of ROLES) {
-    if (chain[role] === 'missing') codes.add(CHAIN_MISSING_CODE[role])
-    if (chain[role] === 'not_assessed') codes.add(CHAIN_NOT_ASSESSED_CODE[role])
-  }
+  if (nothingApplicable) codes.add('NOT_APPLICABLE')
+  else
+    for (const role of ROLES) {
+      if (chain[role] === 'missing') codes.add(CHAIN_MISSING_CODE[role])
+      if (chain[role] === 'not_assessed') codes.add(CHAIN_NOT_ASSESSED_CODE[role])
+    }
   const reason_codes = [...codes].sort()
 
   const blockers = groupBlockers(
@@ -193,14 +199,16 @@ export const computeVerdict = (input: VerdictInput): Verdict => {
       blocker_group: r.blocker_group,
       suite_id: r.suite_id,
       gate_id: r.gate_id,
-      reason_code: r.reason_code,
+      reason_code: codeOf(r),
       severity: r.severity,
       scope: r.scope,
       message: r.message,
     })),
   )
   const why = reason_codes.length ? ` (${reason_codes.join(', ')})` : ''
-  const summary = decision_grade
+  const summary = nothingApplicable
+    ? `${input.suite_id}: NOT_APPLICABLE on this target; no phase could run in a mode the server runs.`
+    : decision_grade
     ? `${input.suite_id}: decision-grade evidence; every hard gate passed and the evidence chain is complete.`
     : `${input.suite_id}: ${outcome}, run ${run_valid ? 'valid' : 'invalid'}, not decision-grade${why}.`
   return {
@@ -256,13 +264,17 @@ export type RunVerdict = z.infer<typeof RunVerdict>
  */
 export const computeRunVerdict = (suites: readonly Verdict[]): RunVerdict => {
   const n = suites.length
+  // Suites with nothing applicable on this target neither help nor hurt the others.
+  const applicable = suites.filter((s) => s.outcome !== 'not_applicable')
   const run_valid = n > 0 && suites.every((s) => s.run_valid)
-  const decision_grade = n > 0 && suites.every((s) => s.decision_grade)
+  const decision_grade = applicable.length > 0 && applicable.every((s) => s.decision_grade)
   const outcome: VerdictOutcome = suites.some((s) => s.outcome === 'blocked')
     ? 'blocked'
-    : n > 0 && suites.every((s) => s.outcome === 'evidence')
-      ? 'evidence'
-      : 'inconclusive'
+    : n > 0 && applicable.length === 0
+      ? 'not_applicable'
+      : applicable.length > 0 && applicable.every((s) => s.outcome === 'evidence')
+        ? 'evidence'
+        : 'inconclusive'
   const codes = new Set(suites.flatMap((s) => s.reason_codes))
   if (n === 0) codes.add('NO_SUITES')
   const reason_codes = [...codes].sort()

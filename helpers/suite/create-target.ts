@@ -3,6 +3,7 @@ import { createDynamoTarget } from '../target/dynamo'
 import { parseDynamoConfig } from '../target/dynamo-config'
 import { createEmulatorTarget } from '../target/emulator-target'
 import { createExternalTarget } from '../target/external-target'
+import { createLlamacppTarget } from '../target/llamacpp-target'
 import type { Target } from '../target/target'
 import type { SuiteSettings } from './suite-settings'
 
@@ -26,7 +27,9 @@ export const createTargetFromSettings = (s: SuiteSettings, dirs: { scratchDir: s
       return createExternalTarget({
         baseUrl: t.base_url,
         model: t.model,
-        declaredMode: t.declared_mode,
+        declaredMode: t.declared_mode ?? 'B0',
+        modeDeclared: t.declared_mode !== undefined,
+        processPattern: t.process_pattern,
         healthStyle: t.health_style,
         kvbmMetricsUrl: t.kvbm_metrics_url ?? null,
         frontendMetricsUrl: t.frontend_metrics_url ?? null,
@@ -34,6 +37,18 @@ export const createTargetFromSettings = (s: SuiteSettings, dirs: { scratchDir: s
         pids: t.pids,
         cacheDir: t.cache_dir ?? null,
         backend: s.tierBackend,
+      })
+    case 'llamacpp':
+      return createLlamacppTarget({
+        binary: t.binary,
+        modelPath: t.model_path,
+        alias: t.alias,
+        ctxSize: t.ctx_size,
+        parallel: t.parallel,
+        threads: t.threads,
+        cacheRamMib: t.cache_ram_mib,
+        extraArgs: t.extra_args,
+        logsDir: dirs.logsDir,
       })
     case 'dynamo':
       return createDynamoTarget(parseDynamoConfig(t.dynamo), { logsDir: dirs.logsDir, scratch: join(dirs.scratchDir, 'dynamo') })

@@ -31,6 +31,10 @@ import {
 } from '../gates/catalog'
 import { activeCapture } from './capture-hypotheses'
 import { expandRepetitions, inheritRepetition, managesOwnRepetitions, repeatabilityChecks, repetitionGroup } from './repetitions'
+import { KVBM_EXPECTED_COUNTERS } from '../telemetry/kvbm-deltas'
+import { evaluateGate } from '../gates/evaluate-gate'
+import { isModeNotApplicable } from '../target/mode-not-applicable'
+import { GATE_PREFIX_CACHE_CONTAMINATION, prefixContamination } from '../gates/prefix-contamination'
 
 // defineHypothesis turns a test-plan hypothesis into a Vitest describe block that reads like the
 // plan: beforeAll starts the target and the collectors, one test per phase runs load and checks
@@ -67,6 +71,11 @@ interface PhaseBase {
   contention?: string
   /** Emulator-only runtime faults for this phase (kvsim's --faults grammar). */
   faults?: string
+  /**
+   * Nonces are unique per run, suite, phase, step and repetition. Phases that must send the same
+   * requests (one workload compared across modes, each on a fresh cache) share a scope name here.
+   */
+  nonceScope?: string
   /** Restart the worker (fresh cache) even when the mode does not change. */
   restart?: boolean
   /**
@@ -198,11 +207,20 @@ export const STANDARD_PHASE_GATES: { gate: Gate; input: (o: PhaseOutcome) => Pha
   },
   {
     gate: GATE_KVBM_METRICS,
-    // The tiering backend's endpoint (KVBM's, or the engine's /metrics for other backends) answered at the phase end.
-    input: (o) => ({
-      value: o.record.deltas.kvbm || o.record.deltas.tiers ? 1 : 0,
-      details: { missing: o.record.missing_metrics.kvbm ?? [], unavailable_tier_counters: o.record.missing_metrics.tiers ?? [] },
-    }),
+    // Reachable means the backend's required series were scraped, not merely that some deltas exist:
+    // KVBM needs every expected counter name; another backend needs at least one normalised tier counter.
+    input: (o) => {
+      const kvbmMissing = o.record.missing_metrics.kvbm ?? []
+      const tiers = o.record.deltas.tiers
+      const ok = o.record.deltas.kvbm
+        ? !kvbmMissing.some((n) => (KVBM_EXPECTED_COUNTERS as readonly string[]).includes(n))
+        : !!tiers && Object.values(tiers).some((v) => v !== null)
+      return { value: ok ? 1 : 0, details: { missing: kvbmMissing, unavailable_tier_counters: o.record.missing_metrics.tiers ?? [] } }
+    },
+  },
+  {
+    gate: GATE_PREFIX_CACHE_CONTAMINATION,
+    input: (o) => prefixContamination(o.requests),
   },
   {
     gate: GATE_SCHEDULE_DELAY,
@@ -252,6 +270,19 @@ export const defineHypothesis = (def: HypothesisDefinition): void => {
     let currentFaults: string | undefined
     let currentEnv = '{}'
     const outcomes = new Map<string, PhaseOutcome>()
+    /** Phases whose mode this target cannot run, with the reason ("not applicable on this target"). */
+    const notApplicable = new Map<string, string>()
+    /** Set when a precondition gate failed (dataset L preflight): later phases are not run. */
+    let stoppedBy: string | null = null
+    /** Whether a gate's scope (`a,b`, `reuse_*`, null = the whole suite) reads a not-applicable phase. */
+    const scopeNotApplicable = (scope: string | null): boolean => {
+      if (notApplicable.size === 0) return false
+      if (scope === null) return outcomes.size === 0
+      return scope.split(/,| vs /).some((part) => {
+        const re = new RegExp(`^${part.trim().replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`)
+        return [...notApplicable.keys()].some((n) => re.test(n))
+      })
+    }
 
     const recordGate = (r: GateResult) => appendJsonl(layout.gates, r)
     let suiteFile = ''
@@ -292,7 +323,17 @@ export const defineHypothesis = (def: HypothesisDefinition): void => {
     const event = (type: string, data: Record<string, unknown>) =>
       appendJsonl(layout.events, { type, wall_ms: Date.now(), t_ms: rt?.clock.nowMs() ?? null, ...data })
 
+    // suite_budget_s: over budget is recorded (soft gate); at BUDGET_HARD_FACTOR x budget the
+    // remaining load is stopped (SUITE_BUDGET_EXCEEDED), so a smoke suite cannot run for minutes.
+    const budgetS = settings.profile.suite_budget_s
+    const budget = new AbortController()
+    let budgetTimer: NodeJS.Timeout | null = null
+
     beforeAll(async ({}, suite) => {
+      if (budgetS !== null) {
+        budgetTimer = setTimeout(() => budget.abort(new Error('SUITE_BUDGET_EXCEEDED')), budgetS * BUDGET_HARD_FACTOR * 1000)
+        budgetTimer.unref()
+      }
       mkdirSync(layout.root, { recursive: true })
       // Deferred: records are serialised after the poll phase, off the client's timestamping path.
       requestsWriter = createJsonlWriter(runLayout(run.runDir).requests, { deferred: true })
@@ -311,6 +352,15 @@ export const defineHypothesis = (def: HypothesisDefinition): void => {
     })
 
     afterAll(async ({}, suite) => {
+      if (budgetTimer) clearTimeout(budgetTimer)
+      if (budgetS !== null)
+        recordGate(
+          evaluateGate(GATE_SUITE_BUDGET, {
+            value: (Date.now() - startedWallMs) / 1000 / budgetS,
+            context: { suite_id: def.id, scope: null, mode: currentMode?.id ?? 'B0', target_kind: settings.targetKind },
+            evidence: { files: [rel(run.runDir, layout.events)], details: { elapsed_s: (Date.now() - startedWallMs) / 1000, suite_budget_s: budgetS, profile: settings.profileName } },
+          }),
+        )
       try {
         if (rt) {
           const t = rt.targetInfo()
@@ -347,6 +397,19 @@ export const defineHypothesis = (def: HypothesisDefinition): void => {
     /** One gate evaluator per test: records every result, collects hard failures to throw at the end. */
     const gater = (ctx: TestContext, failures: string[], defaultScope: string | null) =>
       (gate: Gate, input: PhaseGateInput & { scope?: string | null }): GateResult => {
+        const scope = input.scope === undefined ? defaultScope : input.scope
+        const empty = (input.values === undefined || input.values.length === 0) && (input.value === undefined || input.value === null)
+        // No data because the phases it reads were not applicable on this target: not applicable, never a failure.
+        if (empty && scopeNotApplicable(scope)) {
+          const r = evaluateGate({ ...gate, applies_to: { targets: [] } }, {
+            context: { suite_id: def.id, scope, mode: currentMode?.id ?? 'B0', target_kind: settings.targetKind },
+            evidence: { files: [rel(run.runDir, layout.events)], details: { ...(input.details ?? {}), not_applicable_phases: Object.fromEntries(notApplicable) } },
+          })
+          const result = { ...r, message: `gate ${gate.id}: not applicable (reads phases not run or not applicable on this target: ${[...notApplicable.keys()].join(', ')})` }
+          ;(ctx.task.meta.tierbenchGates ??= []).push(result as unknown as Record<string, unknown>)
+          recordGate(result)
+          return result
+        }
         try {
           return expectGate(
             ctx,
@@ -365,7 +428,11 @@ export const defineHypothesis = (def: HypothesisDefinition): void => {
                 details: input.details ?? {},
               },
             },
-            recordGate,
+            (r) => {
+              recordGate({ ...r, source: defaultScope === null ? 'suite' : 'phase' })
+              // Dataset L: once the target cannot serve the long prompts, sending them proves nothing.
+              if (r.status !== 'pass' && STOPS_SUITE.has(r.reason_code)) stoppedBy ??= `${r.reason_code} in ${r.scope ?? 'the suite'}`
+            },
           )
         } catch (err) {
           // Evaluate every gate before failing, so one failure does not hide the next.
@@ -391,7 +458,7 @@ export const defineHypothesis = (def: HypothesisDefinition): void => {
       if (plan.before) await plan.before(apiFor(ctx, failures, plan.name, plan))
       const target = rt!.targetInfo()!
       const phaseCtx: PhaseContext = { settings, target, phases: outcomes }
-      const outcome = await rt!.runPhase(plan, phaseCtx, requestsWriter!, ctx.signal)
+      const outcome = await rt!.runPhase(plan, phaseCtx, requestsWriter!, AbortSignal.any([ctx.signal, budget.signal]))
       outcomes.set(plan.name, outcome)
       const metaPhases = ((ctx.task.meta.tierbenchPhase?.phases as unknown[]) ?? []) as Record<string, unknown>[]
       const summary = {
@@ -420,6 +487,16 @@ export const defineHypothesis = (def: HypothesisDefinition): void => {
       test(title, async (ctx: TestContext) => {
         if (!rt || !requestsWriter) throw new Error(`Expected suite ${def.id} to be set up, got no runtime (see beforeAll error)`)
         const failures: string[] = []
+        if (stoppedBy) {
+          notApplicable.set(plan.name, `not run: ${stoppedBy}`)
+          const r = evaluateGate({ ...GATE_PRECONDITION, applies_to: { targets: [] } }, {
+            context: { suite_id: def.id, scope: plan.name, mode: currentMode?.id ?? 'B0', target_kind: settings.targetKind },
+            evidence: { files: [rel(run.runDir, layout.gates)], details: { stopped_by: stoppedBy } },
+          })
+          recordGate({ ...r, message: `phase ${plan.name} not run: ${stoppedBy} (its load would measure nothing)` })
+          event('phase_not_run', { phase: plan.name, stopped_by: stoppedBy })
+          return
+        }
         try {
           if ('run' in plan) {
             await ensureMode(plan)
@@ -428,6 +505,21 @@ export const defineHypothesis = (def: HypothesisDefinition): void => {
             await plan.run(api)
           } else await executeLoadPhase(plan, ctx, failures)
         } catch (err) {
+          if (isModeNotApplicable(err)) {
+            // Not a failure and not TARGET_START_FAILED: this target does not run the mode.
+            notApplicable.set(plan.name, err.message)
+            const r = evaluateGate({ ...GATE_MODE_APPLICABLE, applies_to: { targets: [] } }, {
+              context: { suite_id: def.id, scope: plan.name, mode: err.requested, target_kind: settings.targetKind },
+              evidence: { files: [rel(run.runDir, layout.events)], details: { requested_mode: err.requested, server_mode: err.serverMode } },
+            })
+            const result = { ...r, message: err.message }
+            ;(ctx.task.meta.tierbenchGates ??= []).push(result as unknown as Record<string, unknown>)
+            recordGate(result)
+            event('phase_not_applicable', { phase: plan.name, requested_mode: err.requested, server_mode: err.serverMode, message: err.message })
+            ctx.annotate(err.message, 'notice').catch(() => undefined)
+            if (failures.length) throw new Error(failures.join('\n'))
+            return
+          }
           // A phase that crashed (target would not start, workload threw) produced no evidence:
           // record it as a failed run-validity gate so the verdict cannot call the run valid.
           const message = (err as Error).message ?? String(err)
@@ -503,6 +595,45 @@ const describeExecutor = (e: ExecutorSpec): string => {
     default:
       return String(o.type)
   }
+}
+
+/** Reason codes after which a suite's later phases are not run (their load would prove nothing). */
+const STOPS_SUITE = new Set(['LONG_CONTEXT_UNAVAILABLE'])
+
+/** Recorded (not_applicable) for a phase skipped because a precondition of the suite failed. */
+export const GATE_PRECONDITION: Gate = {
+  id: 'phase_precondition',
+  metric: 'phase_precondition',
+  expr: 'value==1',
+  severity: 'soft',
+  reason_code: 'PRECONDITION_FAILED',
+  reason: 'A precondition of the suite (the dataset L preflight) failed, so this phase was not run.',
+  blocker_group: 'run_validity',
+}
+
+/** Load stops once a suite has run this many times its suite_budget_s. */
+export const BUDGET_HARD_FACTOR = 3
+
+/** Wall time of the suite over its profile's suite_budget_s (1 = exactly on budget). */
+export const GATE_SUITE_BUDGET: Gate = {
+  id: 'suite_budget',
+  metric: 'suite_wall_over_budget',
+  expr: 'value<=1',
+  severity: 'soft',
+  reason_code: 'SUITE_BUDGET_EXCEEDED',
+  reason: `The suite ran longer than its profile's suite_budget_s; at ${3} x the budget its remaining load is stopped.`,
+  blocker_group: 'run_validity',
+}
+
+/** Recorded (status not_applicable) for a phase whose mode the target cannot run. */
+export const GATE_MODE_APPLICABLE: Gate = {
+  id: 'mode_applicable',
+  metric: 'mode_applicable',
+  expr: 'value==1',
+  severity: 'soft',
+  reason_code: 'MODE_NOT_APPLICABLE',
+  reason: 'The phase needs a KV mode this target does not run (an external server runs its declared mode; llama.cpp has no disk tier).',
+  blocker_group: 'run_validity',
 }
 
 /** Recorded when a phase stops early (target lost, model dropped): the run is not valid. */

@@ -11,6 +11,7 @@ import { clientShards } from '../client/client-shards'
 import { createShardedStreamClient } from '../client/sharded-stream-client'
 import { type StreamClient, createStreamClient } from '../client/stream-client'
 import { runPhase } from '../load/run-phase'
+import { withNonceScope } from '../workload/nonce-scope'
 import { ExecutorSpec } from '../load/executor-spec'
 import { listModels } from '../target/readiness'
 import { summarizePhase } from '../analysis/phase-summary'
@@ -86,6 +87,7 @@ export const createSuiteRuntime = async (opts: {
       clock,
       headersTimeoutMs: opts.settings.client.headersTimeoutMs,
       bodyTimeoutMs: opts.settings.client.bodyTimeoutMs,
+      keepAlive: keepAliveOf(opts.settings),
     }
     // Worker-thread shards when the host has spare cores (helpers/client/client-shards.ts).
     const shards = clientShards()
@@ -142,7 +144,12 @@ export const createSuiteRuntime = async (opts: {
       const wallStart = Date.now()
       let result: Awaited<ReturnType<typeof runPhase>>
       try {
-        result = await runPhase({
+        // Nonces unique per run, suite, phase, step and repetition (a plan may share its scope on purpose).
+        const phaseMode = info.mode
+        const scope = plan.nonceScope
+          ? [opts.run.runId, opts.suiteId, plan.nonceScope, plan.repetition ?? ''].join('|')
+          : [opts.run.runId, opts.suiteId, plan.name, JSON.stringify(plan.step ?? null), plan.repetition ?? ''].join('|')
+        result = await withNonceScope(scope, () => runPhase({
           // Parsed here so zod defaults (time_unit_s, distribution…) apply to specs written in suites.
           executor: ExecutorSpec.parse(plan.executor),
           workload: plan.workload(ctx),
@@ -154,7 +161,7 @@ export const createSuiteRuntime = async (opts: {
             suite_id: opts.suiteId,
             phase: plan.name,
             phase_kind: plan.kind,
-            mode: info.mode,
+            mode: phaseMode,
             step: plan.step,
             repetition: plan.repetition,
           },
@@ -163,7 +170,7 @@ export const createSuiteRuntime = async (opts: {
             records.push(r)
           },
           progress: true,
-        })
+        }))
         // A worker that unregisters in the last seconds of a phase escapes the poll interval: look once more.
         if (!stopReason) {
           const models = await listModels(info.baseUrl).catch(() => [] as string[])
@@ -184,7 +191,8 @@ export const createSuiteRuntime = async (opts: {
           : telemetry.alignment(records.map((r) => ({ t_ms: r.t_end_ms })))
       const tele = telemetry ? await telemetry.phaseEnd(plan.name) : null
       const summary = summarizePhase(records, { wall_ms: result.t_end_ms - result.t_start_ms })
-      if (!stopReason && signal.aborted) stopReason = 'RUN_INTERRUPTED'
+      if (!stopReason && signal.aborted)
+        stopReason = (signal.reason as Error | undefined)?.message === 'SUITE_BUDGET_EXCEEDED' ? 'SUITE_BUDGET_EXCEEDED' : 'RUN_INTERRUPTED'
       const record: PhaseRecord = {
         suite_id: opts.suiteId,
         phase: plan.name,
@@ -228,6 +236,12 @@ export const createSuiteRuntime = async (opts: {
       }
     },
   }
+}
+
+/** Per-target keep-alive (external, llamacpp); the emulator and Dynamo keep connections. */
+const keepAliveOf = (s: SuiteSettings): boolean => {
+  const t = s.config.target as { keep_alive?: boolean }
+  return t.keep_alive ?? true
 }
 
 const maxInFlightOf = (e: Record<string, unknown>): number => {

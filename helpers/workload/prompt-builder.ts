@@ -3,7 +3,8 @@ import type { TokenizerId } from '../tokenizer/tokenizer'
 import { fillerText } from './prompt-filler'
 import { type BuiltPrompt, fitPrompt } from './prompt-fit'
 import { NEEDLE_QUESTION, needleCodeWord, needleSentence } from './prompt-needle'
-import { nonceText } from './prompt-nonce'
+import { NONCE_LABEL, nonceText } from './prompt-nonce'
+import { countTemplatedTokens } from './prompt-token-count'
 import type { ChatMessage } from './workload-types'
 
 // One standalone prompt of an exact size: a fixed system message (optionally led by a per-user
@@ -32,6 +33,12 @@ export interface PromptResult extends BuiltPrompt {
   /** Templated text shared by every prompt with the same system message (and nonce). */
   prefixText: string
   needleAnswer: string | null
+  /**
+   * Most prompt tokens a prefix cache may legitimately serve for a nonced prompt: the template head
+   * up to the nonce label, plus one nonce word that two nonces may share by chance. null = no bound
+   * (the prompt is meant to be reusable).
+   */
+  reusableTokensMax: number | null
 }
 
 export const systemMessage = (tokenizer: TokenizerId, system: string, nonce?: string | number | null): ChatMessage => ({
@@ -53,7 +60,9 @@ export const buildPrompt = (r: PromptRequest): PromptResult => {
     return [system, { role: 'user', content: `Context:${context}\n\n${closing}` }]
   }
   const built = fitPrompt({ tokenizer: r.tokenizer, template: r.template, tokens: r.tokens, render, label: `prompt ${r.key}` })
-  return { ...built, prefixText: prefixTextOf(r.template, built.text, built.messages), needleAnswer: answer }
+  const label = r.nonce === null || r.nonce === undefined ? -1 : built.text.indexOf(NONCE_LABEL)
+  const reusableTokensMax = label < 0 ? null : countTemplatedTokens(r.tokenizer, r.template, built.text.slice(0, label + NONCE_LABEL.length)) + 1
+  return { ...built, prefixText: prefixTextOf(r.template, built.text, built.messages), needleAnswer: answer, reusableTokensMax }
 }
 
 /** The templated text up to the end of the first message (the system prompt block). */

@@ -1,5 +1,6 @@
 import type { TokenizerId } from '../tokenizer/tokenizer'
 import { getPromptCorpus } from './prompt-corpus'
+import { currentNonceScope } from './nonce-scope'
 import { createRng, seedFrom } from './seeded-random'
 
 // A per-user cache buster placed at the very start of a prompt: a fixed label plus single-token
@@ -7,12 +8,16 @@ import { createRng, seedFrom } from './seeded-random'
 // no two users share a reusable prefix block.
 
 export const NONCE_WORDS = 4
+/** Fixed text before the nonce words: shared by every nonced prompt, so reusable by design. */
+export const NONCE_LABEL = 'Request tag:'
 
 /** `Request tag: <w1> <w2> <w3> <w4>.` — the same token count for every key. */
 export const nonceText = (tokenizer: TokenizerId, key: string | number): string => {
   const words = getPromptCorpus(tokenizer).singleTokenWords
-  const rng = createRng(seedFrom('nonce', key))
-  let s = 'Request tag:'
+  // Scoped per run/phase/step/repetition by the suite runtime (nonce-scope.ts).
+  const scope = currentNonceScope()
+  const rng = createRng(scope === null ? seedFrom('nonce', key) : seedFrom('nonce', scope, key))
+  let s = NONCE_LABEL
   for (let i = 0; i < NONCE_WORDS; i++) s += ` ${rng.pick(words)}`
   return `${s}.`
 }

@@ -37,6 +37,8 @@ export const buildRequest = (ctx: WorkloadContext, r: RequestInput): ClientReque
   // An adapter changes the KV a prompt produces, so it is part of the model identity.
   const model = r.adapter ? `${ctx.model}:${r.adapter}` : ctx.model
   const ids = requestIdentity(model, r.prompt.text, idParams, endpoint === 'chat' ? r.prompt.messages : r.prompt.text)
+  // Nonced prompts (PromptResult) carry how much of them a prefix cache may serve; others are unbounded.
+  const reusable = (r.prompt as { reusableTokensMax?: number | null }).reusableTokensMax ?? null
   const meta: RequestMeta = {
     request_id: r.requestId,
     workload: r.workload,
@@ -46,6 +48,7 @@ export const buildRequest = (ctx: WorkloadContext, r: RequestInput): ClientReque
     ...(r.prefixText ? { prefix_hash: sha256(r.prefixText) } : {}),
     ...ids,
     prompt_tokens_expected: r.prompt.tokens,
+    ...(reusable !== null ? { reusable_tokens_max: reusable } : {}),
     ...(r.needleAnswer ? { needle_answer: r.needleAnswer, keep_text: true } : {}),
   }
   return {

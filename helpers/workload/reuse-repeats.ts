@@ -30,12 +30,14 @@ export const reuseRepeats = (ctx: WorkloadContext, o: ReuseRepeatsOptions = {}):
       ...(r > 0 ? { replays: 'reuse_1' } : {}),
       workload: streamWorkload(
         streamOf(`${name}_${phase}`, o.requestsPerPhase ?? 1, (i) => {
-          prompt ??= buildPrompt({ tokenizer: ctx.tokenizer, template: ctx.template, tokens: o.contextTokens ?? 2048, key: `${ctx.seed}:${name}` })
+          // A nonce (scoped to the run by the suite runtime) keeps one run's repeats off another run's
+          // cache; the first repeat must be cold (bounded), later ones are meant to be reused.
+          prompt ??= buildPrompt({ tokenizer: ctx.tokenizer, template: ctx.template, tokens: o.contextTokens ?? 2048, key: `${ctx.seed}:${name}`, nonce: name })
           return {
             request: buildRequest(ctx, {
               workload: name,
               requestId: `${name}-${phase}-${String(i).padStart(6, '0')}`,
-              prompt,
+              prompt: r === 0 ? prompt : { ...prompt, reusableTokensMax: null },
               prefixText: prompt.text,
               session_id: 'repeat',
               turn: r,

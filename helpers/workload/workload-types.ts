@@ -21,6 +21,8 @@ export interface ClientRequest {
     ignore_eos?: boolean
     /** LoRA adapter (kvsim also accepts `model: "<base>:<adapter>"`). */
     lora?: string
+    /** llama.cpp: false computes the prompt without its prompt cache (a cold-cache control). */
+    cache_prompt?: boolean
   }
   stream: boolean
   meta: RequestMeta
@@ -39,6 +41,8 @@ export interface RequestMeta {
   payload_hash: string
   /** Exact token count of the prompt as the model's tokenizer sees it (after the chat template). */
   prompt_tokens_expected: number
+  /** Most cached prompt tokens the workload intends (nonced prompts); a server reporting more served a prompt meant to be cold. */
+  reusable_tokens_max?: number
   /** Integrity probe: the expected answer when a needle was planted. */
   needle_answer?: string
   /** Keep the generated text in the record (integrity probes). */

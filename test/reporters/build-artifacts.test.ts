@@ -87,7 +87,8 @@ describe('buildRunArtifacts on an emulated run with a failed hard gate', () => {
     const entry = section.slice(0, section.indexOf('\n## ') > 0 ? section.indexOf('\n## ') : undefined)
     expect(entry).toContain('### h2b · `disk_rehydrate` (NO_DISK_REHYDRATE)')
     expect(entry).toContain('`h2b/phase_deltas/sweep_c16_B2.json`')
-    expect(entry).toContain('TIERBENCH_TARGET=emulator npx vitest run --project suites suites/h2b.test.ts -t "replay"')
+    // A phase-group scope (replay*) reruns the whole suite: the filter must not skip phases the gate reads.
+    expect(entry).toContain('TIERBENCH_TARGET=emulator npx vitest run --project suites suites/h2b.test.ts`')
     expect(entry).toContain('**What must change:** Blocks were written but never read back')
     // The soft failure is not a blocker.
     expect(md).not.toContain('`alignment`')
@@ -189,13 +190,31 @@ describe('buildRunArtifacts on a hardware run that completed', () => {
 })
 
 describe('dossier reproduce commands', () => {
+  test('external and llama.cpp runs repeat the server URL, model, declared mode and binary', () => {
+    expect(reproduceEnv({ config: { profile: { name: 'full' }, target: { kind: 'external', base_url: 'http://127.0.0.1:8000', model: 'm', declared_mode: 'B2', kvbm_metrics_url: 'http://127.0.0.1:6880/metrics' } } })).toEqual({
+      TIERBENCH_PROFILE: 'full',
+      TIERBENCH_BASE_URL: 'http://127.0.0.1:8000',
+      TIERBENCH_MODEL: 'm',
+      TIERBENCH_DECLARED_MODE: 'B2',
+      TIERBENCH_KVBM_METRICS_URL: 'http://127.0.0.1:6880/metrics',
+    })
+    expect(reproduceEnv({ config: { target: { kind: 'llamacpp', binary: '/b/llama-server', model_path: '/m/x.gguf' }, seed: 7 } })).toEqual({
+      TIERBENCH_LLAMA_SERVER_BIN: '/b/llama-server',
+      TIERBENCH_LLAMA_MODEL: '/m/x.gguf',
+      TIERBENCH_SEED: '7',
+    })
+  })
+
   test('repeat the profile, emulator profile and planted faults of the run, and the fault suites use their own config', () => {
     const env = reproduceEnv({ config: { profile: { name: 'smoke' }, target: { kind: 'emulator', profile: 'tiny', faults: 'corrupt_disk:1' } } })
     expect(env).toEqual({ TIERBENCH_PROFILE: 'smoke', TIERBENCH_EMULATOR_PROFILE: 'tiny', TIERBENCH_EMULATOR_FAULTS: 'corrupt_disk:1' })
     const base = { suite_id: 'x', target_kind: 'emulator', env, verdict: {} as never, gates: [] }
     expect(reproduceCommand({ ...base, file: 'suites/h2b.test.ts' }, 'ctx2048-replay')).toBe(
-      'TIERBENCH_TARGET=emulator TIERBENCH_PROFILE=smoke TIERBENCH_EMULATOR_PROFILE=tiny TIERBENCH_EMULATOR_FAULTS=corrupt_disk:1 npx vitest run --project suites suites/h2b.test.ts -t "ctx2048-replay"',
+      'TIERBENCH_TARGET=emulator TIERBENCH_PROFILE=smoke TIERBENCH_EMULATOR_PROFILE=tiny TIERBENCH_EMULATOR_FAULTS=corrupt_disk:1 npx vitest run --project suites suites/h2b.test.ts -t "phase ctx2048-replay:"',
     )
+    // Conclusion gates and phase groups run the whole suite: a filter would match no test or skip the conclusion.
+    for (const [scope, source] of [['ctx2048-replay', 'suite'], ['reuse_2..', 'phase'], ['B2-mixed,B2p-mixed', undefined], ['replay*', 'phase']] as const)
+      expect(reproduceCommand({ ...base, file: 'suites/h2b.test.ts' }, scope, source)).not.toContain(' -t ')
     expect(reproduceCommand({ ...base, file: 'test/faults/suites/disk-replay.fault-suite.ts' }, null)).toContain(
       'npx vitest run --config test/faults/vitest.faults.config.ts test/faults/suites/disk-replay.fault-suite.ts',
     )

@@ -115,7 +115,8 @@ describe('errors', () => {
     expect(where).toContain('env TIERBENCH_PROFILE')
     expect(where).toContain('env TIERBENCH_SEED')
     expect(where).toContain('target.base_url')
-    expect(where).toContain('target.declared_mode')
+    // declared_mode is optional: an external run without it assumes B0 (B0-only suites run).
+    expect(where).not.toContain('target.declared_mode')
     expect(err.message).toContain('env TIERBENCH_PROFILE: Expected one of smoke|full, got "fast"')
     expect(err.message).toContain('env TIERBENCH_SEED: Expected a number, got "abc"')
     for (const line of err.message.split('\n').slice(1)) expect(line).toMatch(/Expected .+, got .+/)

@@ -44,7 +44,8 @@ describe('evaluateGate', () => {
     const r = evaluateGate(GATE_DISK_REHYDRATE, { value: null, context: ctx() })
     expect(r.status).toBe('no_data')
     expect(r.observed).toBeNull()
-    expect(r.message).toMatch(/observed no data/)
+    expect(r.message).toMatch(/no data/)
+    expect(r.message).not.toContain(r.reason_code)
     expect(evaluateGate({ ...ttftGate, allow_no_data: true }, { values: [], context: ctx() }).allow_no_data).toBe(true)
     // count over an empty sample is 0, not no data
     expect(evaluateGate({ ...ttftGate, expr: 'count>0' }, { values: [], context: ctx() })).toMatchObject({ status: 'fail', observed: 0 })

@@ -50,7 +50,7 @@ describe('expectGate', () => {
   })
 
   it('fails a hard gate with no data unless the gate allows it', (ctx) => {
-    expect(() => expectGate(ctx, hard, { value: null, context }, () => {})).toThrow(/gate disk_rehydrate \(NO_DISK_REHYDRATE\): expected value>0 on kvbm_onboard_blocks_d2d_delta, observed no data/)
+    expect(() => expectGate(ctx, hard, { value: null, context }, () => {})).toThrow(/gate disk_rehydrate: no data — value>0 on kvbm_onboard_blocks_d2d_delta/)
     const allowed = expectGate(ctx, { ...hard, allow_no_data: true }, { value: null, context }, () => {})
     expect(allowed.status).toBe('no_data')
     expect(ctx.task.meta.tierbenchGates).toHaveLength(2)

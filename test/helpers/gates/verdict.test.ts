@@ -81,7 +81,8 @@ describe('computeVerdict', () => {
     const v = computeVerdict(input({ gate_results: [...allPass().filter((g) => g.gate_id !== 'disk_rehydrate'), ev(GATE_DISK_REHYDRATE, null)] }))
     expect(v.decision_grade).toBe(false)
     expect(v.gates.hard_fail).toBe(1)
-    expect(v.reason_codes).toEqual(['GATE_NO_DATA', 'NO_DISK_REHYDRATE'])
+    // No data is no data: GATE_NO_DATA, never the gate's own failure code (NO_DISK_REHYDRATE).
+    expect(v.reason_codes).toEqual(['GATE_NO_DATA'])
     const allowed = computeVerdict(input({ gate_results: [...allPass(), ev({ ...GATE_DISK_REHYDRATE, id: 'x', allow_no_data: true }, null)] }))
     expect(allowed.decision_grade).toBe(true)
   })
@@ -151,5 +152,28 @@ describe('evidenceRoleOf', () => {
     // Setup gates prove the setup, not the claim.
     expect(evidenceRoleOf(inline('ttft_ms', 'run_validity'))).toBeNull()
     expect(evidenceRoleOf(inline('kvbm_disk_tier_blocks_delta', 'control_gap'))).toBeNull()
+  })
+})
+
+describe('computeVerdict: no data and not applicable', () => {
+  it('a hard gate without data adds GATE_NO_DATA, never its own failure code', () => {
+    const noData = ev({ ...GATE_DISK_REHYDRATE, reason_code: 'KV_CORRUPTION' }, null)
+    const v = computeVerdict(input({ gate_results: [...allPass(), noData] }))
+    expect(v.reason_codes).toContain('GATE_NO_DATA')
+    expect(v.reason_codes).not.toContain('KV_CORRUPTION')
+    expect(v.blockers.flatMap((b) => b.gates.map((g) => g.reason_code))).toEqual(['GATE_NO_DATA'])
+  })
+
+  it('a suite whose every phase was not applicable on the target ends NOT_APPLICABLE, valid and not blocked', () => {
+    const na = evaluateGate(
+      { id: 'mode_applicable', metric: 'mode_applicable', expr: 'value==1', severity: 'soft', reason_code: 'MODE_NOT_APPLICABLE', reason: 'r', blocker_group: 'run_validity', applies_to: { targets: [] } },
+      { context: { suite_id: 's1', scope: 'B2-mixed', mode: 'B2', target_kind: 'llamacpp' } },
+    )
+    const v = computeVerdict(input({ gate_results: [na, na] }))
+    expect(v).toMatchObject({ outcome: 'not_applicable', run_valid: true, decision_grade: false })
+    expect(v.reason_codes).toEqual(['NOT_APPLICABLE'])
+    const run = computeRunVerdict([v, computeVerdict(input())])
+    expect(run.outcome).toBe('evidence')
+    expect(computeRunVerdict([v]).outcome).toBe('not_applicable')
   })
 })

@@ -15,6 +15,8 @@ export interface TargetConformanceOptions {
   refusedMode?: KvModeId
   /** The driver owns processes that must be gone after stop(). */
   ownsProcesses: boolean
+  /** Whether non-B0 modes expose a KVBM endpoint. @default true (llama.cpp has none: its llamacpp:* counters are on /metrics) */
+  kvbmEndpoint?: boolean
   /** Extra cleanup after the suite (e.g. a stack the test started for an attach-only driver). */
   cleanup?: () => Promise<void>
 }
@@ -63,7 +65,7 @@ export const testTarget = (o: TargetConformanceOptions) => {
         expect(r.probe.ok).toBe(true)
         expect(info.modeEvidence.length).toBeGreaterThan(0)
         if (o.ownsProcesses) expect(info.modeVerified).toBe(true)
-        if (mode === 'B0') expect(info.kvbmMetricsUrl).toBeNull()
+        if (mode === 'B0' || o.kvbmEndpoint === false) expect(info.kvbmMetricsUrl).toBeNull()
         else expect(info.kvbmMetricsUrl).toMatch(/\/metrics$/)
       })
 
