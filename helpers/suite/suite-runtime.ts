@@ -11,7 +11,7 @@ import { clientShards } from '../client/client-shards'
 import { createShardedStreamClient } from '../client/sharded-stream-client'
 import { type StreamClient, createStreamClient } from '../client/stream-client'
 import { runPhase } from '../load/run-phase'
-import { ExecutorSpec } from '../load/executor-spec'
+import { ExecutorSpec, plannedDurationS } from '../load/executor-spec'
 import { listModels } from '../target/readiness'
 import { summarizePhase } from '../analysis/phase-summary'
 import { createTelemetry } from '../telemetry/telemetry'
@@ -137,6 +137,8 @@ export const createSuiteRuntime = async (opts: {
             kvCacheDir: info.cacheDir ?? opts.run.scratchDir,
             outDir: opts.layout.contentionDir,
             clock,
+            // fio ends by itself shortly after the phase would, even if this process cannot stop it.
+            runtimeS: (plannedDurationS(ExecutorSpec.parse(plan.executor)) ?? 3000) + 600,
           })
         : null
       const wallStart = Date.now()
