@@ -150,6 +150,8 @@ export interface HypothesisDefinition {
   conclude?: (ctx: ConcludeContext) => void | Promise<void>
   /** Gates the conclusion evaluates, declared so suite.json and the README can list them. */
   gates?: Gate[]
+  /** The suite sends LoRA adapter requests: the emulator lays out its adapter files before the first phase. @default false */
+  lora?: boolean
   /** Run-validity gates on every measured phase (errors, stalls, KVBM reachability, client delay). @default true */
   standardGates?: boolean
   /**
@@ -296,7 +298,7 @@ export const defineHypothesis = (def: HypothesisDefinition): void => {
       mkdirSync(layout.root, { recursive: true })
       // Deferred: records are serialised after the poll phase, off the client's timestamping path.
       requestsWriter = createJsonlWriter(runLayout(run.runDir).requests, { deferred: true })
-      rt = await createSuiteRuntime({ run, settings, suiteId: def.id, layout, collectors })
+      rt = await createSuiteRuntime({ run, settings, suiteId: def.id, layout, collectors, lora: def.lora === true })
       writeSuiteInfo(suite.file?.filepath ?? '')
       suite.meta.tierbenchSuite = { suite_id: def.id, run_dir: run.runDir, title: def.title, emulated: rt.emulated }
       // The order phases (and repetitions) run in, recorded before any runs.

@@ -45,12 +45,14 @@ export const createSuiteRuntime = async (opts: {
   suiteId: string
   layout: SuiteLayout
   collectors: CollectorName[]
+  /** Whether the suite uses LoRA adapters. @default false */
+  lora?: boolean
 }): Promise<SuiteRuntime> => {
   const clock = createRunClock(BigInt(opts.run.originNs))
   const scratch = join(opts.run.scratchDir, opts.suiteId)
   mkdirSync(scratch, { recursive: true })
   mkdirSync(opts.layout.logsDir, { recursive: true })
-  const target: Target = createTargetFromSettings(opts.settings, { scratchDir: scratch, logsDir: opts.layout.logsDir })
+  const target: Target = createTargetFromSettings(opts.settings, { scratchDir: scratch, logsDir: opts.layout.logsDir }, { lora: opts.lora === true })
   let info: TargetInfo | null = null
   let telemetry: Telemetry | null = null
   let client: ReturnType<typeof createStreamClient> | null = null
