@@ -29,7 +29,7 @@ export const ENV_VARS: readonly EnvVarSpec[] = [
   { name: 'TIERBENCH_DATASET', path: 'dataset', type: 'string', default: 'S', description: 'dataset tier: S | L' },
   { name: 'TIERBENCH_SLO', path: 'slo', type: 'string', default: "the model's slo", description: 'SLO preset id (configs/slo/<id>.yaml)' },
   { name: 'TIERBENCH_RESULTS_DIR', path: 'results_dir', type: 'string', default: 'results', description: 'where run bundles go (relative to the working directory)' },
-  { name: 'TIERBENCH_SCRATCH_DIR', path: 'scratch_dir', type: 'string', default: 'results/.scratch', description: 'scratch space (KV cache dirs, fio files)' },
+  { name: 'TIERBENCH_SCRATCH_DIR', path: 'scratch_dir', type: 'string', default: '<results_dir>/.scratch', description: 'scratch space (KV cache dirs, fio files); a per-run directory inside it is removed on every exit' },
   { name: 'TIERBENCH_SEED', path: 'seed', type: 'number', default: '1337', description: 'seed of every workload' },
   { name: 'TIERBENCH_TELEMETRY_CADENCE_MS', path: 'telemetry.cadence_ms', type: 'number', default: '200', description: 'telemetry sampling period, ms' },
   { name: 'TIERBENCH_TRACE', path: 'trace.path', type: 'string', default: 'fixtures/traces/mooncake-conversation.jsonl.gz', description: 'Mooncake-format trace (JSONL or .jsonl.gz) the trace-replay suite replays and analyses' },

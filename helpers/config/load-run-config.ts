@@ -220,7 +220,7 @@ export const loadRunConfig = (opts: LoadRunConfigOptions): RunConfig => {
     sloPresets: c.slo_presets,
     seed: c.seed,
     resultsDir: resolve(cwd, c.results_dir),
-    scratchDir: resolve(cwd, c.scratch_dir),
+    scratchDir: c.scratch_dir ? resolve(cwd, c.scratch_dir) : join(resolve(cwd, c.results_dir), '.scratch'),
     telemetry: c.telemetry,
     client: c.client,
     trace: { ...c.trace, ...(c.trace.path ? { path: resolve(cwd, c.trace.path) } : {}) },

@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync } from 'node:fs'
+import { mkdirSync, rmSync, rmdirSync } from 'node:fs'
 import { join } from 'node:path'
 import type { TestProject } from 'vitest/node'
 import { loadRunConfig } from '../config/load-run-config'
@@ -40,7 +40,18 @@ export default function setup(project: TestProject) {
   // Ctrl-C or SIGTERM: Vitest exits without a run end, so the reporter never closes the bundle.
   // 'exit' handlers must be synchronous; marking the manifest is, and `tierbench report` rebuilds the
   // partial verdict and dossier from the raw files afterwards.
+  const removeScratch = () => {
+    rmSync(scratchDir, { recursive: true, force: true })
+    // The shared parent (<results>/.scratch) goes too once no other run uses it.
+    try {
+      rmdirSync(config.scratchDir)
+    } catch {
+      // not empty (another run) or already gone
+    }
+  }
   process.once('exit', () => {
+    // Every exit path, Ctrl-C included: scratch (KV cache files, fio files, adapters) never outlives the run.
+    removeScratch()
     const closed = updateManifest(runLayout(runDir).manifest, (m) =>
       m.status !== 'running'
         ? m
@@ -71,6 +82,6 @@ export default function setup(project: TestProject) {
 
   return () => {
     // Cache dirs, fio files and adapters: scratch never outlives the run.
-    rmSync(scratchDir, { recursive: true, force: true })
+    removeScratch()
   }
 }

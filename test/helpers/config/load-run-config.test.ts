@@ -101,6 +101,11 @@ describe('precedence', () => {
     expect(c.scratchDir).toBe(join(cwd, 'results/.scratch'))
     expect(loadRunConfig({ cwd, env: { TIERBENCH_RESULTS_DIR: '/tmp/r' } }).resultsDir).toBe('/tmp/r')
   })
+
+  test('scratch follows TIERBENCH_RESULTS_DIR unless set itself, so nothing lands in the checkout', () => {
+    expect(loadRunConfig({ cwd, env: { TIERBENCH_RESULTS_DIR: '/tmp/r' } }).scratchDir).toBe('/tmp/r/.scratch')
+    expect(loadRunConfig({ cwd, env: { TIERBENCH_RESULTS_DIR: '/tmp/r', TIERBENCH_SCRATCH_DIR: '/var/tmp/s' } }).scratchDir).toBe('/var/tmp/s')
+  })
 })
 
 describe('errors', () => {

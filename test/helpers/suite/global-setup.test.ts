@@ -1,6 +1,6 @@
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { basename, join } from 'node:path'
 import { execa } from 'execa'
 import { afterAll, describe, expect, test } from 'vitest'
 
@@ -8,6 +8,13 @@ import { afterAll, describe, expect, test } from 'vitest'
 // bad field, and nothing starts (no run directory, no kvsim).
 const results = mkdtempSync(join(tmpdir(), 'tb-gsetup-'))
 afterAll(() => rmSync(results, { recursive: true, force: true }))
+
+const bytesUnder = (dir: string): number => {
+  if (!existsSync(dir)) return 0
+  let n = 0
+  for (const e of readdirSync(dir, { withFileTypes: true, recursive: true })) if (e.isFile()) n += statSync(join(e.parentPath, e.name)).size
+  return n
+}
 
 const kvsimProcesses = () =>
   readdirSync('/proc')
@@ -48,8 +55,8 @@ describe('interrupting a suite run', () => {
     const child = execa(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', 'suites/h2b'], {
       reject: false,
       env: {
+        // No TIERBENCH_SCRATCH_DIR: scratch must follow the results dir, not land in the checkout.
         TIERBENCH_RESULTS_DIR: out,
-        TIERBENCH_SCRATCH_DIR: join(results, 'int-scratch'),
         // full phases last minutes: the interrupt is sure to land inside one
         TIERBENCH_PROFILE: 'full',
         TIERBENCH_EMULATOR_PROFILE: 'tiny',
@@ -65,6 +72,7 @@ describe('interrupting a suite run', () => {
       }
       child.stderr!.on('data', onData)
     })
+    expect(existsSync(join(out, '.scratch')), 'scratch lives under the results dir while the run is going').toBe(true)
     child.kill('SIGINT')
     const r = await child
     expect(r.exitCode).not.toBe(0)
@@ -77,5 +85,9 @@ describe('interrupting a suite run', () => {
     // kvsim exits with its parent (its stdin closes) after a clean shutdown: wait up to 15 s.
     for (let i = 0; i < 30 && kvsimProcesses().length > 0; i++) await new Promise((res) => setTimeout(res, 500))
     expect(kvsimProcesses()).toEqual([])
+    // Scratch (KV cache files: hundreds of MB at full scale) is gone; the partial bundle is all that is left.
+    expect(bytesUnder(join(out, '.scratch')), 'bytes left in <results>/.scratch after Ctrl-C').toBe(0)
+    expect(readdirSync(out).sort()).toEqual([basename(runDir), 'latest'].sort())
+    expect(bytesUnder(out), 'the partial bundle stays small').toBeLessThan(20 * 1024 * 1024)
   })
 })
