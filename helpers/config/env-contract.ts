@@ -14,6 +14,12 @@ export interface EnvVarSpec {
   description: string
 }
 
+/** TIERBENCH_* names the harness sets or reads itself (not settings): never reported as unknown. */
+export const HARNESS_ENV_NAMES: readonly string[] = [
+  'TIERBENCH_RUN_DIR', 'TIERBENCH_RUN_ID', 'TIERBENCH_FAKE_LOG', 'TIERBENCH_NO_INSTALL', 'TIERBENCH_TEST_PROJECTS',
+  'TIERBENCH_FIO_DIR', 'TIERBENCH_FIO_SIZE', 'TIERBENCH_FIO_RUNTIME', 'TIERBENCH_REPORT_WORKERS', 'TIERBENCH_DYNAMO_CONFIG',
+]
+
 export const ENV_VARS: readonly EnvVarSpec[] = [
   { name: 'TIERBENCH_TARGET', path: 'target.kind', type: 'string', default: 'emulator', description: 'emulator | external | dynamo' },
   { name: 'TIERBENCH_BASE_URL', path: 'target.base_url', type: 'string', targetKinds: ['external'], default: '(required for external)', description: 'OpenAI-compatible base URL, e.g. http://127.0.0.1:8000' },
