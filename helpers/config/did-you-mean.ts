@@ -21,7 +21,8 @@ export const didYouMean = (name: string, candidates: readonly string[]): string 
   let best: string | null = null
   let bestD = Infinity
   for (const c of candidates) {
-    const d = editDistance(name.toLowerCase(), c.toLowerCase())
+    // On a tie, a candidate the name is the start of wins (h2 → h2a, not h0).
+    const d = editDistance(name.toLowerCase(), c.toLowerCase()) - (c.toLowerCase().startsWith(name.toLowerCase()) ? 0.5 : 0)
     if (d < bestD) {
       best = c
       bestD = d

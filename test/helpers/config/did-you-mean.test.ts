@@ -7,6 +7,7 @@ describe('didYouMean', () => {
     expect(editDistance('abc', 'abc')).toBe(0)
     expect(editDistance('', 'ab')).toBe(2)
     expect(editDistance('h2b', 'h4b')).toBe(1)
+    expect(didYouMean('h2', ['h0', 'h2a', 'h2b'])).toBe('h2a')
   })
 
   it('suggests the closest name within a typo distance, and nothing for an unrelated word', () => {

@@ -39,13 +39,28 @@ describe('starting a suite run', () => {
       },
       timeout: 120_000,
     })
-    const out = `${r.stdout}\n${r.stderr}`
-    expect(r.exitCode).not.toBe(0)
-    expect(out).toMatch(/TIERBENCH_PROFILE/)
-    expect(out).toMatch(/smok/)
-    expect(out).toMatch(/TIERBENCH_TELEMETRY_CADENCE_MS/)
+    const out = `${r.stdout}\n${r.stderr}`.trim()
+    expect(r.exitCode).toBe(2)
+    expect(out).toMatch(/env TIERBENCH_PROFILE: Expected one of smoke\|full, got "smok"/)
+    expect(out).toMatch(/env TIERBENCH_TELEMETRY_CADENCE_MS: Expected a number, got "fast"/)
+    // One block a person can act on: no Vitest "No test files found", no stack trace.
+    expect(out.split('\n').length).toBeLessThan(15)
+    expect(out).not.toMatch(/No test files found|❯|\bat .*:\d+:\d+/)
     expect(existsSync(join(results, 'out'))).toBe(false)
     expect(kvsimProcesses()).toEqual([])
+  })
+
+  test('an unknown tag is one line naming the defined tags, and writes no bundle', async () => {
+    const r = await execa(process.execPath, ['node_modules/vitest/vitest.mjs', 'run', '--project', 'suites', '--tags-filter', 'h2 && !slow'], {
+      reject: false,
+      env: { TIERBENCH_RESULTS_DIR: join(results, 'tag-out') },
+      timeout: 120_000,
+    })
+    const out = `${r.stdout}\n${r.stderr}`.trim()
+    expect(r.exitCode).toBe(2)
+    expect(out.split('\n')).toHaveLength(1)
+    expect(out).toMatch(/^tierbench: unknown tag "h2" in --tags-filter "h2 && !slow" \(did you mean h2a\?\); defined tags: dataset:S, .*h2b.*slow$/)
+    expect(existsSync(join(results, 'tag-out'))).toBe(false)
   })
 })
 
