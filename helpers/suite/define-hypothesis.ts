@@ -13,6 +13,7 @@ import type { TargetInfo } from '../target/target'
 import type { TagName } from './tags'
 import { type RunContext, getRunContext } from './run-context'
 import { type SuiteSettings, resolveSuiteSettings } from './suite-settings'
+import { ContentionUnavailableError } from '../storage/contention-unavailable-error'
 import { type SuiteRuntime, createSuiteRuntime } from './suite-runtime'
 import type { ExecutorSpec } from '../load/executor-spec'
 import type { Workload } from '../workload/workload-types'
@@ -435,7 +436,9 @@ export const defineHypothesis = (def: HypothesisDefinition): void => {
           const message = (err as Error).message ?? String(err)
           const code = /Expected (kvsim|the .* target) to (print|become|be ready|run in)|not ready|COMMAND_FAILED|WORKER_EXITED|FRONTEND_EXITED|PORT_CONFLICT|KVBM_UNAVAILABLE|MODE_UNSUPPORTED/.test(message)
             ? 'TARGET_START_FAILED'
-            : 'PHASE_ERROR'
+            : err instanceof ContentionUnavailableError
+              ? 'CONTENTION_UNAVAILABLE'
+              : 'PHASE_ERROR'
           gater(ctx, failures, plan.name)({ ...phaseCompletedGate, reason_code: code }, { value: 0, details: { error: message.slice(0, 2000) } })
           throw err
         }
