@@ -163,7 +163,8 @@ export const createSuiteRuntime = async (opts: {
             repetition: plan.repetition,
           },
           onRecord: (r: RequestRecord) => {
-            requests.append(r)
+            // Every raw record says whether it came from kvsim, even when read outside its bundle.
+            requests.append({ ...r, emulated: info!.emulated })
             records.push(r)
           },
           progress: true,

@@ -42,8 +42,10 @@ describe('buildRunArtifacts on an emulated run with a failed hard gate', () => {
       if (f.endsWith('.csv')) {
         const rows = parseCsv(readFileSync(p, 'utf8'))
         const id = f.split('/').pop()!.replace(/\.csv$/, '')
-        expect(rows[0], f).toEqual(figureSpec(id).columns.map((c) => c.name))
+        expect(rows[0], f).toEqual([...figureSpec(id).columns.map((c) => c.name), 'emulated'])
         expect(rows.length, f).toBeGreaterThan(1)
+        // Every row says it came from the emulator (the synthetic run is emulated).
+        for (const r of rows.slice(1)) expect(r.at(-1), f).toBe('true')
       }
       if (f.endsWith('.png')) expect(pngInfo(p), f).toEqual({ isPng: true, width: CHART_WIDTH, height: CHART_HEIGHT })
     }
