@@ -119,6 +119,7 @@ export const buildRunArtifacts = async (runDir: string, opts: BuildOptions = {})
       suiteReportMarkdown({
         verdict,
         title: summary.title,
+        headline: summary.headline,
         hypothesis: summary.hypothesis,
         phases,
         gates: suite.gates,

@@ -45,6 +45,8 @@ export const phaseTable = (phases: PhaseFigures[]): string => {
 export const suiteReportMarkdown = (args: {
   verdict: Verdict
   title: string | null
+  /** The suite's finding in one sentence; the report's first line after the title. */
+  headline?: string | null
   hypothesis: string | null
   phases: PhaseFigures[]
   gates: GateResult[]
@@ -54,7 +56,10 @@ export const suiteReportMarkdown = (args: {
 }): string => {
   const { verdict: v } = args
   const out: string[] = []
-  out.push(`# ${v.suite_id}${args.title ? `: ${args.title}` : ''}\n`)
+  // Titles already written "h2b: …" are not prefixed twice.
+  const titled = args.title && !args.title.toLowerCase().startsWith(`${v.suite_id.toLowerCase()}:`) ? `${v.suite_id}: ${args.title}` : (args.title ?? v.suite_id)
+  out.push(`# ${titled}\n`)
+  if (args.headline) out.push(`**Finding${v.emulated ? ' (emulated)' : ''}:** ${args.headline}\n`)
   if (v.emulated) out.push('> **EMULATED** — these results come from the kvsim emulator. They exercise the harness and its gates; they are not hardware evidence and are never decision-grade.\n')
   if (args.hypothesis) out.push(`Hypothesis: ${args.hypothesis}\n`)
   out.push('## Verdict\n')

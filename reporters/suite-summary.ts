@@ -66,6 +66,20 @@ export const phaseSummaryJson = (p: PhaseFigures) => ({
 })
 
 /** U_work per mode over the suite's step sweep (v3.0 knee definition), when there is a sweep. */
+/** Suite-level `figure` notes (no phase), last value per key. */
+export const suiteNotes = (events: Record<string, unknown>[]): Record<string, unknown> => {
+  const out: Record<string, unknown> = {}
+  for (const e of events) if (e.type === 'figure' && typeof e.key === 'string' && e.phase == null && e.key !== 'headline') out[e.key] = e.value
+  return out
+}
+
+/** The last `headline` note a suite made: its finding (knee, capacity, delta with CI) in one sentence. */
+export const suiteHeadline = (events: Record<string, unknown>[]): string | null => {
+  let h: string | null = null
+  for (const e of events) if (e.type === 'figure' && e.key === 'headline' && typeof e.value === 'string') h = e.value
+  return h
+}
+
 export const uWorkByMode = (phases: PhaseFigures[]) => {
   const out: Record<string, ReturnType<typeof uWork> & { step_key: string }> = {}
   const measured = phases.filter((p) => p.phase_kind === 'measure' && stepAxis(p.step))
@@ -96,6 +110,11 @@ export const buildSuiteSummary = (
   inputs,
   read_issues: suite.read_issues,
   phases: phases.map(phaseSummaryJson),
+  /** The suite's own finding in one sentence (a `headline` note from its conclusion), or null. */
+  headline: suiteHeadline(suite.events),
+  /** Figures the suite noted in its conclusion (e.g. h2b's ttft_knee), last value per key. */
+  notes: suiteNotes(suite.events),
+  /** Queue criterion (TTFT p99 > 2 × p50 on consecutive steps) per mode; a suite's own knee is in notes/headline. */
   u_work: uWorkByMode(phases),
   gates,
   figures,

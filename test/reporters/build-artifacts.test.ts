@@ -104,6 +104,14 @@ describe('buildRunArtifacts on an emulated run with a failed hard gate', () => {
     expect(readFileSync(join(run.runDir, SWEEP_SUITE, 'report.md'), 'utf8')).toContain('truncated last line skipped')
   })
 
+  test("the suite's headline finding is the first line under the title (once), and summary.json carries it", () => {
+    const lines = readFileSync(join(run.runDir, SWEEP_SUITE, 'report.md'), 'utf8').split('\n').filter(Boolean)
+    expect(lines[0]).toBe(`# ${SWEEP_SUITE}: host-tier overflow to NVMe produces a storage knee`)
+    expect(lines[1]).toBe('**Finding (emulated):** TTFT knee at 32 sessions: p99 900 ms vs 120 ms.')
+    expect(readJson(join(run.runDir, SWEEP_SUITE, 'summary.json')).headline).toBe('TTFT knee at 32 sessions: p99 900 ms vs 120 ms.')
+    expect(readJson(join(run.runDir, PAIRED_SUITE, 'summary.json')).headline).toBeNull()
+  })
+
   test('per-phase TTFT percentiles equal an independent computation over the raw file', async () => {
     const ttft: number[] = []
     const rl = createInterface({ input: createReadStream(join(run.runDir, 'raw', 'requests.jsonl')) })
