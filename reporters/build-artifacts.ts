@@ -120,6 +120,7 @@ export const buildRunArtifacts = async (runDir: string, opts: BuildOptions = {})
         verdict,
         title: summary.title,
         headline: summary.headline,
+        loaded_host_phases: summary.loaded_host_phases,
         hypothesis: summary.hypothesis,
         phases,
         gates: suite.gates,

@@ -47,6 +47,8 @@ export const suiteReportMarkdown = (args: {
   title: string | null
   /** The suite's finding in one sentence; the report's first line after the title. */
   headline?: string | null
+  /** Phases that started on a busy host (host_load events). */
+  loaded_host_phases?: { phase: string; problems: string[] }[]
   hypothesis: string | null
   phases: PhaseFigures[]
   gates: GateResult[]
@@ -64,6 +66,11 @@ export const suiteReportMarkdown = (args: {
   if (args.hypothesis) out.push(`Hypothesis: ${args.hypothesis}\n`)
   out.push('## Verdict\n')
   out.push(`${verdictParagraph(v, null)}\n`)
+  const loaded = args.loaded_host_phases ?? []
+  if (loaded.length)
+    out.push(
+      `**Busy host:** ${loaded.length} measured phase${loaded.length === 1 ? '' : 's'} started on a loaded host (${loaded.map((l) => `${l.phase}: ${l.problems.join(', ')}`).join('; ')}). CLIENT_BOTTLENECK or ALIGNMENT_LOW failures there point at this machine, not the product: re-run on a quieter host.\n`,
+    )
   const c = v.evidence_chain
   out.push(`Evidence chain: mechanism ${c.mechanism} · OS corroboration ${c.os_corroboration} · user-visible impact ${c.user_impact} · repeatability ${c.repeatability} · answer integrity ${c.answer_integrity}. Full record: [verdict.json](verdict.json), figures: [summary.json](summary.json).\n`)
   if (v.run_errors.length) out.push(`Run errors: ${v.run_errors.join('; ')}\n`)

@@ -66,6 +66,12 @@ export const phaseSummaryJson = (p: PhaseFigures) => ({
 })
 
 /** U_work per mode over the suite's step sweep (v3.0 knee definition), when there is a sweep. */
+/** Measured phases that started on a busy host (host_load events with problems), in run order. */
+export const loadedHostPhases = (events: Record<string, unknown>[]): { phase: string; problems: string[] }[] =>
+  events.flatMap((e) =>
+    e.type === 'host_load' && typeof e.phase === 'string' && Array.isArray(e.problems) && e.problems.length ? [{ phase: e.phase, problems: e.problems.map(String) }] : [],
+  )
+
 /** Suite-level `figure` notes (no phase), last value per key. */
 export const suiteNotes = (events: Record<string, unknown>[]): Record<string, unknown> => {
   const out: Record<string, unknown> = {}
@@ -112,6 +118,8 @@ export const buildSuiteSummary = (
   phases: phases.map(phaseSummaryJson),
   /** The suite's own finding in one sentence (a `headline` note from its conclusion), or null. */
   headline: suiteHeadline(suite.events),
+  /** Phases that started on a busy host: their timing-gate failures point at the environment. */
+  loaded_host_phases: loadedHostPhases(suite.events),
   /** Figures the suite noted in its conclusion (e.g. h2b's ttft_knee), last value per key. */
   notes: suiteNotes(suite.events),
   /** Queue criterion (TTFT p99 > 2 × p50 on consecutive steps) per mode; a suite's own knee is in notes/headline. */

@@ -14,6 +14,7 @@ import type { TagName } from './tags'
 import { type RunContext, getRunContext } from './run-context'
 import { type SuiteSettings, resolveSuiteSettings } from './suite-settings'
 import { ContentionUnavailableError } from '../storage/contention-unavailable-error'
+import { hostLoadProblems, measureHostLoad } from './host-preflight'
 import { type SuiteRuntime, createSuiteRuntime } from './suite-runtime'
 import type { ExecutorSpec } from '../load/executor-spec'
 import type { Workload } from '../workload/workload-types'
@@ -394,6 +395,12 @@ export const defineHypothesis = (def: HypothesisDefinition): void => {
       if (plan.before) await plan.before(apiFor(ctx, failures, plan.name, plan))
       const target = rt!.targetInfo()!
       const phaseCtx: PhaseContext = { settings, target, phases: outcomes }
+      if (plan.kind === 'measure') {
+        // How busy the host was just before this phase: the report names phases that started on a
+        // loaded host, so a timing-gate failure there reads as the environment, not the product.
+        const host = await measureHostLoad(200)
+        event('host_load', { phase: plan.name, ...host, problems: hostLoadProblems(host) })
+      }
       const outcome = await rt!.runPhase(plan, phaseCtx, requestsWriter!, ctx.signal)
       outcomes.set(plan.name, outcome)
       const metaPhases = ((ctx.task.meta.tierbenchPhase?.phases as unknown[]) ?? []) as Record<string, unknown>[]

@@ -112,6 +112,13 @@ describe('buildRunArtifacts on an emulated run with a failed hard gate', () => {
     expect(readJson(join(run.runDir, PAIRED_SUITE, 'summary.json')).headline).toBeNull()
   })
 
+  test('report.md names the measured phases that started on a busy host, and only those', () => {
+    const md = readFileSync(join(run.runDir, SWEEP_SUITE, 'report.md'), 'utf8')
+    expect(md).toContain('**Busy host:** 1 measured phase started on a loaded host (sweep_c16_B2: load average 4.2 on 2 cores).')
+    expect(readJson(join(run.runDir, SWEEP_SUITE, 'summary.json')).loaded_host_phases).toEqual([{ phase: 'sweep_c16_B2', problems: ['load average 4.2 on 2 cores'] }])
+    expect(readFileSync(join(run.runDir, PAIRED_SUITE, 'report.md'), 'utf8')).not.toContain('Busy host')
+  })
+
   test('per-phase TTFT percentiles equal an independent computation over the raw file', async () => {
     const ttft: number[] = []
     const rl = createInterface({ input: createReadStream(join(run.runDir, 'raw', 'requests.jsonl')) })

@@ -258,7 +258,14 @@ export const writeSyntheticRun = async (resultsDir: string, opts: SyntheticRunOp
     writeFileSync(join(dir, 'suite.json'), JSON.stringify(suiteInfo(s, runId, emulated), null, 2))
     writeFileSync(join(dir, 'raw', 'phases.jsonl'), phaseLines[s]!.join('\n') + '\n')
     writeFileSync(join(dir, 'raw', 'gates.jsonl'), gates[s]!.map((g) => JSON.stringify(g)).join('\n') + '\n')
-    const headline = s === SWEEP_SUITE ? [{ t_ms: 1, type: 'figure', key: 'headline', value: 'TTFT knee at 32 sessions: p99 900 ms vs 120 ms.' }] : []
+    const headline =
+      s === SWEEP_SUITE
+        ? [
+            { t_ms: 1, type: 'host_load', phase: 'sweep_c16_B2', load_per_core: 2.1, problems: ['load average 4.2 on 2 cores'] },
+            { t_ms: 1, type: 'host_load', phase: 'sweep_c32_B2', load_per_core: 0.2, problems: [] },
+            { t_ms: 2, type: 'figure', key: 'headline', value: 'TTFT knee at 32 sessions: p99 900 ms vs 120 ms.' },
+          ]
+        : []
     writeFileSync(join(dir, 'raw', 'events.jsonl'), [{ t_ms: 0, type: 'mode_change', mode: 'B1' }, ...headline].map((e) => JSON.stringify(e)).join('\n') + '\n')
     writeFileSync(join(dir, 'telemetry', 'block_device.jsonl'), telemetry[s]!.bd.join('\n') + '\n')
     writeFileSync(join(dir, 'telemetry', 'cpu.jsonl'), telemetry[s]!.cpu.join('\n') + '\n')
