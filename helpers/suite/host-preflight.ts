@@ -66,7 +66,7 @@ export const measureHostLoad = async (sampleMs = 500): Promise<HostLoad> => {
 /** Why this host is too busy for valid timing, one phrase per limit exceeded (empty when fine). */
 export const hostLoadProblems = (h: HostLoad, limits: HostLoadLimits = DEFAULT_HOST_LIMITS): string[] => [
   ...(h.load_per_core > limits.load_per_core ? [`load average ${h.loadavg_1m} on ${h.cores} cores`] : []),
-  ...(h.cpu_busy_pct !== null && h.cpu_busy_pct > limits.cpu_busy_pct ? [`CPU ${h.cpu_busy_pct} % busy before anything started`] : []),
+  ...(h.cpu_busy_pct !== null && h.cpu_busy_pct > limits.cpu_busy_pct ? [`CPU ${h.cpu_busy_pct} % busy beforehand`] : []),
   ...(h.cpu_steal_pct !== null && h.cpu_steal_pct > limits.cpu_steal_pct ? [`${h.cpu_steal_pct} % CPU steal`] : []),
   ...(h.event_loop_delay_p99_ms > limits.event_loop_delay_p99_ms ? [`event-loop delay p99 ${h.event_loop_delay_p99_ms} ms`] : []),
 ]

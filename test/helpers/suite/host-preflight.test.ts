@@ -22,7 +22,7 @@ describe('host preflight', () => {
   it('warns in one line naming each limit a busy host exceeds, and stays silent on a quiet one', () => {
     expect(hostLoadWarning(quiet)).toBeNull()
     const busy = { ...quiet, loadavg_1m: 4.1, load_per_core: 2.1, cpu_busy_pct: 97, cpu_steal_pct: 12, event_loop_delay_p99_ms: 41 }
-    expect(hostLoadProblems(busy)).toEqual(['load average 4.1 on 2 cores', 'CPU 97 % busy before anything started', '12 % CPU steal', 'event-loop delay p99 41 ms'])
+    expect(hostLoadProblems(busy)).toEqual(['load average 4.1 on 2 cores', 'CPU 97 % busy beforehand', '12 % CPU steal', 'event-loop delay p99 41 ms'])
     const w = hostLoadWarning(busy)!
     expect(w.split('\n')).toHaveLength(1)
     expect(w).toMatch(/^tierbench: warning: this host is busy \(load average 4\.1 on 2 cores, .*\); timing gates \(CLIENT_BOTTLENECK, ALIGNMENT_LOW\) may fail because of the host, not the product/)
