@@ -160,8 +160,10 @@ const ttftWindows = (spec: FigureSpec, suiteId: string, rows: FigureRow[]): Char
   const rAwait = rows.filter((r) => n(r.r_await_ms) !== null).map((r) => ({ x: r.window_start_s as number, y: r.r_await_ms as number }))
   const onboard = rows.filter((r) => n(r.kvbm_onboard_d2d_blocks_per_s) !== null).map((r) => ({ x: r.window_start_s as number, y: r.kvbm_onboard_d2d_blocks_per_s as number }))
   // Each unit its own axis: r_await (ms) beside TTFT would vanish under blocks/s.
-  if (rAwait.length) datasets.push(line(`${device} r_await (ms, right axis)`, dedupe(rAwait), '#2ca02c', [4, 3], { yAxisID: 'y2', pointRadius: 0 }))
-  if (onboard.length) datasets.push(line('KVBM onboard disk→device (blocks/s, far right axis)', dedupe(onboard), '#8c564b', [2, 2], { yAxisID: 'y3', pointRadius: 0 }))
+  // Telemetry lines break between phases too: no segment may suggest a trend across a boundary.
+  const telemetryLine = (col: string) => gapsBetweenPhases(rows.filter((r) => n(r[col]) !== null), col)
+  if (rAwait.length) datasets.push(line(`${device} r_await (ms, right axis)`, telemetryLine('r_await_ms'), '#2ca02c', [4, 3], { yAxisID: 'y2', pointRadius: 2, spanGaps: false }))
+  if (onboard.length) datasets.push(line('KVBM onboard disk→device (blocks/s, far right axis)', telemetryLine('kvbm_onboard_d2d_blocks_per_s'), '#8c564b', [2, 2], { yAxisID: 'y3', pointRadius: 2, spanGaps: false }))
   const log = wideSpread(rows.map((r) => n(r.ttft_p99_ms)))
   const y2 = {
     ...(rAwait.length ? { y2: { type: 'linear', position: 'right', min: 0, title: axisTitle(`${device} r_await (ms)`), grid: { drawOnChartArea: false } } } : {}),
@@ -170,12 +172,6 @@ const ttftWindows = (spec: FigureSpec, suiteId: string, rows: FigureRow[]): Char
   const options = base(spec, suiteId, 'time (s, run clock)', `TTFT p99 per window (ms)${log ? ', log scale' : ''}`, y2)
   options.scales.y = { type: (log ? 'logarithmic' : 'linear') as 'linear', title: axisTitle(`TTFT p99 per window (ms)${log ? ', log scale' : ''}`) }
   return { type: 'line', data: { datasets }, options }
-}
-
-const dedupe = (pts: Pt[]): Pt[] => {
-  const m = new Map<number, Pt>()
-  for (const p of pts) m.set(p.x, p)
-  return [...m.values()].sort((a, b) => a.x - b.x)
 }
 
 const blockIo = (spec: FigureSpec, suiteId: string, rows: FigureRow[]): ChartConfiguration => {
