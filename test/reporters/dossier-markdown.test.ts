@@ -38,4 +38,10 @@ describe('dossier remedies', () => {
     expect(e).toMatch(/\*\*What must change:\*\* The contention phase could not start its load generator: install fio/)
     expect(e).not.toMatch(/O_DIRECT|DYN_KVBM/)
   })
+
+  it('send a contention gate left without data to fio first, not to the disk-tier modes', () => {
+    const e = entryFor({ ...gate('H4A_NO_CONTENTION', 'control_gap'), status: 'no_data' })
+    expect(e).toMatch(/\*\*What must change:\*\* fio did not load the disk .*install fio first/)
+    expect(e).not.toMatch(/DYN_KVBM|sized by the mode/)
+  })
 })
