@@ -121,6 +121,7 @@ export const buildRunArtifacts = async (runDir: string, opts: BuildOptions = {})
         title: summary.title,
         headline: summary.headline,
         loaded_host_phases: summary.loaded_host_phases,
+        invalid_attempts: summary.invalid_attempts,
         hypothesis: summary.hypothesis,
         phases,
         gates: suite.gates,

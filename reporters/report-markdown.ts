@@ -49,6 +49,8 @@ export const suiteReportMarkdown = (args: {
   headline?: string | null
   /** Phases that started on a busy host (host_load events). */
   loaded_host_phases?: { phase: string; problems: string[] }[]
+  /** Phases whose first attempt the environment spoiled (phase_rerun / phase_invalid_not_rerun events). */
+  invalid_attempts?: { phase: string; reasons: string[]; rerun: boolean; why: string | null }[]
   hypothesis: string | null
   phases: PhaseFigures[]
   gates: GateResult[]
@@ -66,6 +68,12 @@ export const suiteReportMarkdown = (args: {
   if (args.hypothesis) out.push(`Hypothesis: ${args.hypothesis}\n`)
   out.push('## Verdict\n')
   out.push(`${verdictParagraph(v, null)}\n`)
+  for (const a of args.invalid_attempts ?? [])
+    out.push(
+      a.rerun
+        ? `**Re-run:** the first attempt of phase \`${a.phase}\` was invalid because of the environment (${a.reasons.join('; ')}); it was re-run once from the same start, and every figure and gate here uses the second attempt (the first stays in raw/requests.jsonl, records without \`attempt\`).\n`
+        : `**Invalid, not re-run:** phase \`${a.phase}\` was spoiled by the environment (${a.reasons.join('; ')}); ${a.why ?? 'it could not be re-run'}.\n`,
+    )
   const loaded = args.loaded_host_phases ?? []
   if (loaded.length)
     out.push(

@@ -72,6 +72,14 @@ export const loadedHostPhases = (events: Record<string, unknown>[]): { phase: st
     e.type === 'host_load' && typeof e.phase === 'string' && Array.isArray(e.problems) && e.problems.length ? [{ phase: e.phase, problems: e.problems.map(String) }] : [],
   )
 
+/** Phases whose first attempt the environment spoiled: re-run once (rerun true), or not (why). */
+export const invalidAttempts = (events: Record<string, unknown>[]): { phase: string; reasons: string[]; rerun: boolean; why: string | null }[] =>
+  events.flatMap((e) =>
+    (e.type === 'phase_rerun' || e.type === 'phase_invalid_not_rerun') && typeof e.phase === 'string'
+      ? [{ phase: e.phase, reasons: Array.isArray(e.reasons) ? e.reasons.map(String) : [], rerun: e.type === 'phase_rerun', why: typeof e.why === 'string' ? e.why : null }]
+      : [],
+  )
+
 /** Suite-level `figure` notes (no phase), last value per key. */
 export const suiteNotes = (events: Record<string, unknown>[]): Record<string, unknown> => {
   const out: Record<string, unknown> = {}
@@ -120,6 +128,8 @@ export const buildSuiteSummary = (
   headline: suiteHeadline(suite.events),
   /** Phases that started on a busy host: their timing-gate failures point at the environment. */
   loaded_host_phases: loadedHostPhases(suite.events),
+  /** Phases whose first attempt was invalid for environment reasons; figures use the re-run when there was one. */
+  invalid_attempts: invalidAttempts(suite.events),
   /** Figures the suite noted in its conclusion (e.g. h2b's ttft_knee), last value per key. */
   notes: suiteNotes(suite.events),
   /** Queue criterion (TTFT p99 > 2 × p50 on consecutive steps) per mode; a suite's own knee is in notes/headline. */

@@ -14,6 +14,7 @@ import type { TagName } from './tags'
 import { type RunContext, getRunContext } from './run-context'
 import { type SuiteSettings, resolveSuiteSettings } from './suite-settings'
 import { ContentionUnavailableError } from '../storage/contention-unavailable-error'
+import { evaluateGate } from '../gates/evaluate-gate'
 import { hostLoadProblems, measureHostLoad } from './host-preflight'
 import { type SuiteRuntime, createSuiteRuntime } from './suite-runtime'
 import type { ExecutorSpec } from '../load/executor-spec'
@@ -188,6 +189,9 @@ export const suiteGates = (def: HypothesisDefinition, plans: readonly PhasePlan[
     ...REPEATABILITY_GATES,
   ])
 
+/** Reason codes of standard gates that judge the harness's own environment: a measured phase failing one is re-run once (when it starts from a fresh mode). */
+export const ENVIRONMENT_REASON_CODES: readonly string[] = ['CLIENT_BOTTLENECK', 'ALIGNMENT_LOW']
+
 /** Evaluated on every `measure` phase unless a suite opts out: a run that fails these is not evidence. */
 export const STANDARD_PHASE_GATES: { gate: Gate; input: (o: PhaseOutcome) => PhaseGateInput }[] = [
   { gate: GATE_ERROR_RATE, input: (o) => ({ value: o.summary.error_rate, details: { errors_by_class: o.summary.errors_by_class } }) },
@@ -333,12 +337,23 @@ export const defineHypothesis = (def: HypothesisDefinition): void => {
       }
     })
 
+    /** The phase the mode was (re)applied for: it starts from a wiped cache, so it can be re-run from the same start. */
+    let modeAppliedFor: string | null = null
+    /** Standard gates whose failure means the harness's environment, not the product, spoiled a phase. */
+    const environmentProblems = (o: PhaseOutcome, modeId: string): string[] =>
+      STANDARD_PHASE_GATES.filter((g) => ENVIRONMENT_REASON_CODES.includes(g.gate.reason_code)).flatMap((g) => {
+        const input = g.input(o)
+        const r = evaluateGate(g.gate, { values: input.values, value: input.value, context: { suite_id: def.id, scope: o.plan.name, mode: modeId, target_kind: settings.targetKind } })
+        return r.status === 'fail' ? [`${g.gate.id} (${g.gate.reason_code}) ${g.gate.metric} observed ${r.observed === null ? 'none' : Math.round(r.observed * 10) / 10} against ${g.gate.expr}`] : []
+      })
+
     const ensureMode = async (plan: PhaseBase) => {
       const mode = modeOf(settings, plan.mode)
       const env = JSON.stringify(plan.targetEnv ?? {})
       if (!sameMode(currentMode, mode) || plan.restart || plan.faults !== currentFaults || env !== currentEnv) {
         event('apply_mode', { mode, faults: plan.faults ?? null, target_env: plan.targetEnv ?? {}, phase: plan.name, repetition: plan.repetition ?? null })
         await rt!.applyMode(mode, { faults: plan.faults, env: plan.targetEnv })
+        modeAppliedFor = plan.name
         appliedModes.add(mode.id)
         writeSuiteInfo()
         currentMode = mode
@@ -395,13 +410,30 @@ export const defineHypothesis = (def: HypothesisDefinition): void => {
       if (plan.before) await plan.before(apiFor(ctx, failures, plan.name, plan))
       const target = rt!.targetInfo()!
       const phaseCtx: PhaseContext = { settings, target, phases: outcomes }
+      const freshState = modeAppliedFor === plan.name
+      let hostProblems: string[] = []
       if (plan.kind === 'measure') {
         // How busy the host was just before this phase: the report names phases that started on a
         // loaded host, so a timing-gate failure there reads as the environment, not the product.
         const host = await measureHostLoad(200)
-        event('host_load', { phase: plan.name, ...host, problems: hostLoadProblems(host) })
+        hostProblems = hostLoadProblems(host)
+        event('host_load', { phase: plan.name, ...host, problems: hostProblems })
       }
-      const outcome = await rt!.runPhase(plan, phaseCtx, requestsWriter!, ctx.signal)
+      let outcome = await rt!.runPhase(plan, phaseCtx, requestsWriter!, ctx.signal)
+      const invalid = plan.kind === 'measure' && !outcome.record.stop_reason && !ctx.signal.aborted ? environmentProblems(outcome, mode.id) : []
+      if (invalid.length) {
+        const reasons = [...invalid, ...hostProblems.map((p) => `host before the phase: ${p}`)]
+        if (freshState) {
+          // The harness's own environment spoiled the first attempt (client lag, late telemetry):
+          // run it once more from the same start (mode re-applied, cache wiped). The first attempt's
+          // raw records stay, marked by this event; the reporter uses the second.
+          event('phase_rerun', { phase: plan.name, attempt: 1, reasons, first_attempt: { requests: outcome.record.requests, t_start_ms: outcome.record.t_start_ms, t_end_ms: outcome.record.t_end_ms } })
+          process.stderr.write(`[tierbench] phase=${plan.name} first attempt invalid (${reasons.join('; ')}): re-running once\n`)
+          await rt!.applyMode(mode, { faults: plan.faults, env: plan.targetEnv })
+          if (plan.before) await plan.before(apiFor(ctx, failures, plan.name, plan))
+          outcome = await rt!.runPhase(plan, { settings, target: rt!.targetInfo()!, phases: outcomes }, requestsWriter!, ctx.signal, 2)
+        } else event('phase_invalid_not_rerun', { phase: plan.name, reasons, why: 'the phase builds on cache state left by earlier phases in this mode; re-running it alone would measure a different cache' })
+      }
       outcomes.set(plan.name, outcome)
       const metaPhases = ((ctx.task.meta.tierbenchPhase?.phases as unknown[]) ?? []) as Record<string, unknown>[]
       const summary = {

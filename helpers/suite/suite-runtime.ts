@@ -33,7 +33,8 @@ export interface SuiteRuntime {
   emulated: boolean
   targetInfo(): TargetInfo | null
   applyMode(mode: KvMode, opts: { faults?: string; env?: Record<string, string> }): Promise<TargetInfo>
-  runPhase(plan: LoadPhasePlan, ctx: PhaseContext, requests: JsonlWriter, signal: AbortSignal): Promise<PhaseOutcome>
+  /** `attempt` 2 marks a re-run (its records and phase record carry it). */
+  runPhase(plan: LoadPhasePlan, ctx: PhaseContext, requests: JsonlWriter, signal: AbortSignal, attempt?: number): Promise<PhaseOutcome>
   close(): Promise<void>
 }
 
@@ -118,7 +119,7 @@ export const createSuiteRuntime = async (opts: {
       await startTelemetry(info)
       return info
     },
-    async runPhase(plan, ctx, requests, signal) {
+    async runPhase(plan, ctx, requests, signal, attempt = 1) {
       if (!info) throw new Error('Expected the target to be started before a phase, got none')
       const maxInFlight = maxInFlightOf(plan.executor as unknown as Record<string, unknown>)
       const c = await ensureClient(maxInFlight)
@@ -164,7 +165,7 @@ export const createSuiteRuntime = async (opts: {
           },
           onRecord: (r: RequestRecord) => {
             // Every raw record says whether it came from kvsim, even when read outside its bundle.
-            requests.append({ ...r, emulated: info!.emulated })
+            requests.append({ ...r, emulated: info!.emulated, ...(attempt > 1 ? { attempt } : {}) })
             records.push(r)
           },
           progress: true,
@@ -216,6 +217,7 @@ export const createSuiteRuntime = async (opts: {
         alignment,
         interrupted: stopReason !== null,
         stop_reason: stopReason,
+        ...(attempt > 1 ? { attempt } : {}),
         notes: [...(tele?.notes ?? []), ...(fio ? [`fio ${plan.contention}: ${JSON.stringify({ read: fio.read, write: fio.write, json: fio.json_file, errors: fio.errors })}`] : [])],
       }
       appendJsonl(opts.layout.phases, record)
