@@ -71,7 +71,7 @@ export const suiteReportMarkdown = (args: {
   for (const a of args.invalid_attempts ?? [])
     out.push(
       a.rerun
-        ? `**Re-run:** the first attempt of phase \`${a.phase}\` was invalid because of the environment (${a.reasons.join('; ')}); it was re-run once from the same start, and every figure and gate here uses the second attempt (the first stays in raw/requests.jsonl, records without \`attempt\`).\n`
+        ? `**Re-run:** the first attempt of phase \`${a.phase}\` was invalid because of the environment (${a.reasons.join('; ')}); it was re-run once, and every figure and gate here uses the second attempt (the first stays in raw/requests.jsonl, records without \`attempt\`).\n`
         : `**Invalid, not re-run:** phase \`${a.phase}\` was spoiled by the environment (${a.reasons.join('; ')}); ${a.why ?? 'it could not be re-run'}.\n`,
     )
   const loaded = args.loaded_host_phases ?? []

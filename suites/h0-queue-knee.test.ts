@@ -43,6 +43,8 @@ defineHypothesis({
         plans.push({
           name: `stack${stack}-c${c}`,
           kind: 'measure',
+          // Per-request nonces: no step reuses another's cache, so a step spoiled by the host is re-run in place.
+          cacheIndependent: true,
           mode,
           leg: `stack ${stack}`,
           step: { concurrency: c },

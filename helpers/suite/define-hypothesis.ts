@@ -59,6 +59,12 @@ interface PhaseBase {
   /** Mode id, or a KvMode with tier overrides (H6). A change restarts the worker with a fresh cache. */
   mode: KvModeId | KvMode
   leg?: string
+  /**
+   * The phase's result does not depend on cache state left by earlier phases (every prompt unique,
+   * e.g. per-request nonces), so an environment-invalid attempt may be re-run in place, without a
+   * fresh mode. @default false
+   */
+  cacheIndependent?: boolean
   /** Repetition index (the DSL numbers from 0). Set it to manage repetitions yourself; otherwise the DSL repeats the whole sequence (repetitions.ts). */
   repetition?: number
   /** Set by the DSL on the phases of a sequence it repeated. */
@@ -423,13 +429,13 @@ export const defineHypothesis = (def: HypothesisDefinition): void => {
       const invalid = plan.kind === 'measure' && !outcome.record.stop_reason && !ctx.signal.aborted ? environmentProblems(outcome, mode.id) : []
       if (invalid.length) {
         const reasons = [...invalid, ...hostProblems.map((p) => `host before the phase: ${p}`)]
-        if (freshState) {
+        if (freshState || plan.cacheIndependent) {
           // The harness's own environment spoiled the first attempt (client lag, late telemetry):
           // run it once more from the same start (mode re-applied, cache wiped). The first attempt's
           // raw records stay, marked by this event; the reporter uses the second.
-          event('phase_rerun', { phase: plan.name, attempt: 1, reasons, first_attempt: { requests: outcome.record.requests, t_start_ms: outcome.record.t_start_ms, t_end_ms: outcome.record.t_end_ms } })
+          event('phase_rerun', { phase: plan.name, attempt: 1, reasons, fresh_mode: freshState, first_attempt: { requests: outcome.record.requests, t_start_ms: outcome.record.t_start_ms, t_end_ms: outcome.record.t_end_ms } })
           process.stderr.write(`[tierbench] phase=${plan.name} first attempt invalid (${reasons.join('; ')}): re-running once\n`)
-          await rt!.applyMode(mode, { faults: plan.faults, env: plan.targetEnv })
+          if (freshState) await rt!.applyMode(mode, { faults: plan.faults, env: plan.targetEnv })
           if (plan.before) await plan.before(apiFor(ctx, failures, plan.name, plan))
           outcome = await rt!.runPhase(plan, { settings, target: rt!.targetInfo()!, phases: outcomes }, requestsWriter!, ctx.signal, 2)
         } else event('phase_invalid_not_rerun', { phase: plan.name, reasons, why: 'the phase builds on cache state left by earlier phases in this mode; re-running it alone would measure a different cache' })
