@@ -172,6 +172,12 @@ export const runCli = async (argv: string[]): Promise<number> => {
   // line still shuts down cleanly.
   process.on('SIGTERM', () => stop('SIGTERM'))
   process.on('SIGINT', () => stop('SIGINT'))
+  // Whoever started us (npx, a shell, the harness) may die without signalling us (npx killed
+  // leaves us reparented): exit when our parent changes. Linux has no PR_SET_PDEATHSIG from Node.
+  const parentAtStart = process.ppid
+  setInterval(() => {
+    if (process.ppid !== parentAtStart) stop(`parent ${parentAtStart} exited`, false)
+  }, 500).unref()
   if (args.exitWithParent) {
     // The harness spawns kvsim with a stdin pipe: EOF means the parent is gone.
     process.stdin.on('end', () => stop('stdin closed', false))

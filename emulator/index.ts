@@ -1,4 +1,4 @@
-import fs from 'node:fs'
+import fs, { rmSync } from 'node:fs'
 import http from 'node:http'
 import os from 'node:os'
 import path from 'node:path'
@@ -36,7 +36,7 @@ export interface StartKvsimOptions {
   ioScale?: number
   /** Overrides DYN_KVBM_DISK_CACHE_DIR. @default os.tmpdir() */
   cacheDir?: string
-  /** @default <os.tmpdir()>/kvsim-adapters-<profile> */
+  /** @default a fresh <os.tmpdir()>/kvsim-adapters-<profile>-<pid>-… removed on close */
   adaptersDir?: string
   /** The DYN_KVBM_* environment the mode comes from. @default process.env */
   env?: Record<string, string | undefined>
@@ -85,7 +85,9 @@ export const startKvsim = async (opts: StartKvsimOptions): Promise<KvsimHandle> 
   const mode = kvModeFromEnv(env)
   const host = opts.host ?? '127.0.0.1'
   const cacheDir = opts.cacheDir ?? env.DYN_KVBM_DISK_CACHE_DIR ?? os.tmpdir()
-  const adaptersDir = opts.adaptersDir ?? path.join(os.tmpdir(), `kvsim-adapters-${profile.name}`)
+  // Without --adapters-dir, adapters go to a directory of this process, removed on close.
+  const ownAdaptersDir = opts.adaptersDir === undefined ? path.join(os.tmpdir(), `kvsim-adapters-${profile.name}-${process.pid}-${Date.now().toString(36)}`) : null
+  const adaptersDir = opts.adaptersDir ?? ownAdaptersDir!
   const faults = parseFaults(opts.faults ?? '')
   const modelled = await createEngine({
     profile,
@@ -215,6 +217,7 @@ export const startKvsim = async (opts: StartKvsimOptions): Promise<KvsimHandle> 
       await server.close()
       await stopKvbm()
       if (writeLogStream) await new Promise<void>((r) => writeLogStream.end(() => r()))
+      if (ownAdaptersDir) rmSync(ownAdaptersDir, { recursive: true, force: true })
     })())
   log({ level: 'info', msg: 'kvsim ready', ...info() })
   return { ...info(), server, engine, info, close }

@@ -63,6 +63,16 @@ export const REASON_CODE_FIXES: Record<string, string> = {
   TARGET_LOST: 'The serving process died mid-phase: read its log in <suite>/logs/, fix the crash, and re-run the suite.',
   TARGET_START_FAILED: 'The stack never became ready in this mode: read the readiness report and the log named in the error, fix the start-up (image, model path, ports, env), and re-run.',
   PHASE_ERROR: 'The phase crashed before producing evidence: the error is in details above and in tests.json; fix it and re-run the suite.',
+  ALIGNMENT_LOW:
+    'Telemetry samples missed their cadence: the host running tierbench was too busy to sample on time (the product was not measured wrongly, the measurement was). Re-run on a quieter host or with fewer parallel jobs; the preflight load figures in raw/events.jsonl show how busy it was.',
+  CONTENTION_UNAVAILABLE:
+    'The contention phase could not start its load generator: install fio (apt-get install -y fio), or fix the profile / scratch directory named in the error, then re-run the suite.',
+  H4A_NO_CONTENTION:
+    'fio did not load the disk in the contended phase: if the phase failed with CONTENTION_UNAVAILABLE, install fio first; otherwise check contention/fio-*.json (fio ran, bytes moved) and that the scratch dir sits on the KV cache\'s device, then re-run.',
+  H4B_CONTENTION_INVISIBLE:
+    'The contention did not show on the KV device: if the phase failed with CONTENTION_UNAVAILABLE, install fio first; otherwise check contention/fio-*.json and that the scratch dir sits on the KV cache\'s device, then re-run.',
+  HOST_LOADED:
+    'The host was already busy before the phase (load average or event-loop delay over the preflight limits): stop other jobs on this machine or run on a dedicated one, then re-run.',
   LONG_CONTEXT_UNAVAILABLE:
     'The engine cannot take >= 32k-token inputs: rebuild or reconfigure it with max_num_tokens and max_seq_len above the dataset L size plus max_tokens, then re-run the dataset:L suites.',
 }

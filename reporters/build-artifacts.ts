@@ -80,7 +80,7 @@ export const buildRunArtifacts = async (runDir: string, opts: BuildOptions = {})
         figures.push({ id: spec.id, title: spec.title, csv: null, chart: null, rows: 0, skipped: `no data: needs ${spec.needs}` })
         continue
       }
-      writeFigureCsv(csvPath, spec, rows)
+      writeFigureCsv(csvPath, spec, rows, suite.emulated)
       files.push(relative(runDir, csvPath))
       let chart: string | null = null
       if (opts.charts !== false) {
@@ -119,6 +119,9 @@ export const buildRunArtifacts = async (runDir: string, opts: BuildOptions = {})
       suiteReportMarkdown({
         verdict,
         title: summary.title,
+        headline: summary.headline,
+        loaded_host_phases: summary.loaded_host_phases,
+        invalid_attempts: summary.invalid_attempts,
         hypothesis: summary.hypothesis,
         phases,
         gates: suite.gates,

@@ -46,24 +46,24 @@ export const FIGURE_CATALOG: readonly FigureSpec[] = [
   },
   {
     id: 'ttft_windows',
-    title: 'TTFT p99 per time window, with NVMe r_await and KVBM onboard rate',
+    title: 'TTFT p99 per time window, with disk r_await and KVBM onboard rate',
     chart: 'timeseries',
     covers: ['Correlation: disk await vs TTFT tail events', 'KVBM metric deltas over time aligned to phases'],
     needs: 'requests with TTFT (telemetry adds the second axis when present)',
     columns: [
       c('window_start_s', 's (run clock)'), c('window_end_s', 's (run clock)'), c('phase'), c('mode'), c('count', 'requests'),
-      c('ttft_p50_ms', 'ms'), c('ttft_p99_ms', 'ms'), c('r_await_ms', 'ms'), c('kvbm_onboard_d2d_blocks_per_s', 'blocks/s'),
+      c('ttft_p50_ms', 'ms'), c('ttft_p99_ms', 'ms'), c('r_await_ms', 'ms'), c('kvbm_onboard_d2d_blocks_per_s', 'blocks/s'), c('device'),
     ],
   },
   {
     id: 'block_io_timeseries',
-    title: 'NVMe iostat timeline aligned to phases',
+    title: 'Disk iostat timeline aligned to phases',
     chart: 'timeseries',
     covers: ['NVMe iostat timeline aligned to phases'],
     needs: 'telemetry/block_device.jsonl samples',
     columns: [
       c('t_s', 's (run clock)'), c('phase'), c('r_s', 'reads/s'), c('w_s', 'writes/s'), c('rMB_s', 'MB/s'), c('wMB_s', 'MB/s'),
-      c('r_await_ms', 'ms'), c('w_await_ms', 'ms'), c('aqu_sz', 'requests'), c('util_pct', '%'),
+      c('r_await_ms', 'ms'), c('w_await_ms', 'ms'), c('aqu_sz', 'requests'), c('util_pct', '%'), c('device'),
     ],
   },
   {
@@ -100,12 +100,12 @@ export const FIGURE_CATALOG: readonly FigureSpec[] = [
   },
   {
     id: 'p99_vs_r_await',
-    title: 'TTFT p99 vs NVMe r_await per phase',
+    title: 'TTFT p99 vs disk r_await per phase',
     chart: 'scatter',
     covers: ['H4B: p99 vs NVMe r_await (fio profiles annotated)', 'H8B: r_await tracks tails'],
     needs: 'measured phases with block-device telemetry or deltas',
     columns: [
-      c('phase'), c('mode'), c('contention'), c('ttft_p99_ms', 'ms'), c('r_await_ms', 'ms'), c('r_s', 'reads/s'), c('util_pct', '%'), c('source'),
+      c('phase'), c('mode'), c('contention'), c('ttft_p99_ms', 'ms'), c('r_await_ms', 'ms'), c('r_s', 'reads/s'), c('util_pct', '%'), c('source'), c('device'),
     ],
   },
   {

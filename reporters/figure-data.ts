@@ -102,20 +102,24 @@ const ttftWindows = (ctx: FigureContext): FigureRow[] | null => {
   const bd = blockDevice(ctx)
   const kv = kvbmSeries(ctx)
   const rows: FigureRow[] = []
+  const device = bd?.labels.get('device') ?? null
+  // Windows start at each phase's first request and end at its last: a window never mixes two
+  // phases (two phases in one window made TTFT seem to drift over time).
   for (const c of ctx.cells) {
     const buckets = new Map<number, number[]>()
     const ttft = c.columns.ttft_ms
+    const c0 = c.t_first_sent_ms
     for (let i = 0; i < c.t_sent_ms.length; i++) {
       const v = ttft[i]!
       if (!Number.isFinite(v)) continue
-      const w = Math.floor((c.t_sent_ms[i]! - t0) / width)
+      const w = Math.floor((c.t_sent_ms[i]! - c0) / width)
       let b = buckets.get(w)
       if (!b) buckets.set(w, (b = []))
       b.push(v)
     }
     for (const [w, vals] of [...buckets.entries()].sort((a, b) => a[0] - b[0])) {
-      const ws = t0 + w * width
-      const we = ws + width
+      const ws = c0 + w * width
+      const we = Math.min(ws + width, Math.max(c.t_last_end_ms, ws + 1))
       const s = summarize(vals)
       rows.push({
         window_start_s: r(ws / 1000),
@@ -127,6 +131,7 @@ const ttftWindows = (ctx: FigureContext): FigureRow[] | null => {
         ttft_p99_ms: r(s.p99),
         r_await_ms: r(seriesMean(bd, 'r_await_ms', ws, we)),
         kvbm_onboard_d2d_blocks_per_s: r(kv ? counterRate(kv, 'kvbm_onboard_blocks_d2d', ws, we) : null),
+        device,
       })
     }
   }
@@ -160,7 +165,7 @@ const blockIoTimeseries = (ctx: FigureContext): FigureRow[] | null => {
   if (!s || s.t_ms.length === 0) return null
   const spans = phaseSpans(ctx)
   return s.t_ms.map((t, i) => {
-    const row: FigureRow = { t_s: r(t / 1000), phase: phaseAt(spans, t) }
+    const row: FigureRow = { t_s: r(t / 1000), phase: phaseAt(spans, t), device: s.labels.get('device') ?? null }
     for (const f of BLOCK_FIELDS) row[f] = r(s.fields.get(f)?.[i])
     return row
   })
@@ -276,7 +281,7 @@ const p99VsRAwait = (ctx: FigureContext): FigureRow[] | null => {
   const rows = measured(ctx)
     .map((p) => {
       const a = phaseRAwait(ctx, p)
-      return { phase: p.phase, mode: p.mode, contention: p.contention, ttft_p99_ms: r(p.latency.ttft_ms.p99), r_await_ms: r(a.r_await_ms), r_s: r(a.r_s), util_pct: r(a.util_pct), source: a.source }
+      return { phase: p.phase, mode: p.mode, contention: p.contention, ttft_p99_ms: r(p.latency.ttft_ms.p99), r_await_ms: r(a.r_await_ms), r_s: r(a.r_s), util_pct: r(a.util_pct), source: a.source, device: blockDevice(ctx)?.labels.get('device') ?? null }
     })
     .filter((x) => x.r_await_ms !== null && x.ttft_p99_ms !== null)
   return rows.length ? rows : null

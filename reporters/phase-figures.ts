@@ -93,6 +93,7 @@ export const emptyPhaseFigures = (record: PhaseRecord): PhaseFigures =>
       mode: record.mode,
       step: record.step,
       repetition: record.repetition,
+      attempt: record.attempt,
       workload: record.workload,
       count: 0,
       ok: 0,

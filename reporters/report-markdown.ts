@@ -45,6 +45,12 @@ export const phaseTable = (phases: PhaseFigures[]): string => {
 export const suiteReportMarkdown = (args: {
   verdict: Verdict
   title: string | null
+  /** The suite's finding in one sentence; the report's first line after the title. */
+  headline?: string | null
+  /** Phases that started on a busy host (host_load events). */
+  loaded_host_phases?: { phase: string; problems: string[] }[]
+  /** Phases whose first attempt the environment spoiled (phase_rerun / phase_invalid_not_rerun events). */
+  invalid_attempts?: { phase: string; reasons: string[]; rerun: boolean; why: string | null }[]
   hypothesis: string | null
   phases: PhaseFigures[]
   gates: GateResult[]
@@ -54,11 +60,25 @@ export const suiteReportMarkdown = (args: {
 }): string => {
   const { verdict: v } = args
   const out: string[] = []
-  out.push(`# ${v.suite_id}${args.title ? `: ${args.title}` : ''}\n`)
+  // Titles already written "h2b: …" are not prefixed twice.
+  const titled = args.title && !args.title.toLowerCase().startsWith(`${v.suite_id.toLowerCase()}:`) ? `${v.suite_id}: ${args.title}` : (args.title ?? v.suite_id)
+  out.push(`# ${titled}\n`)
+  if (args.headline) out.push(`**Finding${v.emulated ? ' (emulated)' : ''}:** ${args.headline}\n`)
   if (v.emulated) out.push('> **EMULATED** — these results come from the kvsim emulator. They exercise the harness and its gates; they are not hardware evidence and are never decision-grade.\n')
   if (args.hypothesis) out.push(`Hypothesis: ${args.hypothesis}\n`)
   out.push('## Verdict\n')
   out.push(`${verdictParagraph(v, null)}\n`)
+  for (const a of args.invalid_attempts ?? [])
+    out.push(
+      a.rerun
+        ? `**Re-run:** the first attempt of phase \`${a.phase}\` was invalid because of the environment (${a.reasons.join('; ')}); it was re-run once, and every figure and gate here uses the second attempt (the first stays in raw/requests.jsonl, records without \`attempt\`).\n`
+        : `**Invalid, not re-run:** phase \`${a.phase}\` was spoiled by the environment (${a.reasons.join('; ')}); ${a.why ?? 'it could not be re-run'}.\n`,
+    )
+  const loaded = args.loaded_host_phases ?? []
+  if (loaded.length)
+    out.push(
+      `**Busy host:** ${loaded.length} measured phase${loaded.length === 1 ? '' : 's'} started on a loaded host (${loaded.map((l) => `${l.phase}: ${l.problems.join(', ')}`).join('; ')}). CLIENT_BOTTLENECK or ALIGNMENT_LOW failures there point at this machine, not the product: re-run on a quieter host.\n`,
+    )
   const c = v.evidence_chain
   out.push(`Evidence chain: mechanism ${c.mechanism} · OS corroboration ${c.os_corroboration} · user-visible impact ${c.user_impact} · repeatability ${c.repeatability} · answer integrity ${c.answer_integrity}. Full record: [verdict.json](verdict.json), figures: [summary.json](summary.json).\n`)
   if (v.run_errors.length) out.push(`Run errors: ${v.run_errors.join('; ')}\n`)

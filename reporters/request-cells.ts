@@ -28,6 +28,8 @@ export interface RequestCell {
   mode: string
   step: Record<string, number | string> | undefined
   repetition: number | undefined
+  /** 2 for the records of a re-run phase; undefined for a phase's first (usually only) attempt. */
+  attempt: number | undefined
   workload: string
   count: number
   ok: number
@@ -55,8 +57,8 @@ export interface RequestScan {
 
 const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : Number.NaN)
 
-export const cellKey = (suite: string, phase: string, mode: string, step: unknown, rep: unknown): string =>
-  `${suite}\u0000${phase}\u0000${mode}\u0000${step === undefined ? '' : JSON.stringify(step)}\u0000${rep ?? ''}`
+export const cellKey = (suite: string, phase: string, mode: string, step: unknown, rep: unknown, attempt?: unknown): string =>
+  `${suite}\u0000${phase}\u0000${mode}\u0000${step === undefined ? '' : JSON.stringify(step)}\u0000${rep ?? ''}${typeof attempt === 'number' ? `\u0000${attempt}` : ''}`
 
 const newCell = (r: Record<string, unknown>): RequestCell => ({
   suite_id: String(r.suite_id),
@@ -65,6 +67,7 @@ const newCell = (r: Record<string, unknown>): RequestCell => ({
   mode: String(r.mode ?? 'unknown'),
   step: r.step as RequestCell['step'],
   repetition: typeof r.repetition === 'number' ? r.repetition : undefined,
+  attempt: typeof r.attempt === 'number' ? r.attempt : undefined,
   workload: String(r.workload ?? ''),
   count: 0,
   ok: 0,
@@ -96,6 +99,7 @@ const sameCell = (c: RequestCell, r: Record<string, unknown>): boolean =>
   c.phase === r.phase &&
   c.mode === String(r.mode ?? 'unknown') &&
   c.repetition === (typeof r.repetition === 'number' ? r.repetition : undefined) &&
+  c.attempt === (typeof r.attempt === 'number' ? r.attempt : undefined) &&
   sameStep(c.step, r.step)
 
 // Adds one parsed line to its cell. Exported for tests and for callers that already hold records.
@@ -104,7 +108,7 @@ export const addRequest = (cells: Map<string, RequestCell>, r: Record<string, un
   // Requests of one phase arrive mostly in a row: reuse the previous cell without building a key.
   let cell = lastCell !== null && lastCells === cells && sameCell(lastCell, r) ? lastCell : undefined
   if (!cell) {
-    const key = cellKey(r.suite_id, r.phase, String(r.mode ?? 'unknown'), r.step, r.repetition)
+    const key = cellKey(r.suite_id, r.phase, String(r.mode ?? 'unknown'), r.step, r.repetition, r.attempt)
     cell = cells.get(key)
     if (!cell) {
       cell = newCell(r)

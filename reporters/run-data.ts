@@ -84,6 +84,7 @@ export const loadRunData = async (runDir: string): Promise<RunData> => {
       if (st.truncated_last) issues.push(`${name}: truncated last line skipped`)
       if (st.bad_lines) issues.push(`${name}: ${st.bad_lines} unparseable line(s) skipped`)
     }
+    const rerun = new Set(eventRows.rows.flatMap((e) => (e.type === 'phase_rerun' && typeof e.phase === 'string' ? [e.phase] : [])))
     const testsRaw = readJson(join(sl.root, suiteTestsFile))
     const testsParsed = testsRaw ? SuiteTests.safeParse(testsRaw) : null
     const telemetry = new Map<string, TelemetrySeries>()
@@ -100,11 +101,13 @@ export const loadRunData = async (runDir: string): Promise<RunData> => {
       info: infoParsed?.success ? infoParsed.data : null,
       info_raw: infoRaw,
       emulated,
-      phases: parseRows(phaseRows.rows, PhaseRecord, 'raw/phases.jsonl', issues),
+      // A phase re-run for environment reasons keeps only its second attempt; the first stays in the
+      // raw files (and the phase_rerun event says why it was invalid).
+      phases: parseRows(phaseRows.rows, PhaseRecord, 'raw/phases.jsonl', issues).filter((p) => !rerun.has(p.phase) || p.attempt === 2),
       gates: parseRows(gateRows.rows, GateResult, 'raw/gates.jsonl', issues),
       events: eventRows.rows,
       tests: testsParsed?.success ? testsParsed.data : null,
-      cells: [...scan.cells.values()].filter((c) => c.suite_id === suite_id),
+      cells: [...scan.cells.values()].filter((c) => c.suite_id === suite_id && (!rerun.has(c.phase) || c.attempt === 2)),
       telemetry,
       read_issues: issues,
     })

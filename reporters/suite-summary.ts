@@ -66,6 +66,34 @@ export const phaseSummaryJson = (p: PhaseFigures) => ({
 })
 
 /** U_work per mode over the suite's step sweep (v3.0 knee definition), when there is a sweep. */
+/** Measured phases that started on a busy host (host_load events with problems), in run order. */
+export const loadedHostPhases = (events: Record<string, unknown>[]): { phase: string; problems: string[] }[] =>
+  events.flatMap((e) =>
+    e.type === 'host_load' && typeof e.phase === 'string' && Array.isArray(e.problems) && e.problems.length ? [{ phase: e.phase, problems: e.problems.map(String) }] : [],
+  )
+
+/** Phases whose first attempt the environment spoiled: re-run once (rerun true), or not (why). */
+export const invalidAttempts = (events: Record<string, unknown>[]): { phase: string; reasons: string[]; rerun: boolean; why: string | null }[] =>
+  events.flatMap((e) =>
+    (e.type === 'phase_rerun' || e.type === 'phase_invalid_not_rerun') && typeof e.phase === 'string'
+      ? [{ phase: e.phase, reasons: Array.isArray(e.reasons) ? e.reasons.map(String) : [], rerun: e.type === 'phase_rerun', why: typeof e.why === 'string' ? e.why : null }]
+      : [],
+  )
+
+/** Suite-level `figure` notes (no phase), last value per key. */
+export const suiteNotes = (events: Record<string, unknown>[]): Record<string, unknown> => {
+  const out: Record<string, unknown> = {}
+  for (const e of events) if (e.type === 'figure' && typeof e.key === 'string' && e.phase == null && e.key !== 'headline') out[e.key] = e.value
+  return out
+}
+
+/** The last `headline` note a suite made: its finding (knee, capacity, delta with CI) in one sentence. */
+export const suiteHeadline = (events: Record<string, unknown>[]): string | null => {
+  let h: string | null = null
+  for (const e of events) if (e.type === 'figure' && e.key === 'headline' && typeof e.value === 'string') h = e.value
+  return h
+}
+
 export const uWorkByMode = (phases: PhaseFigures[]) => {
   const out: Record<string, ReturnType<typeof uWork> & { step_key: string }> = {}
   const measured = phases.filter((p) => p.phase_kind === 'measure' && stepAxis(p.step))
@@ -96,6 +124,15 @@ export const buildSuiteSummary = (
   inputs,
   read_issues: suite.read_issues,
   phases: phases.map(phaseSummaryJson),
+  /** The suite's own finding in one sentence (a `headline` note from its conclusion), or null. */
+  headline: suiteHeadline(suite.events),
+  /** Phases that started on a busy host: their timing-gate failures point at the environment. */
+  loaded_host_phases: loadedHostPhases(suite.events),
+  /** Phases whose first attempt was invalid for environment reasons; figures use the re-run when there was one. */
+  invalid_attempts: invalidAttempts(suite.events),
+  /** Figures the suite noted in its conclusion (e.g. h2b's ttft_knee), last value per key. */
+  notes: suiteNotes(suite.events),
+  /** Queue criterion (TTFT p99 > 2 × p50 on consecutive steps) per mode; a suite's own knee is in notes/headline. */
   u_work: uWorkByMode(phases),
   gates,
   figures,

@@ -6,11 +6,13 @@ export interface TelemetrySeries {
   collector: string
   t_ms: number[]
   fields: Map<string, number[]>
+  /** Top-level string fields, first value seen (e.g. block_device's `device: "vda"`). */
+  labels: Map<string, string>
   truncated_last: number
 }
 
 export const readTelemetrySeries = async (path: string, collector: string): Promise<TelemetrySeries> => {
-  const series: TelemetrySeries = { collector, t_ms: [], fields: new Map(), truncated_last: 0 }
+  const series: TelemetrySeries = { collector, t_ms: [], fields: new Map(), labels: new Map(), truncated_last: 0 }
   let i = 0
   // Writes a value straight into its column (no per-sample map); new columns are back-filled with NaN.
   const put = (k: string, v: number) => {
@@ -28,6 +30,8 @@ export const readTelemetrySeries = async (path: string, collector: string): Prom
       const v = obj[k]
       if (typeof v === 'number') {
         if (Number.isFinite(v)) put(k, v)
+      } else if (typeof v === 'string' && depth === 0) {
+        if (!series.labels.has(k)) series.labels.set(k, v)
       } else if (v && typeof v === 'object' && !Array.isArray(v) && depth < 2) flatten(v as Record<string, unknown>, depth + 1)
     }
   }

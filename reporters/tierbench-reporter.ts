@@ -156,7 +156,9 @@ export class TierbenchReporter implements Reporter {
     this.log('')
     this.log(`tierbench bundle: ${shown} (status ${status}, run_valid ${runValid}, outcome ${build.run_verdict.outcome})`)
     for (const v of build.verdicts) this.log(`  ${verdictParagraph(v, null).replace(/\*\*/g, '')}`)
-    this.log(`  report: ${join(shown, '<suite>', 'report.md')} · dossier: ${join(shown, 'dossier.md')}`)
+    // Real paths a person can open, not a placeholder.
+    const reports = build.verdicts.map((v) => join(shown, v.suite_id, 'report.md'))
+    this.log(`  report${reports.length === 1 ? '' : 's'}: ${reports.length ? reports.join(', ') : 'none (no suite finished)'} · dossier: ${join(shown, 'dossier.md')}`)
   }
 
   private ignoredModule(m: TestModule): boolean {

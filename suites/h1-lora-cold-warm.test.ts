@@ -91,6 +91,7 @@ const median = (xs: number[]): number | null => percentileSorted(sortedCopy(xs),
 
 defineHypothesis({
   id: 'h1',
+  lora: true,
   title: 'h1: a cold LoRA load moves TTFT but not the KV-driven tails (ITL/TPOT)',
   tags: ['h1', 'stack:A', 'mode:B0', 'dataset:S'],
   // Cold adapters cost first-touch TTFT (user impact) because they are read from storage (OS), not a KV-tier mechanism.

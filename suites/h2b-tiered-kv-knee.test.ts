@@ -73,6 +73,16 @@ defineHypothesis({
     const kneeIndex = base === null ? null : firstKnee(steps, (s) => s.p99 !== null && s.p99 > 2 * base)
     const knee = { knee_index: kneeIndex, knee_context_tokens: kneeIndex === null ? null : steps[kneeIndex].x, baseline_p99_ms: base, steps, queue_criterion: uWork(steps) }
     c.note('ttft_knee', knee)
+    const last = steps.at(-1)
+    const ms = (v: number | null | undefined) => (v == null ? 'n/a' : `${Math.round(v)} ms`)
+    c.note(
+      'headline',
+      base === null || !last
+        ? 'No TTFT knee: no measured step had a TTFT p99.'
+        : kneeIndex === null
+          ? `No TTFT knee up to ${last.x} context tokens: TTFT p99 stayed within 2 x the ${steps[0].x}-token baseline (${ms(base)}; ${ms(last.p99)} at ${last.x}).`
+          : `TTFT knee at ${steps[kneeIndex].x} context tokens: TTFT p99 ${ms(steps[kneeIndex].p99)} vs ${ms(base)} at ${steps[0].x} tokens (knee = first step above 2 x the smallest context's p99).`,
+    )
     // Normalised tier counters of the stack's backend; OS evidence where it has none (the details say which).
     c.gate(GATE_DISK_OFFLOAD, { ...figureInput(sumFigures(all.map((o) => diskOffloadFigure(o.record.deltas)))), scope: 'ctx*' })
     c.gate(GATE_DISK_REHYDRATE, { ...figureInput(sumFigures(replays.map((o) => diskRehydrateFigure(o.record.deltas)))), scope: 'ctx*-replay' })

@@ -56,6 +56,7 @@ type Ctx = { target: { model: string; maxInputTokens: number | null } }
 
 defineHypothesis({
   id: 'h5',
+  lora: true,
   title: 'h5: a larger KV (and LoRA) working set worsens TTFT p99 at fixed compute',
   tags: ['h5', 'stack:B', 'mode:B2', 'dataset:S'],
   // The working set decides KV reuse (mechanism) and the latency tail (user impact).

@@ -145,9 +145,9 @@ export const createEngine = async (opts: CreateEngineOptions): Promise<Engine> =
       : null,
   })
 
-  await mkdir(opts.adaptersDir, { recursive: true })
   const lora = new LoraStore({ profile: p, dir: opts.adaptersDir, count: loraCount, ioScale: opts.ioScale, timeScale: opts.timeScale })
-  await lora.ensureFiles()
+  // Adapter files (GBs at full scale) only when LoRA was asked for; otherwise written on first use.
+  if (env.KVSIM_LORA_COUNT !== undefined && loraCount > 0) await lora.ensureFiles()
 
   const tokenizer = getTokenizer(p.tokenizer)
   // Build the word list (and warm the tokenizer) now, not inside the first request's TTFT.

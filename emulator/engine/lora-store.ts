@@ -1,5 +1,5 @@
 import { constants as fsc } from 'node:fs'
-import { open, stat, writeFile } from 'node:fs/promises'
+import { mkdir, open, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { allocAlignedForDirectIo, roundUpToAlign } from './aligned-buffer'
 import { type EmulatorProfile, loraAdapterBytes } from './emulator-profile'
@@ -7,7 +7,9 @@ import { loraCopySeconds } from './perf-model'
 
 // LoRA adapters as real files of realistic size (÷ --io-scale). A cold load reads the file with
 // O_DIRECT (so the page cache cannot hide the disk) plus a modeled host→device copy; warm adapters
-// stay in an LRU of max_loras.
+// stay in an LRU of max_loras. Files are written up front only when LoRA was asked for
+// (KVSIM_LORA_COUNT set: the harness does so for LoRA suites); otherwise on first use, so a run that
+// never names an adapter writes no adapter bytes.
 
 export interface LoraStoreOptions {
   profile: EmulatorProfile
@@ -33,14 +35,18 @@ export class LoraStore {
 
   /** Creates missing adapter files (or ones of the wrong size); existing ones are reused across starts. */
   async ensureFiles(): Promise<void> {
-    for (const name of this.names) {
-      const path = join(this.opts.dir, name)
-      const st = await stat(path).catch(() => null)
-      if (st && st.size === this.fileBytes) continue
-      const buf = Buffer.alloc(this.fileBytes)
-      buf.fill(`${name}:lora-weights;`)
-      await writeFile(path, buf)
-    }
+    for (const name of this.names) await this.ensureFile(name)
+  }
+
+  /** Without ensureFiles() up front, an adapter's file is written the first time it is asked for. */
+  private async ensureFile(name: string): Promise<void> {
+    const path = join(this.opts.dir, name)
+    const st = await stat(path).catch(() => null)
+    if (st && st.size === this.fileBytes) return
+    await mkdir(this.opts.dir, { recursive: true })
+    const buf = Buffer.alloc(this.fileBytes)
+    buf.fill(`${name}:lora-weights;`)
+    await writeFile(path, buf)
   }
 
   has(name: string): boolean {
@@ -70,6 +76,7 @@ export class LoraStore {
 
   private async coldLoad(name: string): Promise<void> {
     const path = join(this.opts.dir, name)
+    await this.ensureFile(name)
     let fh = await open(path, fsc.O_RDONLY | fsc.O_DIRECT).catch(() => null)
     let buf = fh ? await allocAlignedForDirectIo(fh, this.fileBytes, 'read') : null
     if (!fh || !buf) {

@@ -39,5 +39,7 @@ export const PhaseRecord = z.object({
   interrupted: z.boolean(),
   stop_reason: z.string().nullable(),
   notes: z.array(z.string()),
+  /** 2 when the phase was re-run because its first attempt was invalid for environment reasons (events: phase_rerun). */
+  attempt: z.number().int().positive().optional(),
 })
 export type PhaseRecord = z.infer<typeof PhaseRecord>

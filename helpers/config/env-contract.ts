@@ -14,6 +14,12 @@ export interface EnvVarSpec {
   description: string
 }
 
+/** TIERBENCH_* names the harness sets or reads itself (not settings): never reported as unknown. */
+export const HARNESS_ENV_NAMES: readonly string[] = [
+  'TIERBENCH_RUN_DIR', 'TIERBENCH_RUN_ID', 'TIERBENCH_FAKE_LOG', 'TIERBENCH_NO_INSTALL', 'TIERBENCH_TEST_PROJECTS',
+  'TIERBENCH_FIO_DIR', 'TIERBENCH_FIO_SIZE', 'TIERBENCH_FIO_RUNTIME', 'TIERBENCH_REPORT_WORKERS', 'TIERBENCH_DYNAMO_CONFIG',
+]
+
 export const ENV_VARS: readonly EnvVarSpec[] = [
   { name: 'TIERBENCH_TARGET', path: 'target.kind', type: 'string', default: 'emulator', description: 'emulator | external | llamacpp | dynamo' },
   { name: 'TIERBENCH_BASE_URL', path: 'target.base_url', type: 'string', targetKinds: ['external'], default: '(required for external)', description: 'OpenAI-compatible base URL, e.g. http://127.0.0.1:8000' },
@@ -31,7 +37,7 @@ export const ENV_VARS: readonly EnvVarSpec[] = [
   { name: 'TIERBENCH_DATASET', path: 'dataset', type: 'string', default: 'S', description: 'dataset tier: S | L' },
   { name: 'TIERBENCH_SLO', path: 'slo', type: 'string', default: "the model's slo", description: 'SLO preset id (configs/slo/<id>.yaml)' },
   { name: 'TIERBENCH_RESULTS_DIR', path: 'results_dir', type: 'string', default: 'results', description: 'where run bundles go (relative to the working directory)' },
-  { name: 'TIERBENCH_SCRATCH_DIR', path: 'scratch_dir', type: 'string', default: 'results/.scratch', description: 'scratch space (KV cache dirs, fio files)' },
+  { name: 'TIERBENCH_SCRATCH_DIR', path: 'scratch_dir', type: 'string', default: '<results_dir>/.scratch', description: 'scratch space (KV cache dirs, fio files); a per-run directory inside it is removed on every exit' },
   { name: 'TIERBENCH_SEED', path: 'seed', type: 'number', default: '1337', description: 'seed of every workload' },
   { name: 'TIERBENCH_TELEMETRY_CADENCE_MS', path: 'telemetry.cadence_ms', type: 'number', default: '200', description: 'telemetry sampling period, ms' },
   { name: 'TIERBENCH_TRACE', path: 'trace.path', type: 'string', default: 'fixtures/traces/mooncake-conversation.jsonl.gz', description: 'Mooncake-format trace (JSONL or .jsonl.gz) the trace-replay suite replays and analyses' },

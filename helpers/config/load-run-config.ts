@@ -6,7 +6,8 @@ import { parse as parseYaml } from 'yaml'
 import { ConfigError, type ConfigIssue } from './config-error'
 import { configIssuesFrom } from './config-issues'
 import { DATASET_DEFAULTS } from './dataset'
-import { ENV_VARS } from './env-contract'
+import { didYouMean } from './did-you-mean'
+import { ENV_VARS, HARNESS_ENV_NAMES } from './env-contract'
 import { resolveKvModes } from './kv-mode-defaults'
 import { type ConfigLayer, getPath, isPlain, mergeLayers, type Plain, setPath } from './layered-merge'
 import { DEFAULT_MODEL_ID, type RunConfig, RunConfigInput } from './run-config'
@@ -151,8 +152,12 @@ export const loadRunConfig = (opts: LoadRunConfigOptions): RunConfig => {
       setPath(data, spec.path, envValue(raw, spec.type))
       sources.set(spec.path, `${prefix} ${spec.name}`)
     }
+    // A misspelled variable would otherwise be silently ignored (TIERBENCH_PROFLE=full runs smoke).
     for (const name of Object.keys(vars))
-      if (name.startsWith('TIERBENCH_') && !known.has(name) && prefix === '.env') warnings.push(`.env ${name} is not a tierbench setting`)
+      if (name.startsWith('TIERBENCH_') && !known.has(name) && !HARNESS_ENV_NAMES.includes(name)) {
+        const near = didYouMean(name, [...known])
+        warnings.push(`${prefix} ${name} is not a tierbench setting and is ignored${near ? `; did you mean ${near}?` : ` (settings: docs/configuration.md)`}`)
+      }
     upper.push({ data, source: (path) => ({ label: sources.get(path) ?? prefix, withPath: false }) })
   }
 
@@ -222,7 +227,7 @@ export const loadRunConfig = (opts: LoadRunConfigOptions): RunConfig => {
     sloPresets: c.slo_presets,
     seed: c.seed,
     resultsDir: resolve(cwd, c.results_dir),
-    scratchDir: resolve(cwd, c.scratch_dir),
+    scratchDir: c.scratch_dir ? resolve(cwd, c.scratch_dir) : join(resolve(cwd, c.results_dir), '.scratch'),
     telemetry: c.telemetry,
     client: c.client,
     trace: { ...c.trace, ...(c.trace.path ? { path: resolve(cwd, c.trace.path) } : {}) },

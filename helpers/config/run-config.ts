@@ -28,7 +28,8 @@ export const RunConfigInput = z
     dataset: DatasetId.default('S'),
     seed: z.int().nonnegative().default(1337),
     results_dir: z.string().min(1).default('results'),
-    scratch_dir: z.string().min(1).default('results/.scratch'),
+    // Unset: <results_dir>/.scratch, so scratch follows TIERBENCH_RESULTS_DIR off the checkout.
+    scratch_dir: z.string().min(1).optional(),
     telemetry: TelemetryConfig.default({ cadence_ms: 200 }),
     client: ClientConfig.default(() => ClientConfig.parse({})),
     kv_modes: KvModeDefaults.default({}),

@@ -6,6 +6,8 @@ export interface ProgressOptions {
   phase: string
   /** Planned length in seconds; null when open-ended (trace replay, iteration count). */
   planned_s: number | null
+  /** Planned request count (iteration-bounded phases), for an ETA when planned_s is null. */
+  planned_requests?: number | null
   clock: RunClock
   /** Requests in flight right now (client pool running + queued). */
   inFlight: () => number
@@ -43,6 +45,17 @@ export const startProgress = (o: ProgressOptions): Progress => {
   const scratch = new Float64Array(cap)
   let written = 0 // total pushed; the ring holds the last min(written, cap)
 
+  // Time left: from the planned length, else from the request rate so far against the planned count.
+  const eta = (now: number): string => {
+    const elapsedS = (now - t0) / 1000
+    let left: number | null = null
+    if (o.planned_s !== null) left = Math.max(0, o.planned_s - elapsedS)
+    else if (o.planned_requests && done + dropped > 0) left = Math.max(0, (elapsedS * (o.planned_requests - done - dropped)) / (done + dropped))
+    if (left === null) return '?'
+    const s = Math.round(left)
+    return s >= 3600 ? `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m` : `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`
+  }
+
   const line = () => {
     const now = o.clock.nowMs()
     let n = 0
@@ -51,7 +64,7 @@ export const startProgress = (o: ProgressOptions): Progress => {
     const elapsed = ((now - t0) / 1000).toFixed(1)
     const planned = o.planned_s === null ? '?' : String(o.planned_s)
     const ttft = p99 === null ? 'n/a' : `${p99.toFixed(1)} ms`
-    return `[tierbench] phase=${o.phase} ${elapsed}/${planned} s done=${done} errors=${errors} dropped=${dropped} in_flight=${o.inFlight()} ttft_p99_${Math.round(windowMs / 1000)}s=${ttft}`
+    return `[tierbench] phase=${o.phase} ${elapsed}/${planned} s done=${done} errors=${errors} dropped=${dropped} in_flight=${o.inFlight()} ttft_p99_${Math.round(windowMs / 1000)}s=${ttft} eta=${eta(now)}`
   }
 
   const timer = setInterval(() => write(line()), o.intervalMs ?? 5000)

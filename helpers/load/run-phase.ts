@@ -68,6 +68,7 @@ export const runPhase = async (o: RunPhaseOptions): Promise<PhaseRunResult> => {
     ? startProgress({
         phase: o.context.phase,
         planned_s: plannedDurationS(o.executor),
+        planned_requests: 'iterations' in o.executor ? (o.executor.iterations ?? null) : null,
         clock: o.clock,
         inFlight: () => {
           const s = o.client.stats()

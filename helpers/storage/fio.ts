@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { execa, type ResultPromise } from 'execa'
 import type { TelemetryClock } from '../telemetry/collector'
+import { killGroup, reapGroup, watchChildGroup } from '../suite/child-watchdog'
 import { ContentionUnavailableError } from './contention-unavailable-error'
 import { assertInsideScratch, assertJobFileSafe, assertSafeScratch } from './fio-guard'
 import { type FioResult, parseFioJson } from './fio-result'
@@ -35,6 +36,11 @@ export interface ContentionOptions {
   profileDir?: string
   /** @default 'fio' */
   binary?: string
+  /**
+   * fio's own runtime bound (runtime= in the job file), so fio ends by itself even if nobody stops it:
+   * the phase's planned length plus a margin. @default 3600
+   */
+  runtimeS?: number
 }
 
 export interface Contention {
@@ -49,11 +55,8 @@ const live = new Map<string, ResultPromise>()
 let handlersInstalled = false
 const cleanupAll = () => {
   for (const [dir, proc] of live) {
-    try {
-      proc.kill('SIGKILL')
-    } catch {
-      // already gone
-    }
+    // fio forks a worker per job into its group: kill the group, not just the leader.
+    killGroup(proc.pid, 'SIGKILL')
     rmSync(dir, { recursive: true, force: true })
   }
   live.clear()
@@ -84,8 +87,8 @@ const dirBytes = (d: string) => readdirSync(d).reduce((a, f) => a + statSync(joi
 
 export const startContention = async (opts: ContentionOptions): Promise<Contention> => {
   const bin = opts.binary ?? 'fio'
-  const which = await execa(bin, ['--version'], { reject: false })
-  if (which.exitCode !== 0) throw new ContentionUnavailableError(`Expected ${bin} on PATH for contention profile ${opts.profile}, got ${which.failed ? 'none' : `exit ${which.exitCode}`}`)
+  // Configuration first (profile, job-file guard, scratch), then the tool: a bad profile is reported
+  // as such on a machine without fio too.
   const jobFile = join(opts.profileDir ?? FIO_PROFILE_DIR, `${opts.profile}.fio`)
   if (!existsSync(jobFile)) throw new ContentionUnavailableError(`Expected fio profile ${jobFile}, got no such file (profiles: ${FIO_PROFILES.join(', ')})`)
   const jobText = readFileSync(jobFile, 'utf8')
@@ -93,6 +96,10 @@ export const startContention = async (opts: ContentionOptions): Promise<Contenti
   const scratch = assertSafeScratch(opts.scratchDir, opts.kvCacheDir)
   const od = probeODirect(scratch)
   if (!od.supported && /direct\s*=\s*1/.test(jobText)) throw new ContentionUnavailableError(od.reason ?? 'O_DIRECT unsupported')
+  const which = await execa(bin, ['--version'], { reject: false })
+  if (which.exitCode !== 0)
+    throw new ContentionUnavailableError(`Expected ${bin} on PATH for contention profile ${opts.profile}, got ${which.failed && which.exitCode === undefined ? 'none (apt-get install fio)' : `exit ${which.exitCode}`}`)
+  const runtimeS = Math.max(1, Math.ceil(opts.runtimeS ?? 3600))
   const size = opts.size ?? '1G'
   const numjobs = Number(/numjobs\s*=\s*(\d+)/.exec(jobText)?.[1] ?? 1)
   const workDir = assertInsideScratch(mkdtempSync(join(scratch, 'tierbench-fio-')), scratch)
@@ -101,12 +108,14 @@ export const startContention = async (opts: ContentionOptions): Promise<Contenti
   installHandlers()
   const t_start_ms = opts.clock.nowMs()
   const proc = execa(bin, ['--output-format=json+', `--output=${jsonFile}`, jobFile], {
-    env: { TIERBENCH_FIO_DIR: workDir, TIERBENCH_FIO_SIZE: size },
+    env: { TIERBENCH_FIO_DIR: workDir, TIERBENCH_FIO_SIZE: size, TIERBENCH_FIO_RUNTIME: String(runtimeS) },
     reject: false,
-    // Its own process group: a terminal Ctrl-C reaches us first, and we decide how fio stops.
+    // Its own process group: a terminal Ctrl-C reaches us first, and we decide how fio stops. The
+    // watchdog kills the group if we die without running any handler (SIGKILL, OOM).
     detached: true,
     cleanup: true,
   })
+  if (proc.pid) watchChildGroup(proc.pid)
   live.set(workDir, proc)
   let exited = false
   void proc.finally(() => {
@@ -118,6 +127,7 @@ export const startContention = async (opts: ContentionOptions): Promise<Contenti
     while (!exited && dirBytes(workDir) < want && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
     if (exited) {
       const r = await proc
+      if (proc.pid) await reapGroup(proc.pid)
       live.delete(workDir)
       rmSync(workDir, { recursive: true, force: true })
       throw new ContentionUnavailableError(`Expected fio ${opts.profile} to keep running, got exit ${r.exitCode}: ${String(r.stderr).slice(0, 300)}`)
@@ -131,9 +141,11 @@ export const startContention = async (opts: ContentionOptions): Promise<Contenti
     stop() {
       result ??= (async () => {
         if (!exited) proc.kill('SIGINT')
-        const killTimer = setTimeout(() => proc.kill('SIGKILL'), 15_000)
+        const killTimer = setTimeout(() => killGroup(proc.pid, 'SIGKILL'), 15_000)
         const r = await proc
         clearTimeout(killTimer)
+        // Workers that outlive their master (fio's ignore SIGTERM) must not keep loading the disk.
+        if (proc.pid) await reapGroup(proc.pid, 5000)
         const t_end_ms = opts.clock.nowMs()
         live.delete(workDir)
         rmSync(workDir, { recursive: true, force: true })

@@ -8,7 +8,7 @@ import type { Target } from '../target/target'
 import type { SuiteSettings } from './suite-settings'
 
 // One switch from configuration to a driver; every driver passes the same conformance test.
-export const createTargetFromSettings = (s: SuiteSettings, dirs: { scratchDir: string; logsDir: string }): Target => {
+export const createTargetFromSettings = (s: SuiteSettings, dirs: { scratchDir: string; logsDir: string }, needs: { lora?: boolean } = {}): Target => {
   const t = s.config.target
   switch (t.kind) {
     case 'emulator':
@@ -20,7 +20,12 @@ export const createTargetFromSettings = (s: SuiteSettings, dirs: { scratchDir: s
         ioScale: Math.max(1, Math.round(1 / Math.min(t.io_scale, t.time_scale))),
         scratchDir: dirs.scratchDir,
         logsDir: dirs.logsDir,
-        env: t.tiers.o_direct === false ? { DYN_KVBM_DISK_DISABLE_O_DIRECT: 'true' } : undefined,
+        env: {
+          ...(t.tiers.o_direct === false ? { DYN_KVBM_DISK_DISABLE_O_DIRECT: 'true' } : {}),
+          // Adapter files (GBs at full scale) only for suites that use LoRA, laid out before the
+          // first request so a cold load measures a read, not a write; others write none.
+          ...(needs.lora ? { KVSIM_LORA_COUNT: '64' } : {}),
+        },
         backend: t.backend,
       })
     case 'external':

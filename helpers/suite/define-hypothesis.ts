@@ -13,6 +13,9 @@ import type { TargetInfo } from '../target/target'
 import type { TagName } from './tags'
 import { type RunContext, getRunContext } from './run-context'
 import { type SuiteSettings, resolveSuiteSettings } from './suite-settings'
+import { ContentionUnavailableError } from '../storage/contention-unavailable-error'
+import { evaluateGate } from '../gates/evaluate-gate'
+import { hostLoadProblems, measureHostLoad } from './host-preflight'
 import { type SuiteRuntime, createSuiteRuntime } from './suite-runtime'
 import type { ExecutorSpec } from '../load/executor-spec'
 import type { Workload } from '../workload/workload-types'
@@ -32,7 +35,6 @@ import {
 import { activeCapture } from './capture-hypotheses'
 import { expandRepetitions, inheritRepetition, managesOwnRepetitions, repeatabilityChecks, repetitionGroup } from './repetitions'
 import { KVBM_EXPECTED_COUNTERS } from '../telemetry/kvbm-deltas'
-import { evaluateGate } from '../gates/evaluate-gate'
 import { isModeNotApplicable } from '../target/mode-not-applicable'
 import { GATE_PREFIX_CACHE_CONTAMINATION, prefixContamination } from '../gates/prefix-contamination'
 
@@ -60,6 +62,12 @@ interface PhaseBase {
   /** Mode id, or a KvMode with tier overrides (H6). A change restarts the worker with a fresh cache. */
   mode: KvModeId | KvMode
   leg?: string
+  /**
+   * The phase's result does not depend on cache state left by earlier phases (every prompt unique,
+   * e.g. per-request nonces), so an environment-invalid attempt may be re-run in place, without a
+   * fresh mode. @default false
+   */
+  cacheIndependent?: boolean
   /** Repetition index (the DSL numbers from 0). Set it to manage repetitions yourself; otherwise the DSL repeats the whole sequence (repetitions.ts). */
   repetition?: number
   /** Set by the DSL on the phases of a sequence it repeated. */
@@ -159,6 +167,8 @@ export interface HypothesisDefinition {
   conclude?: (ctx: ConcludeContext) => void | Promise<void>
   /** Gates the conclusion evaluates, declared so suite.json and the README can list them. */
   gates?: Gate[]
+  /** The suite sends LoRA adapter requests: the emulator lays out its adapter files before the first phase. @default false */
+  lora?: boolean
   /** Run-validity gates on every measured phase (errors, stalls, KVBM reachability, client delay). @default true */
   standardGates?: boolean
   /**
@@ -192,6 +202,9 @@ export const suiteGates = (def: HypothesisDefinition, plans: readonly PhasePlan[
     ...plans.flatMap((p) => ('gates' in p && p.gates ? p.gates.map((g) => g.gate) : [])),
     ...REPEATABILITY_GATES,
   ])
+
+/** Reason codes of standard gates that judge the harness's own environment: a measured phase failing one is re-run once (when it starts from a fresh mode). */
+export const ENVIRONMENT_REASON_CODES: readonly string[] = ['CLIENT_BOTTLENECK', 'ALIGNMENT_LOW']
 
 /** Evaluated on every `measure` phase unless a suite opts out: a run that fails these is not evidence. */
 export const STANDARD_PHASE_GATES: { gate: Gate; input: (o: PhaseOutcome) => PhaseGateInput }[] = [
@@ -337,7 +350,7 @@ export const defineHypothesis = (def: HypothesisDefinition): void => {
       mkdirSync(layout.root, { recursive: true })
       // Deferred: records are serialised after the poll phase, off the client's timestamping path.
       requestsWriter = createJsonlWriter(runLayout(run.runDir).requests, { deferred: true })
-      rt = await createSuiteRuntime({ run, settings, suiteId: def.id, layout, collectors })
+      rt = await createSuiteRuntime({ run, settings, suiteId: def.id, layout, collectors, lora: def.lora === true })
       writeSuiteInfo(suite.file?.filepath ?? '')
       suite.meta.tierbenchSuite = { suite_id: def.id, run_dir: run.runDir, title: def.title, emulated: rt.emulated }
       // The order phases (and repetitions) run in, recorded before any runs.
@@ -379,12 +392,23 @@ export const defineHypothesis = (def: HypothesisDefinition): void => {
       }
     })
 
+    /** The phase the mode was (re)applied for: it starts from a wiped cache, so it can be re-run from the same start. */
+    let modeAppliedFor: string | null = null
+    /** Standard gates whose failure means the harness's environment, not the product, spoiled a phase. */
+    const environmentProblems = (o: PhaseOutcome, modeId: string): string[] =>
+      STANDARD_PHASE_GATES.filter((g) => ENVIRONMENT_REASON_CODES.includes(g.gate.reason_code)).flatMap((g) => {
+        const input = g.input(o)
+        const r = evaluateGate(g.gate, { values: input.values, value: input.value, context: { suite_id: def.id, scope: o.plan.name, mode: modeId, target_kind: settings.targetKind } })
+        return r.status === 'fail' ? [`${g.gate.id} (${g.gate.reason_code}) ${g.gate.metric} observed ${r.observed === null ? 'none' : Math.round(r.observed * 10) / 10} against ${g.gate.expr}`] : []
+      })
+
     const ensureMode = async (plan: PhaseBase) => {
       const mode = modeOf(settings, plan.mode)
       const env = JSON.stringify(plan.targetEnv ?? {})
       if (!sameMode(currentMode, mode) || plan.restart || plan.faults !== currentFaults || env !== currentEnv) {
         event('apply_mode', { mode, faults: plan.faults ?? null, target_env: plan.targetEnv ?? {}, phase: plan.name, repetition: plan.repetition ?? null })
         await rt!.applyMode(mode, { faults: plan.faults, env: plan.targetEnv })
+        modeAppliedFor = plan.name
         appliedModes.add(mode.id)
         writeSuiteInfo()
         currentMode = mode
@@ -458,7 +482,31 @@ export const defineHypothesis = (def: HypothesisDefinition): void => {
       if (plan.before) await plan.before(apiFor(ctx, failures, plan.name, plan))
       const target = rt!.targetInfo()!
       const phaseCtx: PhaseContext = { settings, target, phases: outcomes }
-      const outcome = await rt!.runPhase(plan, phaseCtx, requestsWriter!, AbortSignal.any([ctx.signal, budget.signal]))
+      const freshState = modeAppliedFor === plan.name
+      const phaseSignal = AbortSignal.any([ctx.signal, budget.signal])
+      let hostProblems: string[] = []
+      if (plan.kind === 'measure') {
+        // How busy the host was just before this phase: the report names phases that started on a
+        // loaded host, so a timing-gate failure there reads as the environment, not the product.
+        const host = await measureHostLoad(200)
+        hostProblems = hostLoadProblems(host)
+        event('host_load', { phase: plan.name, ...host, problems: hostProblems })
+      }
+      let outcome = await rt!.runPhase(plan, phaseCtx, requestsWriter!, phaseSignal)
+      const invalid = plan.kind === 'measure' && !outcome.record.stop_reason && !ctx.signal.aborted ? environmentProblems(outcome, mode.id) : []
+      if (invalid.length) {
+        const reasons = [...invalid, ...hostProblems.map((p) => `host before the phase: ${p}`)]
+        if (freshState || plan.cacheIndependent) {
+          // The harness's own environment spoiled the first attempt (client lag, late telemetry):
+          // run it once more from the same start (mode re-applied, cache wiped). The first attempt's
+          // raw records stay, marked by this event; the reporter uses the second.
+          event('phase_rerun', { phase: plan.name, attempt: 1, reasons, fresh_mode: freshState, first_attempt: { requests: outcome.record.requests, t_start_ms: outcome.record.t_start_ms, t_end_ms: outcome.record.t_end_ms } })
+          process.stderr.write(`[tierbench] phase=${plan.name} first attempt invalid (${reasons.join('; ')}): re-running once\n`)
+          if (freshState) await rt!.applyMode(mode, { faults: plan.faults, env: plan.targetEnv })
+          if (plan.before) await plan.before(apiFor(ctx, failures, plan.name, plan))
+          outcome = await rt!.runPhase(plan, { settings, target: rt!.targetInfo()!, phases: outcomes }, requestsWriter!, phaseSignal, 2)
+        } else event('phase_invalid_not_rerun', { phase: plan.name, reasons, why: 'the phase builds on cache state left by earlier phases in this mode; re-running it alone would measure a different cache' })
+      }
       outcomes.set(plan.name, outcome)
       const metaPhases = ((ctx.task.meta.tierbenchPhase?.phases as unknown[]) ?? []) as Record<string, unknown>[]
       const summary = {
@@ -525,7 +573,9 @@ export const defineHypothesis = (def: HypothesisDefinition): void => {
           const message = (err as Error).message ?? String(err)
           const code = /Expected (kvsim|the .* target) to (print|become|be ready|run in)|not ready|COMMAND_FAILED|WORKER_EXITED|FRONTEND_EXITED|PORT_CONFLICT|KVBM_UNAVAILABLE|MODE_UNSUPPORTED/.test(message)
             ? 'TARGET_START_FAILED'
-            : 'PHASE_ERROR'
+            : err instanceof ContentionUnavailableError
+              ? 'CONTENTION_UNAVAILABLE'
+              : 'PHASE_ERROR'
           gater(ctx, failures, plan.name)({ ...phaseCompletedGate, reason_code: code }, { value: 0, details: { error: message.slice(0, 2000) } })
           throw err
         }

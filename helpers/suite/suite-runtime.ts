@@ -12,7 +12,7 @@ import { createShardedStreamClient } from '../client/sharded-stream-client'
 import { type StreamClient, createStreamClient } from '../client/stream-client'
 import { runPhase } from '../load/run-phase'
 import { withNonceScope } from '../workload/nonce-scope'
-import { ExecutorSpec } from '../load/executor-spec'
+import { ExecutorSpec, plannedDurationS } from '../load/executor-spec'
 import { listModels } from '../target/readiness'
 import { summarizePhase } from '../analysis/phase-summary'
 import { createTelemetry } from '../telemetry/telemetry'
@@ -34,7 +34,8 @@ export interface SuiteRuntime {
   emulated: boolean
   targetInfo(): TargetInfo | null
   applyMode(mode: KvMode, opts: { faults?: string; env?: Record<string, string> }): Promise<TargetInfo>
-  runPhase(plan: LoadPhasePlan, ctx: PhaseContext, requests: JsonlWriter, signal: AbortSignal): Promise<PhaseOutcome>
+  /** `attempt` 2 marks a re-run (its records and phase record carry it). */
+  runPhase(plan: LoadPhasePlan, ctx: PhaseContext, requests: JsonlWriter, signal: AbortSignal, attempt?: number): Promise<PhaseOutcome>
   close(): Promise<void>
 }
 
@@ -46,12 +47,14 @@ export const createSuiteRuntime = async (opts: {
   suiteId: string
   layout: SuiteLayout
   collectors: CollectorName[]
+  /** Whether the suite uses LoRA adapters. @default false */
+  lora?: boolean
 }): Promise<SuiteRuntime> => {
   const clock = createRunClock(BigInt(opts.run.originNs))
   const scratch = join(opts.run.scratchDir, opts.suiteId)
   mkdirSync(scratch, { recursive: true })
   mkdirSync(opts.layout.logsDir, { recursive: true })
-  const target: Target = createTargetFromSettings(opts.settings, { scratchDir: scratch, logsDir: opts.layout.logsDir })
+  const target: Target = createTargetFromSettings(opts.settings, { scratchDir: scratch, logsDir: opts.layout.logsDir }, { lora: opts.lora === true })
   let info: TargetInfo | null = null
   let telemetry: Telemetry | null = null
   let client: ReturnType<typeof createStreamClient> | null = null
@@ -118,7 +121,7 @@ export const createSuiteRuntime = async (opts: {
       await startTelemetry(info)
       return info
     },
-    async runPhase(plan, ctx, requests, signal) {
+    async runPhase(plan, ctx, requests, signal, attempt = 1) {
       if (!info) throw new Error('Expected the target to be started before a phase, got none')
       const maxInFlight = maxInFlightOf(plan.executor as unknown as Record<string, unknown>)
       const c = await ensureClient(maxInFlight)
@@ -139,16 +142,19 @@ export const createSuiteRuntime = async (opts: {
             kvCacheDir: info.cacheDir ?? opts.run.scratchDir,
             outDir: opts.layout.contentionDir,
             clock,
+            // fio ends by itself shortly after the phase would, even if this process cannot stop it.
+            runtimeS: (plannedDurationS(ExecutorSpec.parse(plan.executor)) ?? 3000) + 600,
           })
         : null
       const wallStart = Date.now()
       let result: Awaited<ReturnType<typeof runPhase>>
       try {
-        // Nonces unique per run, suite, phase, step and repetition (a plan may share its scope on purpose).
+        // Nonces unique per run, suite, phase, step, repetition and attempt (a re-run of a cache-independent
+        // phase must not be served the first attempt's prefixes); a plan may share its scope on purpose.
         const phaseMode = info.mode
         const scope = plan.nonceScope
           ? [opts.run.runId, opts.suiteId, plan.nonceScope, plan.repetition ?? ''].join('|')
-          : [opts.run.runId, opts.suiteId, plan.name, JSON.stringify(plan.step ?? null), plan.repetition ?? ''].join('|')
+          : [opts.run.runId, opts.suiteId, plan.name, JSON.stringify(plan.step ?? null), plan.repetition ?? '', ...(attempt > 1 ? [`attempt${attempt}`] : [])].join('|')
         result = await withNonceScope(scope, () => runPhase({
           // Parsed here so zod defaults (time_unit_s, distribution…) apply to specs written in suites.
           executor: ExecutorSpec.parse(plan.executor),
@@ -166,7 +172,8 @@ export const createSuiteRuntime = async (opts: {
             repetition: plan.repetition,
           },
           onRecord: (r: RequestRecord) => {
-            requests.append(r)
+            // Every raw record says whether it came from kvsim, even when read outside its bundle.
+            requests.append({ ...r, emulated: info!.emulated, ...(attempt > 1 ? { attempt } : {}) })
             records.push(r)
           },
           progress: true,
@@ -219,6 +226,7 @@ export const createSuiteRuntime = async (opts: {
         alignment,
         interrupted: stopReason !== null,
         stop_reason: stopReason,
+        ...(attempt > 1 ? { attempt } : {}),
         notes: [...(tele?.notes ?? []), ...(fio ? [`fio ${plan.contention}: ${JSON.stringify({ read: fio.read, write: fio.write, json: fio.json_file, errors: fio.errors })}`] : [])],
       }
       appendJsonl(opts.layout.phases, record)

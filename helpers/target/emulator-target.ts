@@ -102,7 +102,6 @@ export const createEmulatorTarget = (opts: EmulatorTargetOptions): Target => {
     await stopChild()
     starts++
     mkdirSync(opts.logsDir, { recursive: true })
-    mkdirSync(adaptersDir, { recursive: true })
     const cacheDir = join(scratch, `kvcache-${mode.id}-${starts}`)
     if (currentCacheDir && apply.wipeCache !== false) wipe(currentCacheDir)
     wipe(cacheDir)

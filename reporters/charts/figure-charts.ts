@@ -20,6 +20,43 @@ const DASH: Record<string, number[]> = { p50: [], p95: [6, 3], p99: [2, 2] }
 
 const axisTitle = (text: string) => ({ display: true, text })
 
+/** The block device as the rows name it (`vda`, `nvme0n1`), never assumed to be NVMe. */
+const deviceOf = (rows: FigureRow[]): string => {
+  const d = rows.find((r) => typeof r.device === 'string' && r.device !== '')?.device
+  return typeof d === 'string' ? d : 'disk'
+}
+
+type Labelled = { tierbenchLabels?: (string | null)[] }
+
+// Text next to points or on bars (`tierbenchLabels` on a dataset, one per data item): scatter
+// points named by their phase, censored bars saying they are censored.
+const textLabels = {
+  id: 'tierbenchTextLabels',
+  afterDatasetsDraw(chart: {
+    ctx: { save(): void; restore(): void; font: string; fillStyle: string; textAlign: string; textBaseline: string; fillText(t: string, x: number, y: number): void }
+    data: { datasets: Labelled[] }
+    getDatasetMeta(i: number): { data: { x: number; y: number }[] }
+    options: { font?: { family?: string } }
+  }) {
+    const ctx = chart.ctx
+    chart.data.datasets.forEach((ds, i) => {
+      const labels = ds.tierbenchLabels
+      if (!labels) return
+      chart.getDatasetMeta(i).data.forEach((el, k) => {
+        const t = labels[k]
+        if (!t) return
+        ctx.save()
+        ctx.font = `13px "${chart.options.font?.family ?? 'sans-serif'}"`
+        ctx.fillStyle = '#222'
+        ctx.textAlign = 'left'
+        ctx.textBaseline = 'bottom'
+        ctx.fillText(t, el.x + 7, el.y - 5)
+        ctx.restore()
+      })
+    })
+  },
+}
+
 const base = (spec: FigureSpec, suiteId: string, xTitle: string, yTitle: string, extra: Record<string, unknown> = {}) => ({
   plugins: {
     title: { display: true, text: `${suiteId}: ${spec.title}`, font: { size: 16 } },
@@ -102,26 +139,39 @@ const ttftCdf = (spec: FigureSpec, suiteId: string, rows: FigureRow[]): ChartCon
   return { type: 'line', data: { datasets }, options }
 }
 
+/** Points of one series with a gap (null) wherever the phase changes, so no line joins two phases. */
+const gapsBetweenPhases = (rs: FigureRow[], y: string): Pt[] => {
+  const out: Pt[] = []
+  let last: unknown
+  for (const r of rs) {
+    if (out.length && r.phase !== last) out.push({ x: r.window_start_s as number, y: null as unknown as number })
+    out.push({ x: r.window_start_s as number, y: r[y] as number })
+    last = r.phase
+  }
+  return out
+}
+
 const ttftWindows = (spec: FigureSpec, suiteId: string, rows: FigureRow[]): ChartConfiguration => {
   const modes = uniq(rows.map((r) => String(r.mode))).sort(compareModes)
   const datasets: ChartDataset<'line', Pt[]>[] = modes.map((mode) =>
-    line(`${modeLabel(mode)} TTFT p99 (ms)`, rows.filter((r) => r.mode === mode && n(r.ttft_p99_ms) !== null).map((r) => ({ x: r.window_start_s as number, y: r.ttft_p99_ms as number })), modeColor(mode), [], { spanGaps: false }),
+    line(`${modeLabel(mode)} TTFT p99 (ms)`, gapsBetweenPhases(rows.filter((r) => r.mode === mode && n(r.ttft_p99_ms) !== null), 'ttft_p99_ms'), modeColor(mode), [], { spanGaps: false }),
   )
+  const device = deviceOf(rows)
   const rAwait = rows.filter((r) => n(r.r_await_ms) !== null).map((r) => ({ x: r.window_start_s as number, y: r.r_await_ms as number }))
   const onboard = rows.filter((r) => n(r.kvbm_onboard_d2d_blocks_per_s) !== null).map((r) => ({ x: r.window_start_s as number, y: r.kvbm_onboard_d2d_blocks_per_s as number }))
-  if (rAwait.length) datasets.push(line('NVMe r_await (ms, right axis)', dedupe(rAwait), '#2ca02c', [4, 3], { yAxisID: 'y2', pointRadius: 0 }))
-  if (onboard.length) datasets.push(line('KVBM onboard disk→device (blocks/s, right axis)', dedupe(onboard), '#8c564b', [2, 2], { yAxisID: 'y2', pointRadius: 0 }))
+  // Each unit its own axis: r_await (ms) beside TTFT would vanish under blocks/s.
+  // Telemetry lines break between phases too: no segment may suggest a trend across a boundary.
+  const telemetryLine = (col: string) => gapsBetweenPhases(rows.filter((r) => n(r[col]) !== null), col)
+  if (rAwait.length) datasets.push(line(`${device} r_await (ms, right axis)`, telemetryLine('r_await_ms'), '#2ca02c', [4, 3], { yAxisID: 'y2', pointRadius: 2, spanGaps: false }))
+  if (onboard.length) datasets.push(line('KVBM onboard disk→device (blocks/s, far right axis)', telemetryLine('kvbm_onboard_d2d_blocks_per_s'), '#8c564b', [2, 2], { yAxisID: 'y3', pointRadius: 2, spanGaps: false }))
   const log = wideSpread(rows.map((r) => n(r.ttft_p99_ms)))
-  const y2 = rAwait.length || onboard.length ? { y2: { type: 'linear', position: 'right', title: axisTitle('r_await (ms) / onboard (blocks/s)'), grid: { drawOnChartArea: false } } } : {}
+  const y2 = {
+    ...(rAwait.length ? { y2: { type: 'linear', position: 'right', min: 0, title: axisTitle(`${device} r_await (ms)`), grid: { drawOnChartArea: false } } } : {}),
+    ...(onboard.length ? { y3: { type: 'linear', position: 'right', min: 0, title: axisTitle('KVBM onboard (blocks/s)'), grid: { drawOnChartArea: false } } } : {}),
+  }
   const options = base(spec, suiteId, 'time (s, run clock)', `TTFT p99 per window (ms)${log ? ', log scale' : ''}`, y2)
   options.scales.y = { type: (log ? 'logarithmic' : 'linear') as 'linear', title: axisTitle(`TTFT p99 per window (ms)${log ? ', log scale' : ''}`) }
   return { type: 'line', data: { datasets }, options }
-}
-
-const dedupe = (pts: Pt[]): Pt[] => {
-  const m = new Map<number, Pt>()
-  for (const p of pts) m.set(p.x, p)
-  return [...m.values()].sort((a, b) => a.x - b.x)
 }
 
 const blockIo = (spec: FigureSpec, suiteId: string, rows: FigureRow[]): ChartConfiguration => {
@@ -130,10 +180,11 @@ const blockIo = (spec: FigureSpec, suiteId: string, rows: FigureRow[]): ChartCon
     line('read (MB/s)', pts('rMB_s'), SERIES_COLORS[0]!, [], { pointRadius: 0 }),
     line('write (MB/s)', pts('wMB_s'), SERIES_COLORS[1]!, [], { pointRadius: 0 }),
     line('r_await (ms, right axis)', pts('r_await_ms'), SERIES_COLORS[2]!, [4, 3], { pointRadius: 0, yAxisID: 'y2' }),
-    line('util (%, right axis)', pts('util_pct'), SERIES_COLORS[4]!, [2, 2], { pointRadius: 0, yAxisID: 'y2' }),
+    line('util (%, far right axis)', pts('util_pct'), SERIES_COLORS[4]!, [2, 2], { pointRadius: 0, yAxisID: 'y3' }),
   ].filter((d) => d.data.length)
-  const options = base(spec, suiteId, 'time (s, run clock)', 'throughput (MB/s)', {
-    y2: { type: 'linear', position: 'right', title: axisTitle('r_await (ms) / util (%)'), grid: { drawOnChartArea: false } },
+  const options = base(spec, suiteId, 'time (s, run clock)', `${deviceOf(rows)} throughput (MB/s)`, {
+    y2: { type: 'linear', position: 'right', min: 0, title: axisTitle(`${deviceOf(rows)} r_await (ms)`), grid: { drawOnChartArea: false } },
+    y3: { type: 'linear', position: 'right', min: 0, max: 100, title: axisTitle('util (%)'), grid: { drawOnChartArea: false } },
   })
   return { type: 'line', data: { datasets }, options }
 }
@@ -194,11 +245,17 @@ const scatterByMode = (spec: FigureSpec, suiteId: string, rows: FigureRow[], xCo
     type: 'scatter' as const,
     label: modeLabel(mode),
     data: rows.filter((r) => r.mode === mode).map((r) => ({ x: r[xCol] as number, y: r.ttft_p99_ms as number })),
+    // Each point named by its phase (the sweep step), with the contention profile when there is one.
+    tierbenchLabels: rows.filter((r) => r.mode === mode).map((r) => `${r.phase}${r.contention ? ` · ${r.contention}` : ''}`),
     backgroundColor: modeColor(mode),
     borderColor: modeColor(mode),
     pointRadius: 5,
   }))
-  return { type: 'scatter', data: { datasets }, options: base(spec, suiteId, xTitle, 'TTFT p99 over the phase (ms)') }
+  const options = base(spec, suiteId, xTitle, 'TTFT p99 over the phase (ms)')
+  // Room for the labels: at the right edge and beyond the outermost points.
+  Object.assign(options.scales.x, { grace: '5%' })
+  Object.assign(options.scales.y, { grace: '5%' })
+  return { type: 'scatter', data: { datasets }, options: { ...options, layout: { padding: { right: 160, top: 8 } } }, plugins: [textLabels] } as unknown as ChartConfiguration
 }
 
 const modeCompare = (spec: FigureSpec, suiteId: string, rows: FigureRow[]): ChartConfiguration => {
@@ -239,10 +296,28 @@ const paired = (spec: FigureSpec, suiteId: string, rows: FigureRow[]): ChartConf
 const sloCapacity = (spec: FigureSpec, suiteId: string, rows: FigureRow[]): ChartConfiguration => {
   const labels = rows.map((r) => modeLabel(String(r.mode)))
   const first = rows[0]
-  const datasets = [{ type: 'bar' as const, label: `max ${first?.step_key ?? 'step'} with ${first?.slo_metric} ≤ ${first?.slo_threshold_ms} ms`, data: rows.map((r) => n(r.max_step_value) ?? 0), backgroundColor: rows.map((r) => modeColor(String(r.mode))) }]
+  // Censored: every measured step met the SLO, so the capacity is at least the largest step, not
+  // that step. Drawn hollow (the watermark shows through) and labelled as such.
+  const censored = rows.map((r) => n(r.max_step_value) !== null && n(r.first_failing_step_value) === null)
+  const datasets = [
+    {
+      type: 'bar' as const,
+      label: `max ${first?.step_key ?? 'step'} with ${first?.slo_metric} ≤ ${first?.slo_threshold_ms} ms (hollow: SLO never exceeded, capacity is at least this)`,
+      data: rows.map((r) => n(r.max_step_value) ?? 0),
+      backgroundColor: rows.map((r, i) => withAlpha(modeColor(String(r.mode)), censored[i] ? 0.12 : 0.55)),
+      borderColor: rows.map((r) => modeColor(String(r.mode))),
+      borderWidth: 2,
+      tierbenchLabels: rows.map((r, i) =>
+        n(r.max_step_value) === null ? `none: fails at ${r.first_failing_step_value}` : censored[i] ? `≥ ${r.max_step_value}, SLO never exceeded` : `${r.max_step_value} (fails at ${r.first_failing_step_value})`,
+      ),
+    },
+  ]
   const options = base(spec, suiteId, 'KV mode', `max ${first?.step_key ?? 'step'} under SLO (step units)`)
   options.scales.x = { type: 'category', title: axisTitle('KV mode') } as unknown as typeof options.scales.x
-  return { type: 'bar', data: { labels, datasets }, options }
+  // Headroom above the tallest bar for its label.
+  const top = Math.max(0, ...rows.map((r) => n(r.max_step_value) ?? 0))
+  options.scales.y = { type: 'linear', title: axisTitle(`max ${first?.step_key ?? 'step'} under SLO (step units)`), min: 0, suggestedMax: top * 1.15 } as typeof options.scales.y
+  return { type: 'bar', data: { labels, datasets }, options, plugins: [textLabels] } as unknown as ChartConfiguration
 }
 
 const tierHit = (spec: FigureSpec, suiteId: string, rows: FigureRow[]): ChartConfiguration => {
@@ -263,7 +338,7 @@ export const buildFigureChart = (spec: FigureSpec, suiteId: string, rows: Figure
     case 'kvbm_timeseries': return { config: kvbmTs(spec, suiteId, rows), markers: timeMarkers }
     case 'kvbm_deltas_by_phase': return { config: kvbmDeltas(spec, suiteId, rows), markers: [] }
     case 'predicted_vs_observed_disk': return { config: predictedVsObserved(spec, suiteId, rows), markers: [] }
-    case 'p99_vs_r_await': return { config: scatterByMode(spec, suiteId, rows, 'r_await_ms', 'NVMe r_await, mean over the phase (ms)'), markers: [] }
+    case 'p99_vs_r_await': return { config: scatterByMode(spec, suiteId, rows, 'r_await_ms', `${deviceOf(rows)} r_await, mean over the phase (ms)`), markers: [] }
     case 'iowait_vs_p99': return { config: scatterByMode(spec, suiteId, rows, 'iowait_pct', 'CPU iowait, mean over the phase (%)'), markers: [] }
     case 'mode_compare': return { config: modeCompare(spec, suiteId, rows), markers: [] }
     case 'paired_deltas': return { config: paired(spec, suiteId, rows), markers: [] }

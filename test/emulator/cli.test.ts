@@ -1,5 +1,7 @@
 import { spawn } from 'node:child_process'
-import { readdirSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import { createInterface } from 'node:readline'
 import { describe, expect, it } from 'vitest'
 import { CliError, parseCliArgs } from '../../emulator/cli'
@@ -55,6 +57,53 @@ describe('kvsim CLI', () => {
     expect((await getText(info.kvbmMetricsUrl)).text).toContain('kvbm_offload_blocks_d2h 0')
     child.kill('SIGTERM')
     expect(await new Promise((r) => child.once('exit', r))).toBe(0)
+  })
+
+  it('exits by itself when the process that started it dies without a signal to it (npx killed)', async () => {
+    // The middle process starts kvsim (stdin not piped, so --exit-with-parent cannot help), prints
+    // kvsim's ready line, and is then SIGKILLed, as npm exec's child would be left behind.
+    const code = `
+      const { spawn } = require('node:child_process')
+      const k = spawn(process.execPath, [${JSON.stringify(BIN)}, '--profile', 'tiny', '--port', '0', '--kvbm-metrics-port', '0'], { stdio: ['ignore', 'pipe', 'ignore'] })
+      k.stdout.once('data', (d) => process.stdout.write(d))
+      setInterval(() => {}, 1000)`
+    const middle = spawn(process.execPath, ['-e', code], { cwd: ROOT, env: cleanEnv(), stdio: ['ignore', 'pipe', 'inherit'] })
+    const info = JSON.parse(await new Promise<string>((r) => createInterface({ input: middle.stdout! }).once('line', r))) as { pid: number }
+    middle.kill('SIGKILL')
+    const alive = () => {
+      try {
+        process.kill(info.pid, 0)
+        return true
+      } catch {
+        return false
+      }
+    }
+    for (let i = 0; i < 100 && alive(); i++) await new Promise((r) => setTimeout(r, 100))
+    expect(alive(), `kvsim ${info.pid} outlived the process that started it`).toBe(false)
+  })
+
+  it('writes no LoRA adapter files unless asked, and leaves no adapters dir in TMPDIR when it made one', async () => {
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'kvsim-tmpdir-'))
+    try {
+      const child = spawn(process.execPath, [BIN, '--profile', 'tiny', '--port', '0', '--kvbm-metrics-port', '0', '--time-scale', '0.01'], {
+        cwd: ROOT,
+        env: cleanEnv({ TMPDIR: tmp }),
+        stdio: ['ignore', 'pipe', 'ignore'],
+      })
+      const info = JSON.parse(await new Promise<string>((r) => createInterface({ input: child.stdout! }).once('line', r))) as { url: string }
+      const kvsimEntries = () => readdirSync(tmp).filter((d) => d.startsWith('kvsim')) // tsx keeps its cache here too
+      expect(kvsimEntries(), 'nothing written before any adapter is asked for').toEqual([])
+      const r = await streamCompletion(info.url, { prompt: 'hello', max_tokens: 2, stream: true, model: 'kvsim/tiny:adapter-001' })
+      expect(r.status).toBe(200)
+      const dirs = kvsimEntries()
+      expect(dirs.length).toBe(1)
+      expect(readdirSync(path.join(tmp, dirs[0]))).toEqual(['adapter-001'])
+      child.kill('SIGTERM')
+      expect(await new Promise((res) => child.once('exit', res))).toBe(0)
+      expect(existsSync(path.join(tmp, dirs[0])), 'its own adapters dir removed on exit').toBe(false)
+    } finally {
+      rmSync(tmp, { recursive: true, force: true })
+    }
   })
 
   it('exits when its stdin closes with --exit-with-parent', async () => {

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, test } from 'vitest'
 import { kvModeEnv } from '../../helpers/config/kv-mode'
@@ -227,6 +227,13 @@ describe('planted-fault matrix: every kvsim fault fails its matching gate', () =
     const client = r.gates('fault_steady_load').filter((g) => g.reason_code === 'CLIENT_BOTTLENECK' && g.status === 'fail')
     expect(client.map((g) => g.gate_id), explain(r)).not.toEqual([])
     expectCaught(r, 'fault_steady_load', client[0]!.gate_id, 'CLIENT_BOTTLENECK')
+    // The first attempt was judged invalid for an environment reason and re-run once from a fresh
+    // mode; the hog is planted again, so the re-run is caught too (a real bottleneck is not hidden).
+    const events = readFileSync(join(r.runDir, 'fault_steady_load', 'raw', 'events.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l))
+    const rerun = events.filter((e) => e.type === 'phase_rerun')
+    expect(rerun.map((e) => e.phase), explain(r)).toEqual(['steady'])
+    expect(rerun[0].reasons.join(' ')).toMatch(/CLIENT_BOTTLENECK/)
+    expect(r.phases('fault_steady_load').map((p) => (p as { attempt?: number }).attempt ?? 1)).toEqual([1, 2])
   })
 
   test('stall:0.3 with a 1.5 s body timeout fails request_stall (REQUEST_STALL)', { timeout: CASE_TIMEOUT_MS }, async () => {

@@ -42,8 +42,10 @@ describe('buildRunArtifacts on an emulated run with a failed hard gate', () => {
       if (f.endsWith('.csv')) {
         const rows = parseCsv(readFileSync(p, 'utf8'))
         const id = f.split('/').pop()!.replace(/\.csv$/, '')
-        expect(rows[0], f).toEqual(figureSpec(id).columns.map((c) => c.name))
+        expect(rows[0], f).toEqual([...figureSpec(id).columns.map((c) => c.name), 'emulated'])
         expect(rows.length, f).toBeGreaterThan(1)
+        // Every row says it came from the emulator (the synthetic run is emulated).
+        for (const r of rows.slice(1)) expect(r.at(-1), f).toBe('true')
       }
       if (f.endsWith('.png')) expect(pngInfo(p), f).toEqual({ isPng: true, width: CHART_WIDTH, height: CHART_HEIGHT })
     }
@@ -101,6 +103,21 @@ describe('buildRunArtifacts on an emulated run with a failed hard gate', () => {
     const paired = readJson(join(run.runDir, PAIRED_SUITE, 'summary.json'))
     expect(summary.inputs.requests_rows_in_suite + paired.inputs.requests_rows_in_suite).toBe(run.requests)
     expect(readFileSync(join(run.runDir, SWEEP_SUITE, 'report.md'), 'utf8')).toContain('truncated last line skipped')
+  })
+
+  test("the suite's headline finding is the first line under the title (once), and summary.json carries it", () => {
+    const lines = readFileSync(join(run.runDir, SWEEP_SUITE, 'report.md'), 'utf8').split('\n').filter(Boolean)
+    expect(lines[0]).toBe(`# ${SWEEP_SUITE}: host-tier overflow to NVMe produces a storage knee`)
+    expect(lines[1]).toBe('**Finding (emulated):** TTFT knee at 32 sessions: p99 900 ms vs 120 ms.')
+    expect(readJson(join(run.runDir, SWEEP_SUITE, 'summary.json')).headline).toBe('TTFT knee at 32 sessions: p99 900 ms vs 120 ms.')
+    expect(readJson(join(run.runDir, PAIRED_SUITE, 'summary.json')).headline).toBeNull()
+  })
+
+  test('report.md names the measured phases that started on a busy host, and only those', () => {
+    const md = readFileSync(join(run.runDir, SWEEP_SUITE, 'report.md'), 'utf8')
+    expect(md).toContain('**Busy host:** 1 measured phase started on a loaded host (sweep_c16_B2: load average 4.2 on 2 cores).')
+    expect(readJson(join(run.runDir, SWEEP_SUITE, 'summary.json')).loaded_host_phases).toEqual([{ phase: 'sweep_c16_B2', problems: ['load average 4.2 on 2 cores'] }])
+    expect(readFileSync(join(run.runDir, PAIRED_SUITE, 'report.md'), 'utf8')).not.toContain('Busy host')
   })
 
   test('per-phase TTFT percentiles equal an independent computation over the raw file', async () => {

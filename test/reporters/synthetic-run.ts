@@ -138,7 +138,8 @@ export const syntheticGates = (): Record<string, GateResult[]> => ({
 const suiteInfo = (suite_id: string, runId: string, emulated: boolean): SuiteInfo => ({
   suite_id,
   hypothesis: suite_id === SWEEP_SUITE ? 'H2B' : 'paired_repeats',
-  title: suite_id === SWEEP_SUITE ? 'host-tier overflow to NVMe produces a storage knee' : 'B1 vs B2 AB/BA paired repeats',
+  // The sweep suite's title repeats its id, as real suites do ("h2b: …"); the report must not say it twice.
+  title: suite_id === SWEEP_SUITE ? `${SWEEP_SUITE}: host-tier overflow to NVMe produces a storage knee` : 'B1 vs B2 AB/BA paired repeats',
   tags: [suite_id === SWEEP_SUITE ? 'h2b' : 'paired_repeats'],
   run_id: runId,
   file: `suites/${suite_id}.test.ts`,
@@ -257,7 +258,15 @@ export const writeSyntheticRun = async (resultsDir: string, opts: SyntheticRunOp
     writeFileSync(join(dir, 'suite.json'), JSON.stringify(suiteInfo(s, runId, emulated), null, 2))
     writeFileSync(join(dir, 'raw', 'phases.jsonl'), phaseLines[s]!.join('\n') + '\n')
     writeFileSync(join(dir, 'raw', 'gates.jsonl'), gates[s]!.map((g) => JSON.stringify(g)).join('\n') + '\n')
-    writeFileSync(join(dir, 'raw', 'events.jsonl'), JSON.stringify({ t_ms: 0, type: 'mode_change', mode: 'B1' }) + '\n')
+    const headline =
+      s === SWEEP_SUITE
+        ? [
+            { t_ms: 1, type: 'host_load', phase: 'sweep_c16_B2', load_per_core: 2.1, problems: ['load average 4.2 on 2 cores'] },
+            { t_ms: 1, type: 'host_load', phase: 'sweep_c32_B2', load_per_core: 0.2, problems: [] },
+            { t_ms: 2, type: 'figure', key: 'headline', value: 'TTFT knee at 32 sessions: p99 900 ms vs 120 ms.' },
+          ]
+        : []
+    writeFileSync(join(dir, 'raw', 'events.jsonl'), [{ t_ms: 0, type: 'mode_change', mode: 'B1' }, ...headline].map((e) => JSON.stringify(e)).join('\n') + '\n')
     writeFileSync(join(dir, 'telemetry', 'block_device.jsonl'), telemetry[s]!.bd.join('\n') + '\n')
     writeFileSync(join(dir, 'telemetry', 'cpu.jsonl'), telemetry[s]!.cpu.join('\n') + '\n')
     writeFileSync(join(dir, 'telemetry', 'kvbm.jsonl'), telemetry[s]!.kv.join('\n') + '\n')

@@ -151,15 +151,23 @@ describe('engine faults through the server', () => {
       for (const t of ['x', 'y', 'z', 'w']) await send(b2p, longPrompt(`${tag}evict${t}`, PROMPT_WORDS))
       return send(b2p, a)
     }
-    const fast = await onboardTtft('fastdisk')
-    await setFaults(b2p, 'slow_disk:100')
-    const slow = await onboardTtft('slowdisk')
-    await setFaults(b2p, '')
-    expect(fast.json!.usage.prompt_tokens_details.cached_tokens).toBeGreaterThan(1600)
-    expect(slow.json!.usage.prompt_tokens_details.cached_tokens).toBeGreaterThan(1600)
-    // Reads run in parallel, each delayed 100 ms: the onboard cannot finish sooner than that.
-    expect(ttftMs(slow)).toBeGreaterThanOrEqual(100)
-    expect(ttftMs(slow)).toBeGreaterThan(ttftMs(fast))
+    // Interleaved pairs (clean, slow, clean, slow, …) so a load spike on a busy machine hits both
+    // sides alike; the comparison is between the two distributions, not two single figures.
+    const fast: number[] = []
+    const slow: number[] = []
+    for (let i = 0; i < 5; i++) {
+      const f = await onboardTtft(`fastdisk${i}`)
+      await setFaults(b2p, 'slow_disk:100')
+      const s = await onboardTtft(`slowdisk${i}`).finally(() => setFaults(b2p, ''))
+      expect(f.json!.usage.prompt_tokens_details.cached_tokens).toBeGreaterThan(1600)
+      expect(s.json!.usage.prompt_tokens_details.cached_tokens).toBeGreaterThan(1600)
+      fast.push(ttftMs(f))
+      slow.push(ttftMs(s))
+    }
+    const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)]
+    // Reads run in parallel, each delayed 100 ms: no slow onboard can finish sooner than that.
+    expect(Math.min(...slow)).toBeGreaterThanOrEqual(100)
+    expect(median(slow), `slow ${slow.join(', ')} vs clean ${fast.join(', ')} ms`).toBeGreaterThan(median(fast))
   })
 
   it('loads a LoRA adapter cold slower than warm', async () => {

@@ -101,6 +101,19 @@ describe('precedence', () => {
     expect(c.scratchDir).toBe(join(cwd, 'results/.scratch'))
     expect(loadRunConfig({ cwd, env: { TIERBENCH_RESULTS_DIR: '/tmp/r' } }).resultsDir).toBe('/tmp/r')
   })
+
+  test('a misspelled TIERBENCH_ variable is a warning with the setting it was probably meant to be', () => {
+    const c = loadRunConfig({ cwd, env: { TIERBENCH_PROFLE: 'full', TIERBENCH_WHATEVER_ELSE: '1', TIERBENCH_RUN_ID: 'x' } })
+    expect(c.profile.name).toBe('smoke')
+    expect(c.warnings).toContain('env TIERBENCH_PROFLE is not a tierbench setting and is ignored; did you mean TIERBENCH_PROFILE?')
+    expect(c.warnings.join('\n')).toMatch(/TIERBENCH_WHATEVER_ELSE is not a tierbench setting and is ignored \(settings: docs\/configuration.md\)/)
+    expect(c.warnings.join('\n')).not.toContain('TIERBENCH_RUN_ID')
+  })
+
+  test('scratch follows TIERBENCH_RESULTS_DIR unless set itself, so nothing lands in the checkout', () => {
+    expect(loadRunConfig({ cwd, env: { TIERBENCH_RESULTS_DIR: '/tmp/r' } }).scratchDir).toBe('/tmp/r/.scratch')
+    expect(loadRunConfig({ cwd, env: { TIERBENCH_RESULTS_DIR: '/tmp/r', TIERBENCH_SCRATCH_DIR: '/var/tmp/s' } }).scratchDir).toBe('/var/tmp/s')
+  })
 })
 
 describe('errors', () => {

@@ -2,8 +2,8 @@
 // then waits to be interrupted with SIGINT (as a Ctrl-C would).
 import { startContention } from '../../../helpers/storage/fio'
 
-const [scratch, out] = process.argv.slice(2)
+const [scratch, out, binary] = process.argv.slice(2)
 const clock = { nowMs: () => performance.now(), wallMs: () => Date.now() }
-const c = await startContention({ profile: 'moderate', scratchDir: scratch, kvCacheDir: scratch, outDir: out, clock, size: '4M' })
+const c = await startContention({ profile: 'moderate', scratchDir: scratch, kvCacheDir: scratch, outDir: out, clock, size: '4M', binary })
 process.stdout.write(`${JSON.stringify({ workDir: c.workDir, pid: c.pid })}\n`)
 setInterval(() => {}, 1000)

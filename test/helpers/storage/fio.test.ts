@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -7,12 +7,26 @@ import { ContentionUnavailableError } from '../../../helpers/storage/contention-
 import { FIO_PROFILES, FIO_PROFILE_DIR, startContention } from '../../../helpers/storage/fio'
 import { parseFioJson } from '../../../helpers/storage/fio-result'
 import { assertJobFileSafe } from '../../../helpers/storage/fio-guard'
+import { groupAlive } from '../../../helpers/suite/child-watchdog'
 
 const root = mkdtempSync(join(tmpdir(), 'tb-fio-'))
 const scratch = join(root, 'scratch')
 const out = join(root, 'contention')
 mkdirSync(scratch)
 afterAll(() => rmSync(root, { recursive: true, force: true }))
+// Both paths run on every machine: "fio present" with the real fio where installed (CI's .ci/run
+// installs it) and otherwise with a stand-in that behaves as the harness relies on (lays out files,
+// forks workers that ignore SIGTERM, stops on SIGINT or runtime, writes json+); "fio missing" with a
+// binary that does not exist.
+const realFio = (() => {
+  try {
+    return execFileSync('which', ['fio'], { encoding: 'utf8' }).trim() || null
+  } catch {
+    return null
+  }
+})()
+const fio = realFio ?? join(import.meta.dirname, '../../fixtures/fake-fio/fio')
+const which = realFio ? 'real fio' : 'fio stand-in'
 const clock = { nowMs: () => performance.now(), wallMs: () => Date.now() }
 const alive = (pid: number) => {
   try {
@@ -30,8 +44,8 @@ describe('fio contention', () => {
     for (const kv of ['rw=randrw', 'rwmixread=70', 'bs=16k', 'iodepth=32', 'numjobs=4', 'direct=1', 'time_based']) expect(heavy).toContain(kv)
   })
 
-  it('runs a real profile, reports both directions with clat percentiles, keeps the JSON and removes its files', async () => {
-    const c = await startContention({ profile: 'heavy', scratchDir: scratch, kvCacheDir: scratch, outDir: out, clock, size: '4M' })
+  it(`runs a profile, reports both directions with clat percentiles, keeps the JSON and removes its files (${which})`, async () => {
+    const c = await startContention({ profile: 'heavy', scratchDir: scratch, kvCacheDir: scratch, outDir: out, clock, size: '4M', binary: fio })
     expect(readdirSync(c.workDir).length).toBe(4)
     await new Promise((r) => setTimeout(r, 800))
     const r = await c.stop()
@@ -44,11 +58,21 @@ describe('fio contention', () => {
     expect(existsSync(c.workDir)).toBe(false)
     expect(readdirSync(scratch)).toEqual([])
     expect(alive(c.pid!)).toBe(false)
+    expect(groupAlive(c.pid!), 'a fio worker outlived stop()').toBe(false)
     expect(await c.stop()).toBe(r) // idempotent
   })
 
-  it('removes its files and fio itself when the process running it gets SIGINT', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fio-sigint-child.ts'), scratch, out], { stdio: ['ignore', 'pipe', 'inherit'] })
+  it(`ends by itself after the runtime it was given, workers included (${which})`, async () => {
+    const c = await startContention({ profile: 'moderate', scratchDir: scratch, kvCacheDir: scratch, outDir: out, clock, size: '4M', binary: fio, runtimeS: 1 })
+    for (let i = 0; i < 200 && groupAlive(c.pid!); i++) await new Promise((r) => setTimeout(r, 50))
+    expect(groupAlive(c.pid!), 'fio still running 10 s after a 1 s runtime').toBe(false)
+    const r = await c.stop()
+    expect(r.errors).toEqual([])
+    expect(readdirSync(scratch)).toEqual([])
+  })
+
+  it(`removes its files and every fio process when the process running it gets SIGINT (${which})`, async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fio-sigint-child.ts'), scratch, out, fio], { stdio: ['ignore', 'pipe', 'inherit'] })
     const line = await new Promise<string>((res, rej) => {
       child.stdout!.once('data', (d) => res(String(d)))
       child.once('exit', (code) => rej(new Error(`Expected the child to report its fio dir, got exit ${code}`)))
@@ -60,18 +84,35 @@ describe('fio contention', () => {
     const code = await new Promise((r) => child.once('exit', (c, s) => r(s ?? c)))
     expect(code).toBe('SIGINT')
     expect(existsSync(workDir)).toBe(false)
-    for (let i = 0; i < 40 && alive(pid); i++) await new Promise((r) => setTimeout(r, 50))
+    // fio's workers share its process group: none of them may survive (they ignore SIGTERM).
+    for (let i = 0; i < 100 && groupAlive(pid); i++) await new Promise((r) => setTimeout(r, 50))
     expect(alive(pid)).toBe(false)
+    expect(groupAlive(pid), `fio workers of group ${pid} survived the SIGINT`).toBe(false)
+  })
+
+  it('kills every fio process when the process running it is SIGKILLed (no handler runs)', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fio-sigint-child.ts'), scratch, out, fio], { stdio: ['ignore', 'pipe', 'inherit'] })
+    const line = await new Promise<string>((res, rej) => {
+      child.stdout!.once('data', (d) => res(String(d)))
+      child.once('exit', (code) => rej(new Error(`Expected the child to report its fio dir, got exit ${code}`)))
+    })
+    const { workDir, pid } = JSON.parse(line) as { workDir: string; pid: number }
+    child.kill('SIGKILL')
+    for (let i = 0; i < 200 && groupAlive(pid); i++) await new Promise((r) => setTimeout(r, 50))
+    expect(groupAlive(pid), `fio group ${pid} outlived its SIGKILLed parent`).toBe(false)
+    rmSync(workDir, { recursive: true, force: true }) // nobody could remove it: the parent was SIGKILLed
   })
 
   it('fails with ContentionUnavailableError when fio is missing, for an unknown profile and for an unsafe profile', async () => {
-    await expect(startContention({ profile: 'heavy', scratchDir: scratch, kvCacheDir: scratch, outDir: out, clock, binary: 'fio-not-installed' })).rejects.toThrow(ContentionUnavailableError)
+    const missing = startContention({ profile: 'heavy', scratchDir: scratch, kvCacheDir: scratch, outDir: out, clock, binary: join(root, 'fio-not-installed') })
+    await expect(missing).rejects.toThrow(ContentionUnavailableError)
+    await expect(missing).rejects.toThrow(/got none \(apt-get install fio\)/)
     await expect(startContention({ profile: 'nope', scratchDir: scratch, kvCacheDir: scratch, outDir: out, clock })).rejects.toThrow(/Expected fio profile .*nope\.fio/)
     const evilDir = join(root, 'profiles')
     mkdirSync(evilDir, { recursive: true })
     writeFileSync(join(evilDir, 'evil.fio'), '[x]\nfilename=/dev/vda\nrw=write\n')
     await expect(startContention({ profile: 'evil', profileDir: evilDir, scratchDir: scratch, kvCacheDir: scratch, outDir: out, clock })).rejects.toThrow(/without filename=/)
-    await expect(startContention({ profile: 'heavy', scratchDir: scratch, kvCacheDir: '/proc', outDir: out, clock })).rejects.toThrow(/st_dev/)
+    await expect(startContention({ profile: 'heavy', scratchDir: scratch, kvCacheDir: '/proc', outDir: out, clock, binary: fio })).rejects.toThrow(/st_dev/)
     expect(readdirSync(scratch)).toEqual([])
   })
 
