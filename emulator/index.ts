@@ -65,6 +65,8 @@ export interface KvsimInfo {
   model: string
   maxInputTokens: number
   g3: { path: string | null; oDirect: boolean; fallbackReason: string | null }
+  /** Effective tier capacities (blocks) and the bytes behind them, as an engine's startup log prints them. */
+  tiers: { tokensPerBlock: number; kvBytesPerToken: number; g1Blocks: number; g2Blocks: number; g3Blocks: number; g3BlockBytesOnDisk: number }
   emulated: true
 }
 
@@ -209,6 +211,14 @@ export const startKvsim = async (opts: StartKvsimOptions): Promise<KvsimHandle> 
     model: profile.servedModelName,
     maxInputTokens: engine.maxInputTokens,
     g3: { ...engine.g3 },
+    tiers: {
+      tokensPerBlock: engine.tokensPerBlock,
+      kvBytesPerToken: engine.kvBytesPerToken,
+      g1Blocks: engine.tierBlocks.g1,
+      g2Blocks: engine.tierBlocks.g2,
+      g3Blocks: engine.tierBlocks.g3,
+      g3BlockBytesOnDisk: engine.g3BlockBytes,
+    },
     emulated: true,
   })
   let closed: Promise<void> | null = null

@@ -501,6 +501,8 @@ export const createEngine = async (opts: CreateEngineOptions): Promise<Engine> =
     maxInputTokens,
     tokensPerBlock: tpb,
     g3BlockBytes: g3File?.blockBytes ?? Math.ceil(kvBlockBytes(p) / opts.ioScale / 4096) * 4096,
+    tierBlocks: { ...tiers },
+    kvBytesPerToken: p.kvBytesPerToken,
     g3: {
       path: g3File?.path ?? null,
       oDirect: g3File?.oDirect ?? false,

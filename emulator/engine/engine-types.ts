@@ -98,6 +98,10 @@ export interface Engine {
   readonly tokensPerBlock: number
   /** Bytes written to G3 per block after --io-scale. */
   readonly g3BlockBytes: number
+  /** Tier capacities in blocks the engine really runs with (its effective tiers, printed at start). */
+  readonly tierBlocks: { g1: number; g2: number; g3: number }
+  /** KV bytes per token of the profile (before --io-scale). */
+  readonly kvBytesPerToken: number
   readonly g3: { path: string | null; oDirect: boolean; fallbackReason: string | null }
   submit(req: GenerateRequest, sink: TokenSink): EngineRequestHandle
   stats(): EngineStats

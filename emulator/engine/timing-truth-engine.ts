@@ -30,6 +30,8 @@ export const createTimingTruthEngine = (inner: Engine, spec: TimingTruthSpec): E
     maxInputTokens: inner.maxInputTokens,
     tokensPerBlock: inner.tokensPerBlock,
     g3BlockBytes: inner.g3BlockBytes,
+    tierBlocks: inner.tierBlocks,
+    kvBytesPerToken: inner.kvBytesPerToken,
     g3: inner.g3,
     faults: inner.faults,
     stats: () => ({ ...inner.stats(), inflight: live.size, running: live.size, queued: 0 }),

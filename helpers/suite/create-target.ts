@@ -7,6 +7,13 @@ import { createLlamacppTarget } from '../target/llamacpp-target'
 import type { Target } from '../target/target'
 import type { SuiteSettings } from './suite-settings'
 
+/** kvsim divides G3 block bytes by this; it follows time_scale so IO shrinks with compute. */
+export const emulatorIoScale = (t: { io_scale: number; time_scale: number }): number => Math.max(1, Math.round(1 / Math.min(t.io_scale, t.time_scale)))
+
+/** What the disk tier really occupies per planned byte on this target (kvsim writes scaled-down blocks). */
+export const diskBytesDivisor = (s: SuiteSettings, realBlockIo = false): number =>
+  s.config.target.kind === 'emulator' && !realBlockIo ? emulatorIoScale(s.config.target) : 1
+
 // One switch from configuration to a driver; every driver passes the same conformance test.
 export const createTargetFromSettings = (s: SuiteSettings, dirs: { scratchDir: string; logsDir: string }, needs: { lora?: boolean } = {}): Target => {
   const t = s.config.target
@@ -17,7 +24,7 @@ export const createTargetFromSettings = (s: SuiteSettings, dirs: { scratchDir: s
         faults: t.faults || undefined,
         timeScale: t.time_scale,
         // kvsim divides block bytes by --io-scale; follow time_scale so IO shrinks with compute.
-        ioScale: Math.max(1, Math.round(1 / Math.min(t.io_scale, t.time_scale))),
+        ioScale: emulatorIoScale(t),
         scratchDir: dirs.scratchDir,
         logsDir: dirs.logsDir,
         env: {
@@ -27,6 +34,7 @@ export const createTargetFromSettings = (s: SuiteSettings, dirs: { scratchDir: s
           ...(needs.lora ? { KVSIM_LORA_COUNT: '64' } : {}),
         },
         backend: t.backend,
+        g1Blocks: t.tiers.g1_blocks,
       })
     case 'external':
       return createExternalTarget({

@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { execa } from 'execa'
 import { KVBM_ENV_NAMES, kvModeHasDiskTier, type KvMode, type KvModeId } from '../config/kv-mode'
 import type { TierPlan } from '../tiers/tier-plan'
+import { withTrtllmDeviceTier } from '../tiers/dynamo-tier-config'
 import {
   aliveStep,
   backendFileSteps,
@@ -487,7 +488,10 @@ export const createDynamoTarget = (config: DynamoConfig, opts: DynamoTargetOptio
     if (frontendGone) throw await frontendExited(frontendGone)
 
     // Everything that can refuse the mode does so before the running worker is touched.
-    const launch = workerLaunch(config, ctx.cli?.generation ?? 'discovery-backend', kvMode, { lookup, tierPlan: applyOpts.tierPlan ?? null })
+    const tierPlan = applyOpts.tierPlan ?? applyOpts.tiers ?? null
+    const baseLaunch = workerLaunch(config, ctx.cli?.generation ?? 'discovery-backend', kvMode, { lookup, tierPlan })
+    // The tier plan's device tier reaches TRT-LLM as kv_cache_config.max_tokens (helpers/tiers).
+    const launch = { ...baseLaunch, engineYaml: withTrtllmDeviceTier(baseLaunch.engineYaml, tierPlan) }
     if (launch.backend === 'kvbm' && versionsRead && versions && !versions.kvbm) {
       // No pip metadata is not proof: the module may ship inside another wheel. A failed import is.
       const imp = await run(kvbmImportStep(ctx))

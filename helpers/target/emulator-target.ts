@@ -4,6 +4,9 @@ import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { type ResultPromise, execa } from 'execa'
 import { KVBM_ENV_NAMES, type KvMode, kvModeEnv } from '../config/kv-mode'
+import { getProfile } from '../../emulator/profiles'
+import { kvsimTierEnv } from '../tiers/kvsim-tier-env'
+import { type EffectiveTiers, TierPlan } from '../tiers/tier-plan'
 import { describeNotReady, waitReady } from './readiness'
 import type { ApplyModeOptions, ReadinessReport, Target, TargetInfo } from './target'
 import { verifyMode } from './verify-mode'
@@ -30,6 +33,8 @@ export interface EmulatorTargetOptions {
   startTimeoutMs?: number
   /** Metric dialect kvsim speaks (`--backend`). @default 'kvbm' */
   backend?: BackendName
+  /** Device tier in blocks when a phase's tier plan names none (config target.tiers.g1_blocks). */
+  g1Blocks?: number
 }
 
 /** The JSON line kvsim prints once ready. */
@@ -43,8 +48,19 @@ interface KvsimStartLine {
   model: string
   maxInputTokens: number
   g3?: { path: string | null; oDirect: boolean; fallbackReason: string | null }
+  tiers?: { tokensPerBlock: number; kvBytesPerToken: number; g1Blocks: number; g2Blocks: number; g3Blocks: number; g3BlockBytesOnDisk: number }
   emulated: boolean
 }
+
+/** kvsim prints the tier capacities its engine runs with: those are its effective tiers. */
+export const effectiveTiersFromKvsim = (t: NonNullable<KvsimStartLine['tiers']>): EffectiveTiers => ({
+  block_tokens: t.tokensPerBlock,
+  kv_bytes_per_token: t.kvBytesPerToken,
+  device_kv_tokens: t.g1Blocks * t.tokensPerBlock,
+  host_tier_tokens: t.g2Blocks * t.tokensPerBlock,
+  disk_tier_tokens: t.g3Blocks * t.tokensPerBlock,
+  source: { device_kv_tokens: 'engine-log', host_tier_tokens: 'engine-log', disk_tier_tokens: 'engine-log' },
+})
 
 const KVSIM_BIN = fileURLToPath(new URL('../../bin/kvsim.mjs', import.meta.url))
 
@@ -111,11 +127,14 @@ export const createEmulatorTarget = (opts: EmulatorTargetOptions): Target => {
     const env: Record<string, string> = {}
     for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !(KVBM_ENV_NAMES as readonly string[]).includes(k)) env[k] = v
     for (const [k, v] of Object.entries(kvModeEnv(mode, { cacheDir, metricsPort: 0 }))) if (v !== undefined) env[k] = v
+    // The tier plan's device tier and the phase's engine limits in kvsim's own words.
+    Object.assign(env, kvsimTierEnv(apply.tiers ?? TierPlan.parse({}), getProfile(opts.profile).tokensPerBlock, opts.g1Blocks))
+    if (apply.maxInputTokens !== undefined) env.KVSIM_MAX_INPUT_TOKENS = String(apply.maxInputTokens)
     Object.assign(env, opts.env, apply.env)
 
     const faults = apply.faults ?? opts.faults
-    // A suite may ask for unscaled (or differently scaled) G3 blocks, e.g. H4B needs large real reads.
-    const ioScale = apply.env?.KVSIM_IO_SCALE !== undefined ? Number(apply.env.KVSIM_IO_SCALE) : opts.ioScale
+    // A phase may need real-size G3 blocks (H4B: large SSD reads for fio's queueing to show).
+    const ioScale = apply.realBlockIo ? 1 : apply.env?.KVSIM_IO_SCALE !== undefined ? Number(apply.env.KVSIM_IO_SCALE) : opts.ioScale
     const args = [
       KVSIM_BIN,
       '--profile', opts.profile,
@@ -182,6 +201,7 @@ export const createEmulatorTarget = (opts: EmulatorTargetOptions): Target => {
       },
       healthStyle: 'dynamo',
       logFiles: [logFile],
+      tiers: start.tiers ? effectiveTiersFromKvsim(start.tiers) : null,
     }
     info = base
     if (start.mode !== mode.id)

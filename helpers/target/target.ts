@@ -1,4 +1,5 @@
 import type { KvMode, KvModeId } from '../config/kv-mode'
+import type { EffectiveTiers, TierPlan } from '../tiers/tier-plan'
 
 // One interface for every serving stack (emulator, external, dynamo), checked by one conformance
 // test (test/helpers/target/target-conformance.ts). A mode change is a worker restart with the
@@ -36,6 +37,8 @@ export interface TargetInfo {
   healthStyle: HealthStyle
   /** Files holding the stack's stdout/stderr. */
   logFiles: string[]
+  /** Tier capacities the running engine really has (its startup log / metrics), when the driver can tell. */
+  tiers?: EffectiveTiers | null
 }
 
 export interface ReadinessReport {
@@ -53,6 +56,12 @@ export interface ApplyModeOptions {
   faults?: string
   /** Extra env for the worker (e.g. KVSIM_* knobs). */
   env?: Record<string, string>
+  /** The phase's tier plan; host/disk sizes also travel in the KvMode, the device tier only here. */
+  tiers?: TierPlan
+  /** Largest prompt the engine must accept (dataset L); drivers that cannot reconfigure it ignore it. */
+  maxInputTokens?: number
+  /** The claim needs disk reads of real block size (kvsim otherwise shrinks G3 blocks by its IO scale). */
+  realBlockIo?: boolean
 }
 
 export interface Target {

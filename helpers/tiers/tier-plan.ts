@@ -21,8 +21,11 @@ export const TierPlan = z.object({
 })
 export type TierPlan = z.infer<typeof TierPlan>
 
-/** Where an effective capacity was read: configured by us, printed by the engine, scraped, or only declared by the user. */
-export const CapacitySource = z.enum(['configured', 'engine-log', 'metrics', 'props', 'declared', 'unknown'])
+/**
+ * Where an effective capacity was read: configured by us, printed by the engine, scraped, or only
+ * declared by the user; `estimated` is a prediction before the engine runs (memory arithmetic).
+ */
+export const CapacitySource = z.enum(['configured', 'engine-log', 'metrics', 'props', 'declared', 'estimated', 'unknown'])
 export type CapacitySource = z.infer<typeof CapacitySource>
 
 /** The capacities a running server really has, in tokens (null = not known: never guessed as 0). */
