@@ -33,6 +33,11 @@ export const BLOCKER_GROUP_TEXT: Record<BlockerGroup, { title: string; means: st
     means: 'The run itself is invalid (serving unhealthy, errors, missing metrics, interruption).',
     must_change: 'Fix the serving stack or the run conditions named in the evidence, then re-run the suite.',
   },
+  harness_setup: {
+    title: 'Harness setup (not a platform finding)',
+    means: "The suite's numbers do not fit this target: its working set fits the tiers above the one under test, or its tier plan exceeds the machine.",
+    must_change: 'Nothing on the platform: size the working set from the effective tiers (or shrink the tier plan) as the numbers in the evidence say, then re-run the suite.',
+  },
 }
 
 /**
@@ -73,6 +78,12 @@ export const REASON_CODE_FIXES: Record<string, string> = {
     'The contention did not show on the KV device: if the phase failed with CONTENTION_UNAVAILABLE, install fio first; otherwise check contention/fio-*.json and that the scratch dir sits on the KV cache\'s device, then re-run.',
   HOST_LOADED:
     'The host was already busy before the phase (load average or event-loop delay over the preflight limits): stop other jobs on this machine or run on a dedicated one, then re-run.',
+  WORKING_SET_FITS_UPPER_TIERS:
+    'The phase would have sent a working set that fits the device (+ host) tier, so the disk tier could never serve a block: the suite sizes working sets from the effective capacities in the evidence; re-run with them, or shrink device_kv_tokens / host_tier_bytes in the tier plan. The platform is not at fault.',
+  WORKING_SET_EXCEEDS_DISK_TIER:
+    'The disk tier is smaller than the working set, so replays would miss it too: grow disk_tier_bytes in the tier plan (or the DYN_KVBM_DISK_CACHE_GB it maps to).',
+  TIER_PLAN_EXCEEDS_MACHINE:
+    'The tier plan asks for more host memory than the machine has, or a disk tier larger than the free space of the cache filesystem: shrink the plan (or free space) and re-run.',
   LONG_CONTEXT_UNAVAILABLE:
     'The engine cannot take >= 32k-token inputs: rebuild or reconfigure it with max_num_tokens and max_seq_len above the dataset L size plus max_tokens, then re-run the dataset:L suites.',
 }

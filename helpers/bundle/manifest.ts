@@ -28,6 +28,8 @@ export const RunManifest = z.object({
   kv_modes: z.record(z.string(), z.array(z.string())).optional(),
   /** What each suite's target reported about itself (kind, versions, engine config hash…), by suite id. */
   provenance: z.record(z.string(), z.unknown()),
+  /** Per `<suite>/<phase>` where a worker (re)started: the tier plan and the effective capacities the driver reported. */
+  tiers: z.record(z.string(), z.object({ mode: z.string(), plan: z.record(z.string(), z.unknown()), effective: z.record(z.string(), z.unknown()) })).optional(),
 })
 export type RunManifest = z.infer<typeof RunManifest>
 

@@ -36,6 +36,16 @@ export const PhaseRecord = z.object({
     .object({ aligned_pct: z.number().nullable(), per_collector: z.record(z.string(), z.number().nullable()), reason: z.string().optional() })
     .nullable()
     .optional(),
+  /** The phase's tier plan, the capacities the driver reported (effective), and the working-set preflight. */
+  tiers: z
+    .object({
+      plan: z.record(z.string(), z.unknown()),
+      effective: z.record(z.string(), z.unknown()),
+      working_set: z.record(z.string(), z.unknown()).nullable(),
+      check: z.string().nullable(),
+    })
+    .nullable()
+    .optional(),
   interrupted: z.boolean(),
   stop_reason: z.string().nullable(),
   notes: z.array(z.string()),

@@ -324,3 +324,27 @@ export const gateCatalogMarkdown = (gates: readonly Gate[] = GATE_CATALOG): stri
   })
   return [head, ...rows].join('\n') + '\n'
 }
+
+/** Preflight of a phase with a working-set claim: the working set must overflow the upper tiers it names. */
+export const GATE_WORKING_SET = gate({
+  id: 'working_set_exceeds_upper_tiers',
+  metric: 'working_set_over_upper_tiers',
+  expr: 'value>=1',
+  severity: 'hard',
+  reason_code: 'WORKING_SET_FITS_UPPER_TIERS',
+  reason: "A working set that fits the device (+ host) tier can never reach the disk tier: the phase fails before load, as a setup problem with the harness's numbers, not as a platform blocker.",
+  blocker_group: 'harness_setup',
+  // A target whose capacities are unknown (external, nothing declared) cannot refute the claim: no data, said so.
+  allow_no_data: true,
+})
+
+/** Preflight before a worker starts: the tier plan must fit the machine's memory and the cache filesystem's free space. */
+export const GATE_TIER_PLAN_FITS = gate({
+  id: 'tier_plan_fits_machine',
+  metric: 'tier_plan_fits_machine',
+  expr: 'value==1',
+  severity: 'hard',
+  reason_code: 'TIER_PLAN_EXCEEDS_MACHINE',
+  reason: 'A host tier larger than memory or a disk tier larger than the free space fails later as an OOM kill or ENOSPC; refused before the worker starts.',
+  blocker_group: 'harness_setup',
+})

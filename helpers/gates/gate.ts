@@ -12,6 +12,8 @@ export const BlockerGroup = z.enum([
   'reproducibility_failure',
   'long_context_enablement_failure',
   'run_validity',
+  /** The harness's own numbers are wrong for this target (working set fits the upper tiers, plan exceeds the machine): not a platform finding. */
+  'harness_setup',
 ])
 export type BlockerGroup = z.infer<typeof BlockerGroup>
 

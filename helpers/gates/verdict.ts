@@ -120,7 +120,7 @@ const INTEGRITY_METRIC = /^integrity_/
  */
 export const evidenceRoleOf = (r: GateResult): EvidenceRole | null => {
   if (r.evidence_role) return r.evidence_role
-  if (r.blocker_group === 'run_validity' || r.blocker_group === 'control_gap') return null
+  if (r.blocker_group === 'run_validity' || r.blocker_group === 'control_gap' || r.blocker_group === 'harness_setup') return null
   if (REPEATABILITY_METRIC.test(r.metric)) return 'repeatability'
   if (INTEGRITY_METRIC.test(r.metric)) return 'answer_integrity'
   if (MECHANISM_METRIC.test(r.metric)) return 'mechanism'
@@ -170,10 +170,12 @@ export const computeVerdict = (input: VerdictInput): Verdict => {
   }
   const chainComplete = ROLES.every((r) => chain[r] === 'present' || chain[r] === 'not_required')
 
-  const runValidityFailed = failed.some((r) => r.blocker_group === 'run_validity')
+  // A harness setup failure (working set fits the upper tiers) means the claim was never tested:
+  // the run is not valid, and it is not a platform blocker either.
+  const runValidityFailed = failed.some((r) => r.blocker_group === 'run_validity' || r.blocker_group === 'harness_setup')
   const run_valid = !input.interrupted && input.run_errors.length === 0 && !runValidityFailed
   const decision_grade = run_valid && hardFailed.length === 0 && chainComplete && !input.emulated
-  const blocked = run_valid && hardFailed.some((r) => r.blocker_group !== 'run_validity')
+  const blocked = run_valid && hardFailed.some((r) => r.blocker_group !== 'run_validity' && r.blocker_group !== 'harness_setup')
   const nothingApplicable = rs.length > 0 && rs.every((r) => r.status === 'not_applicable') && rs.some((r) => r.reason_code === 'MODE_NOT_APPLICABLE')
   const outcome: VerdictOutcome = nothingApplicable ? 'not_applicable' : decision_grade ? 'evidence' : blocked ? 'blocked' : 'inconclusive'
 

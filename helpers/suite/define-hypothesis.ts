@@ -31,12 +31,19 @@ import {
   GATE_REPRODUCIBLE_P99,
   GATE_REQUEST_STALL,
   GATE_SCHEDULE_DELAY,
+  GATE_TIER_PLAN_FITS,
+  GATE_WORKING_SET,
 } from '../gates/catalog'
 import { activeCapture } from './capture-hypotheses'
 import { expandRepetitions, inheritRepetition, managesOwnRepetitions, repeatabilityChecks, repetitionGroup } from './repetitions'
 import { KVBM_EXPECTED_COUNTERS } from '../telemetry/kvbm-deltas'
 import { isModeNotApplicable } from '../target/mode-not-applicable'
 import { GATE_PREFIX_CACHE_CONTAMINATION, prefixContamination } from '../gates/prefix-contamination'
+import type { EffectiveTiers, TierPlan } from '../tiers/tier-plan'
+import { type WorkingSetClaim, checkWorkingSet } from '../tiers/working-set'
+import { checkTierPlanFitsMachine, readMachineCapacity } from '../tiers/machine-preflight'
+import { effectiveTiersFor } from '../tiers/effective-tiers'
+import { diskBytesDivisor } from './create-target'
 
 // defineHypothesis turns a test-plan hypothesis into a Vitest describe block that reads like the
 // plan: beforeAll starts the target and the collectors, one test per phase runs load and checks
@@ -87,11 +94,26 @@ interface PhaseBase {
   /** Restart the worker (fresh cache) even when the mode does not change. */
   restart?: boolean
   /**
-   * Extra worker environment (a change restarts the worker). Emulator knobs such as
-   * KVSIM_G1_OVERRIDE_NUM_BLOCKS (device tier size), KVSIM_MAX_INPUT_TOKENS and KVSIM_IO_SCALE (divisor
-   * of G3 block bytes; 1 = real-size blocks) live here.
+   * Extra worker environment (a change restarts the worker). Not for tier sizes or engine limits:
+   * those are `tiers`, `maxInputTokens` and `realBlockIo`, which every driver maps to its own words
+   * (suites never name an emulator-only variable).
    */
   targetEnv?: Record<string, string>
+  /**
+   * The phase's tier plan in the harness's words (device KV tokens, host/disk tier bytes, eviction
+   * policy) over its mode's sizes. Each driver maps it (kvsim env, TRT-LLM kv_cache_config.max_tokens,
+   * DYN_KVBM_*); a change restarts the worker.
+   */
+  tiers?: Partial<TierPlan>
+  /**
+   * The working set the phase sends and the tiers it must overflow: checked against the capacities
+   * the driver reports before any load (fails fast with WORKING_SET_FITS_UPPER_TIERS).
+   */
+  workingSet?: WorkingSetClaim
+  /** Largest prompt the engine must accept (dataset L); drivers map it to their own limit. */
+  maxInputTokens?: number
+  /** The claim needs disk reads of real block size (kvsim then stops shrinking G3 blocks by its IO scale). */
+  realBlockIo?: boolean
   /** Runs after the mode is applied and before load starts (washout, cache drop, preflight). */
   before?: (api: PhaseApi) => void | Promise<void>
 }
@@ -252,8 +274,15 @@ export const STANDARD_PHASE_GATES: { gate: Gate; input: (o: PhaseOutcome) => Pha
 
 export const STANDARD_COLLECTORS: CollectorName[] = ['block_device', 'cpu', 'memory', 'process_io', 'kvbm', 'frontend', 'gpu', 'cache_dir']
 
-const modeOf = (settings: SuiteSettings, m: KvModeId | KvMode): KvMode =>
-  typeof m === 'string' ? settings.modes[m] : { ...settings.modes[m.id], ...m }
+/** A preflight refused the phase; its gate is already recorded, so the test only rethrows. */
+export class TierPreflightError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(`${code}: ${message}`)
+  }
+}
 
 const sameMode = (a: KvMode | null, b: KvMode): boolean => a !== null && JSON.stringify(a) === JSON.stringify(b)
 
@@ -282,6 +311,7 @@ export const defineHypothesis = (def: HypothesisDefinition): void => {
     let currentMode: KvMode | null = null
     let currentFaults: string | undefined
     let currentEnv = '{}'
+    let currentTiers: { plan: TierPlan; effective: EffectiveTiers } | null = null
     const outcomes = new Map<string, PhaseOutcome>()
     /** Phases whose mode this target cannot run, with the reason ("not applicable on this target"). */
     const notApplicable = new Map<string, string>()
@@ -402,20 +432,49 @@ export const defineHypothesis = (def: HypothesisDefinition): void => {
         return r.status === 'fail' ? [`${g.gate.id} (${g.gate.reason_code}) ${g.gate.metric} observed ${r.observed === null ? 'none' : Math.round(r.observed * 10) / 10} against ${g.gate.expr}`] : []
       })
 
-    const ensureMode = async (plan: PhaseBase) => {
-      const mode = modeOf(settings, plan.mode)
-      const env = JSON.stringify(plan.targetEnv ?? {})
+    const ensureMode = async (plan: PhaseBase, gate?: ReturnType<typeof gater>) => {
+      const { mode, plan: tierPlan } = settings.phaseTiers(plan.mode, plan.tiers)
+      const env = JSON.stringify({ env: plan.targetEnv ?? {}, tiers: tierPlan, max: plan.maxInputTokens ?? null, io: plan.realBlockIo ?? false })
       if (!sameMode(currentMode, mode) || plan.restart || plan.faults !== currentFaults || env !== currentEnv) {
-        event('apply_mode', { mode, faults: plan.faults ?? null, target_env: plan.targetEnv ?? {}, phase: plan.name, repetition: plan.repetition ?? null })
-        await rt!.applyMode(mode, { faults: plan.faults, env: plan.targetEnv })
+        // Refuse a plan the machine cannot hold before any worker starts.
+        const t = settings.config.target
+        const diskDir = t.kind === 'dynamo' ? String((t.dynamo as { cache_dir?: string }).cache_dir ?? '/mnt/nvme/kvbm') : run.scratchDir
+        const refusal = checkTierPlanFitsMachine(tierPlan, readMachineCapacity(diskDir), {
+          diskBytesDivisor: diskBytesDivisor(settings, plan.realBlockIo),
+          diskDir,
+        })
+        gate?.(GATE_TIER_PLAN_FITS, { value: refusal ? 0 : 1, details: { tier_plan: tierPlan, refusal: refusal?.message ?? null } })
+        if (refusal) throw new TierPreflightError(refusal.code, refusal.message)
+        event('apply_mode', { mode, faults: plan.faults ?? null, target_env: plan.targetEnv ?? {}, tier_plan: tierPlan, phase: plan.name, repetition: plan.repetition ?? null })
+        const info = await rt!.applyMode(mode, { faults: plan.faults, env: plan.targetEnv, tiers: tierPlan, maxInputTokens: plan.maxInputTokens, realBlockIo: plan.realBlockIo })
         modeAppliedFor = plan.name
         appliedModes.add(mode.id)
+        const effective = effectiveTiersFor(info, settings.expectedTiers(mode, plan.tiers))
+        currentTiers = { plan: tierPlan, effective }
+        event('effective_tiers', { phase: plan.name, mode: mode.id, tier_plan: tierPlan, effective })
+        updateManifest(runLayout(run.runDir).manifest, (m) => ({
+          ...m,
+          tiers: { ...(m.tiers ?? {}), [`${def.id}/${plan.name}`]: { mode: mode.id, plan: tierPlan, effective } },
+        }))
         writeSuiteInfo()
         currentMode = mode
         currentFaults = plan.faults
         currentEnv = env
       }
       return mode
+    }
+
+    /** Before load: the phase's working set must overflow the tiers its claim names, on the capacities the driver reported. */
+    const preflightWorkingSet = (plan: PhaseBase, gate: ReturnType<typeof gater>) => {
+      if (!plan.workingSet || !currentTiers) return null
+      const check = checkWorkingSet(plan.workingSet, currentTiers.effective)
+      const need = check.upper_tokens === null ? null : plan.workingSet.factor * check.upper_tokens
+      gate(check.ok ? GATE_WORKING_SET : { ...GATE_WORKING_SET, reason_code: check.code }, {
+        value: check.ok ? (need ? plan.workingSet.tokens / need : null) : 0,
+        details: { working_set: plan.workingSet, effective: currentTiers.effective, tier_plan: currentTiers.plan, check: check.message },
+      })
+      if (!check.ok) throw new TierPreflightError(check.code, check.message)
+      return check
     }
 
     /** One gate evaluator per test: records every result, collects hard failures to throw at the end. */
@@ -478,7 +537,9 @@ export const defineHypothesis = (def: HypothesisDefinition): void => {
 
     const executeLoadPhase = async (plan: LoadPhasePlan, ctx: TestContext, failures: string[]): Promise<PhaseOutcome> => {
       if (outcomes.has(plan.name)) throw new Error(`Expected unique phase names in suite ${def.id}, got "${plan.name}" twice`)
-      const mode = await ensureMode(plan)
+      const gatePre = gater(ctx, failures, plan.name)
+      const mode = await ensureMode(plan, gatePre)
+      const check = preflightWorkingSet(plan, gatePre)
       if (plan.before) await plan.before(apiFor(ctx, failures, plan.name, plan))
       const target = rt!.targetInfo()!
       const phaseCtx: PhaseContext = { settings, target, phases: outcomes }
@@ -492,7 +553,8 @@ export const defineHypothesis = (def: HypothesisDefinition): void => {
         hostProblems = hostLoadProblems(host)
         event('host_load', { phase: plan.name, ...host, problems: hostProblems })
       }
-      let outcome = await rt!.runPhase(plan, phaseCtx, requestsWriter!, phaseSignal)
+      const tiers = currentTiers ? { plan: currentTiers.plan, effective: currentTiers.effective, working_set: plan.workingSet ? { ...plan.workingSet } : null, check: check?.message ?? null } : null
+      let outcome = await rt!.runPhase(plan, phaseCtx, requestsWriter!, phaseSignal, 1, tiers)
       const invalid = plan.kind === 'measure' && !outcome.record.stop_reason && !ctx.signal.aborted ? environmentProblems(outcome, mode.id) : []
       if (invalid.length) {
         const reasons = [...invalid, ...hostProblems.map((p) => `host before the phase: ${p}`)]
@@ -502,9 +564,9 @@ export const defineHypothesis = (def: HypothesisDefinition): void => {
           // raw records stay, marked by this event; the reporter uses the second.
           event('phase_rerun', { phase: plan.name, attempt: 1, reasons, fresh_mode: freshState, first_attempt: { requests: outcome.record.requests, t_start_ms: outcome.record.t_start_ms, t_end_ms: outcome.record.t_end_ms } })
           process.stderr.write(`[tierbench] phase=${plan.name} first attempt invalid (${reasons.join('; ')}): re-running once\n`)
-          if (freshState) await rt!.applyMode(mode, { faults: plan.faults, env: plan.targetEnv })
+          if (freshState) await rt!.applyMode(mode, { faults: plan.faults, env: plan.targetEnv, tiers: currentTiers?.plan, maxInputTokens: plan.maxInputTokens, realBlockIo: plan.realBlockIo })
           if (plan.before) await plan.before(apiFor(ctx, failures, plan.name, plan))
-          outcome = await rt!.runPhase(plan, { settings, target: rt!.targetInfo()!, phases: outcomes }, requestsWriter!, phaseSignal, 2)
+          outcome = await rt!.runPhase(plan, { settings, target: rt!.targetInfo()!, phases: outcomes }, requestsWriter!, phaseSignal, 2, tiers)
         } else event('phase_invalid_not_rerun', { phase: plan.name, reasons, why: 'the phase builds on cache state left by earlier phases in this mode; re-running it alone would measure a different cache' })
       }
       outcomes.set(plan.name, outcome)
@@ -547,12 +609,14 @@ export const defineHypothesis = (def: HypothesisDefinition): void => {
         }
         try {
           if ('run' in plan) {
-            await ensureMode(plan)
+            await ensureMode(plan, gater(ctx, failures, plan.name))
             const api = apiFor(ctx, failures, plan.name, plan)
             if (plan.before) await plan.before(api)
             await plan.run(api)
           } else await executeLoadPhase(plan, ctx, failures)
         } catch (err) {
+          // A refused preflight recorded its own gate (a setup problem, not a crash).
+          if (err instanceof TierPreflightError) throw err
           if (isModeNotApplicable(err)) {
             // Not a failure and not TARGET_START_FAILED: this target does not run the mode.
             notApplicable.set(plan.name, err.message)

@@ -19,7 +19,7 @@ import { createTelemetry } from '../telemetry/telemetry'
 import type { CollectorName } from '../telemetry/collector'
 import { startContention } from '../storage/fio'
 import { getTokenizer } from '../tokenizer/tokenizer'
-import type { Target, TargetInfo } from '../target/target'
+import type { ApplyModeOptions, Target, TargetInfo } from '../target/target'
 import type { RunContext } from './run-context'
 import type { SuiteSettings } from './suite-settings'
 import { createTargetFromSettings } from './create-target'
@@ -33,9 +33,9 @@ export interface SuiteRuntime {
   clock: RunClock
   emulated: boolean
   targetInfo(): TargetInfo | null
-  applyMode(mode: KvMode, opts: { faults?: string; env?: Record<string, string> }): Promise<TargetInfo>
-  /** `attempt` 2 marks a re-run (its records and phase record carry it). */
-  runPhase(plan: LoadPhasePlan, ctx: PhaseContext, requests: JsonlWriter, signal: AbortSignal, attempt?: number): Promise<PhaseOutcome>
+  applyMode(mode: KvMode, opts: Omit<ApplyModeOptions, 'wipeCache'>): Promise<TargetInfo>
+  /** `attempt` 2 marks a re-run (its records and phase record carry it); `tiers` goes into the phase record. */
+  runPhase(plan: LoadPhasePlan, ctx: PhaseContext, requests: JsonlWriter, signal: AbortSignal, attempt?: number, tiers?: PhaseRecord['tiers']): Promise<PhaseOutcome>
   close(): Promise<void>
 }
 
@@ -116,12 +116,12 @@ export const createSuiteRuntime = async (opts: {
         await client.close()
         client = null
       }
-      info = await target.applyMode(mode, { faults: o.faults, env: o.env, wipeCache: true })
+      info = await target.applyMode(mode, { ...o, wipeCache: true })
       appendJsonl(opts.layout.events, { type: 'target_ready', wall_ms: Date.now(), t_ms: clock.nowMs(), target: info })
       await startTelemetry(info)
       return info
     },
-    async runPhase(plan, ctx, requests, signal, attempt = 1) {
+    async runPhase(plan, ctx, requests, signal, attempt = 1, tiers) {
       if (!info) throw new Error('Expected the target to be started before a phase, got none')
       const maxInFlight = maxInFlightOf(plan.executor as unknown as Record<string, unknown>)
       const c = await ensureClient(maxInFlight)
@@ -227,6 +227,7 @@ export const createSuiteRuntime = async (opts: {
         interrupted: stopReason !== null,
         stop_reason: stopReason,
         ...(attempt > 1 ? { attempt } : {}),
+        ...(tiers ? { tiers } : {}),
         notes: [...(tele?.notes ?? []), ...(fio ? [`fio ${plan.contention}: ${JSON.stringify({ read: fio.read, write: fio.write, json: fio.json_file, errors: fio.errors })}`] : [])],
       }
       appendJsonl(opts.layout.phases, record)

@@ -4,6 +4,9 @@ import type { KvMode, KvModeId } from '../config/kv-mode'
 import type { RunConfig } from '../config/run-config'
 import type { TargetKind } from '../target/target'
 import { type WorkloadContext, workloadContextFor } from '../workload/workload-context'
+import { blockBytesOf, expectedTiers } from '../tiers/expected-tiers'
+import { resolvePhaseTiers } from '../tiers/phase-tiers'
+import type { EffectiveTiers, TierPlan } from '../tiers/tier-plan'
 import type { RunContext } from './run-context'
 
 // What a suite reads from the resolved RunConfig, in the shape the DSL and the suites use. The
@@ -25,6 +28,15 @@ export interface SuiteSettings {
   workloadContext(servedModel: string, extra?: Partial<WorkloadContext>): WorkloadContext
   /** The tiering backend the target runs (target.backend, TIERBENCH_BACKEND; KVBM by default), sized by the model spec. */
   tierBackend: TieringBackend
+  /** Bytes of one KV block of this run's model. */
+  blockBytes: number
+  /** A mode's tier plan with a phase's overrides, and the KvMode that carries it to the driver. */
+  phaseTiers(mode: KvModeId | KvMode, overrides?: Partial<TierPlan>): { mode: KvMode; plan: TierPlan }
+  /**
+   * The capacities this run's target will have for a mode and tier plan (predicted before it starts;
+   * the driver reports the real ones and the preflight checks working sets against those).
+   */
+  expectedTiers(mode: KvModeId | KvMode, overrides?: Partial<TierPlan>): EffectiveTiers
 }
 
 export const resolveSuiteSettings = (run: RunContext): SuiteSettings => {
@@ -39,7 +51,16 @@ export const resolveSuiteSettings = (run: RunContext): SuiteSettings => {
       modes[id] = m
     }
   }
+  const blockBytes = blockBytesOf(config.model)
+  const modeOf = (m: KvModeId | KvMode): KvMode => (typeof m === 'string' ? modes[m] : { ...modes[m.id], ...m })
+  const phaseTiers = (m: KvModeId | KvMode, overrides: Partial<TierPlan> = {}) => resolvePhaseTiers(modeOf(m), blockBytes, overrides)
   return {
+    blockBytes,
+    phaseTiers,
+    expectedTiers: (m, overrides) => {
+      const r = phaseTiers(m, overrides)
+      return expectedTiers(config.target, config.model, r.mode, r.plan)
+    },
     config,
     profileName: config.profile.name,
     profile: config.profile,

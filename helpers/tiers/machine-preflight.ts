@@ -1,4 +1,5 @@
-import { readFileSync, statfsSync } from 'node:fs'
+import { existsSync, readFileSync, statfsSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
 import type { TierPlan } from './tier-plan'
 
 // A tier plan the machine cannot hold is refused before any worker starts: a 256 GiB host tier on a
@@ -26,7 +27,10 @@ export const readMachineCapacity = (diskDir: string): MachineCapacity => {
     // Not Linux: memory cannot be checked; the plan is not refused on a guess.
   }
   try {
-    const s = statfsSync(diskDir)
+    // The cache dir may not exist yet: its nearest existing ancestor is the filesystem it will live on.
+    let dir = resolve(diskDir)
+    while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir)
+    const s = statfsSync(dir)
     diskFreeBytes = Number(s.bavail) * Number(s.bsize)
   } catch {
     // The directory does not exist yet: nothing to check against.
