@@ -79,7 +79,8 @@ defineHypothesis({
   gates: [GATE_INTEGRITY],
   phases: (s) => {
     const z = SIZES[s.profileName]
-    const targetEnv = { KVSIM_G1_OVERRIDE_NUM_BLOCKS: String(z.g1Blocks) }
+    // The plan's spill configuration: an undersized device tier (tier plan, in tokens), honoured by every driver.
+    const tiers = { device_kv_tokens: z.g1Blocks * s.model.tokens_per_block }
     const ctxOf = (c: PhaseContext) => s.workloadContext(c.target.model, { maxInputTokens: c.target.maxInputTokens })
     const scenario = (c: PhaseContext) =>
       eviction(ctxOf(c), { name: 'evict', aRequests: z.aPrompts, bRequests: z.bPrompts, contextTokens: z.contextTokens, params: { max_tokens: z.maxTokens } })
@@ -95,18 +96,18 @@ defineHypothesis({
           name: `${mode}-warmup`,
           kind: 'warmup',
           mode,
-          targetEnv,
+          tiers,
           leg: mode,
           workload: (c) => fixedContext(ctxOf(c), { name: `evict_warmup_${mode}`, contextTokens: 256, requests: 2, nonce: 'per_request', params: { max_tokens: z.maxTokens } }),
           executor: { type: 'constantConcurrency', concurrency: 1, iterations: 2 },
         },
-        { name: `${mode}-warm_A`, kind: 'warmup', mode, targetEnv, leg: mode, workload: (c) => setA(c, `${mode}-warm_A`), executor: aExec },
-        { name: `${mode}-warm_A_2`, kind: 'warmup', mode, targetEnv, leg: mode, workload: (c) => setA(c, `${mode}-warm_A_2`), executor: aExec },
+        { name: `${mode}-warm_A`, kind: 'warmup', mode, tiers, leg: mode, workload: (c) => setA(c, `${mode}-warm_A`), executor: aExec },
+        { name: `${mode}-warm_A_2`, kind: 'warmup', mode, tiers, leg: mode, workload: (c) => setA(c, `${mode}-warm_A_2`), executor: aExec },
         {
           name: `${mode}-pressure_B`,
           kind: 'warmup',
           mode,
-          targetEnv,
+          tiers,
           leg: mode,
           workload: (c) => relabel(scenario(c).phases[1].workload, mode),
           executor: { type: 'constantConcurrency', concurrency: z.bConcurrency, iterations: z.bPrompts },
@@ -115,7 +116,7 @@ defineHypothesis({
           name: `${mode}-replay_A`,
           kind: 'measure',
           mode,
-          targetEnv,
+          tiers,
           leg: mode,
           workload: (c) => setA(c, `${mode}-replay_A`),
           executor: aExec,

@@ -5,15 +5,25 @@ import { type PhasePlan, defineHypothesis } from '../helpers/suite/define-hypoth
 import { fixedContext } from '../helpers/workload/fixed-context'
 import { ioAttributionInput } from '../helpers/suite/io-attribution-input'
 import { userImpactInput } from '../helpers/suite/user-impact-input'
+import { spillSizing } from '../helpers/suite/spill-sizing'
 
 // H2B (v3.0 plan §2, stack B): when the device and host tiers overflow, KV blocks go to the NVMe
 // tier and come back from it, and that produces the first storage-dependent latency knee.
 // Method: a context sweep under B2 at fixed concurrency. Each step populates a working set of
 // distinct prompts (more KV than G1 holds once the context is large enough), then replays it in a
 // closed loop; per step we keep TTFT percentiles and the KVBM counter deltas.
+// Sizing: the session count comes from the target's effective tiers, so that the largest context's
+// working set is 1.5 x (device + host) and the smaller ones fit: the knee is where the working set
+// crosses the upper tiers, on kvsim's tiny profile as at a Spark's 22.6k device blocks. The disk tier
+// is planned to hold the whole working set. The populate pass runs twice: KVBM's B2 filter sends a
+// block to disk on its second use, so the replay then reads the largest contexts back from disk.
 
+/** The plan's session count (v3.0 H2B); more when the target's tiers need more to spill. */
 const SESSIONS = { smoke: 8, full: 32 }
-const CONCURRENCY = 4
+/** Replay concurrency: the plan's 32 in full; 4 in smoke (CI's request cap of 64 per phase). */
+const CONCURRENCY = { smoke: 4, full: 32 }
+/** Populate is not measured: enough in flight to keep the engine's batch full. */
+const POPULATE_CONCURRENCY = 8
 
 defineHypothesis({
   id: 'h2b',
@@ -29,33 +39,42 @@ defineHypothesis({
     const maxTokens = s.profileName === 'smoke' ? 16 : s.config.dataset.max_tokens
     const fits = (c: number) => c + maxTokens + 256 <= s.model.max_input_tokens
     const contexts = s.profileName === 'smoke' ? [512, 1024, 2048] : s.config.dataset.context_menu.filter(fits)
-    const sessions = SESSIONS[s.profileName]
+    const largest = Math.max(...contexts)
+    const sizing = spillSizing(s, { mode: 'B2', promptTokens: largest, outputTokens: maxTokens, minPrompts: SESSIONS[s.profileName], fallbackPrompts: SESSIONS[s.profileName] })
+    const sessions = sizing.prompts
     const plans: PhasePlan[] = []
     for (const ctx of contexts) {
-      const workload = (p: { target: { model: string; maxInputTokens: number | null } }) =>
+      const workload = (p: { target: { model: string; maxInputTokens: number | null } }, max_tokens = maxTokens) =>
         fixedContext(s.workloadContext(p.target.model, { maxInputTokens: p.target.maxInputTokens }), {
           name: `ctx${ctx}`,
           contextTokens: ctx,
           promptPool: sessions,
-          params: { max_tokens: maxTokens },
+          params: { max_tokens },
         })
+      // Only the largest context must overflow the upper tiers; the smaller ones are the baseline.
+      const claim = ctx === largest ? { workingSet: sizing.claim } : {}
       plans.push({
         name: `ctx${ctx}-populate`,
         kind: 'warmup',
         mode: 'B2',
+        tiers: sizing.tiers,
+        ...claim,
         step: { context_tokens: ctx },
-        workload,
-        executor: { type: 'constantConcurrency', concurrency: 1, iterations: sessions },
+        // Populate only fills the KV cache: one output token is enough.
+        workload: (p) => workload(p, 1),
+        executor: { type: 'constantConcurrency', concurrency: POPULATE_CONCURRENCY, iterations: 2 * sessions },
       })
       plans.push({
         name: `ctx${ctx}-replay`,
         kind: 'measure',
         mode: 'B2',
-        step: { context_tokens: ctx },
+        tiers: sizing.tiers,
+        ...claim,
+        step: { context_tokens: ctx, sessions },
         workload,
         executor: {
           type: 'constantConcurrency',
-          concurrency: CONCURRENCY,
+          concurrency: CONCURRENCY[s.profileName],
           duration_s: s.profile.phase_s,
           ...(s.profile.max_requests_per_phase ? { iterations: s.profile.max_requests_per_phase } : {}),
         },

@@ -63,14 +63,16 @@ defineHypothesis({
   gates: [A_OS_COMPLETE, B_OS_BLIND, KVBM_EXPLAINS, GATE_DISK_REHYDRATE],
   phases: (s) => {
     const smoke = s.profileName === 'smoke'
-    const { contextTokens, pool, workload } = spillWorkload(s, 'h3-spill')
+    const spill = spillWorkload(s, 'h3-spill')
+    const { contextTokens, pool, workload } = spill
     const plans: PhasePlan[] = []
     for (const [stack, mode] of [['A', 'B0'], ['B', 'B2']] as const) {
-      plans.push({ name: `stack${stack}-populate`, kind: 'warmup', mode, leg: `stack ${stack}`, workload, executor: { type: 'constantConcurrency', concurrency: 1, iterations: 2 * pool } })
+      plans.push({ name: `stack${stack}-populate`, kind: 'warmup', mode, ...spill.forMode(mode), leg: `stack ${stack}`, workload: spill.populate.workload, executor: spill.populate.executor })
       plans.push({
         name: `stack${stack}-replay`,
         kind: 'measure',
         mode,
+        ...spill.forMode(mode),
         leg: `stack ${stack}`,
         workload,
         executor: {

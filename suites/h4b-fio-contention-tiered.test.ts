@@ -60,15 +60,17 @@ defineHypothesis({
   gates: [GATE_TIER2_HITS, GATE_DISK_REHYDRATE, P99_RISE, QUEUE_RISE],
   phases: (s) => {
     // Most blocks live on G3 (helpers/suite/spill-workload.ts: the plan's H4B size in full).
-    const { contextTokens, pool, workload } = spillWorkload(s, 'h4b-spill')
-    // Emulator only: real-size G3 blocks (1 MiB on tiny), not blocks shrunk with the time scale, so the
-    // SSD reads are large enough for fio's queueing to show in TTFT (on a real stack this env is unused).
-    const targetEnv = { KVSIM_IO_SCALE: '1' }
+    const spill = spillWorkload(s, 'h4b-spill')
+    const { contextTokens, pool, workload } = spill
+    // The claim needs disk reads of real block size (1 MiB on tiny) for fio's queueing to show in TTFT:
+    // kvsim stops shrinking G3 blocks by its IO scale; a real stack always reads real blocks.
+    const realBlockIo = true
     const replay = (name: string, contention?: string): PhasePlan => ({
       name,
       kind: 'measure',
       mode: 'B2',
-      targetEnv,
+      realBlockIo,
+      ...spill.forMode('B2'),
       leg: contention ? `fio ${contention}` : 'no contention',
       step: { contention: contention ?? 'none', context_tokens: contextTokens },
       ...(contention ? { contention, before: ensureFioScratch } : {}),
@@ -82,7 +84,7 @@ defineHypothesis({
     })
     const plans: PhasePlan[] = [
       // Two passes: the second reuse lifts every block's frequency to 2, so B2 writes it to disk.
-      { name: 'populate', kind: 'warmup', mode: 'B2', targetEnv, workload, executor: { type: 'constantConcurrency', concurrency: 1, iterations: 2 * pool } },
+      { name: 'populate', kind: 'warmup', mode: 'B2', realBlockIo, ...spill.forMode('B2'), workload: spill.populate.workload, executor: spill.populate.executor },
     ]
     for (let r = 0; r < s.profile.repetitions; r++) {
       const suffix = s.profile.repetitions > 1 ? `-r${r + 1}` : ''

@@ -137,7 +137,7 @@ defineHypothesis({
         traceReplay(wctx(p), { name: 'h5-mooncake', path: BUNDLED_MOONCAKE_TRACE, firstN: smoke ? 32 : undefined, lengthScale: smoke ? 1 / 8 : 1, outputScale: smoke ? 1 / 32 : 1, oversize: 'skip', prebuild: smoke }),
       // Smoke: tiny's G1 (96 blocks) cannot hold a 1/8-scaled row of several thousand tokens; the
       // trace phase runs last on a worker with a larger G1 (one restart) instead of dropping rows.
-      ...(smoke ? { targetEnv: { KVSIM_G1_OVERRIDE_NUM_BLOCKS: '320' } } : {}),
+      ...(smoke ? { tiers: { device_kv_tokens: 320 * s.model.tokens_per_block } } : {}),
       executor: { type: 'fixedSchedule', speed: smoke ? 4 : 1, max_in_flight: 64 },
     })
     return plans

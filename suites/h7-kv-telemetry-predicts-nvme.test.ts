@@ -66,10 +66,11 @@ defineHypothesis({
   gates: [GATE_DISK_IO_CORROBORATED, GATE_DISK_REHYDRATE, PREDICTION_ERROR, RATE_CORRELATION],
   phases: (s) => {
     const smoke = s.profileName === 'smoke'
-    // Same spill shape as H4B: 8 x 2048 tokens ≈ 520 blocks against G1 96 + G2 192 on tiny.
-    const { contextTokens, pool, workload } = spillWorkload(s, 'h7-spill')
+    // Same spill shape as H4B: 1.5 x (device + host) of the target's tiers, at least 8 x 2048 tokens (tiny: G1 96 + G2 192 blocks).
+    const spill = spillWorkload(s, 'h7-spill')
+    const { contextTokens, pool, workload } = spill
     const plans: PhasePlan[] = [
-      { name: 'populate', kind: 'warmup', mode: 'B2', workload, executor: { type: 'constantConcurrency', concurrency: 1, iterations: 2 * pool } },
+      { name: 'populate', kind: 'warmup', mode: 'B2', ...spill.forMode('B2'), workload: spill.populate.workload, executor: spill.populate.executor },
     ]
     for (let r = 0; r < s.profile.repetitions; r++)
       for (const c of CONCURRENCY_STEPS[s.profileName])
@@ -77,6 +78,7 @@ defineHypothesis({
           name: `replay-c${c}${s.profile.repetitions > 1 ? `-r${r + 1}` : ''}`,
           kind: 'measure',
           mode: 'B2',
+          ...spill.forMode('B2'),
           step: { concurrency: c },
           repetition: r,
           workload,

@@ -43,18 +43,19 @@ defineHypothesis({
   phases: (s) => {
     const z = SIZES[s.profileName]
     const L = s.config.datasets.L
-    const targetEnv = { KVSIM_MAX_INPUT_TOKENS: String(z.maxInput), KVSIM_G1_OVERRIDE_NUM_BLOCKS: String(z.g1) }
+    // Dataset L needs an engine that takes the documents and a device tier that holds one: both in the harness's words.
+    const engine = { maxInputTokens: z.maxInput, tiers: { device_kv_tokens: z.g1 * s.model.tokens_per_block } }
     const copilot = (c: PhaseContext, requests: number) =>
       workloadFamily('A', 'L', { ctx: s.workloadContext(c.target.model, { maxInputTokens: c.target.maxInputTokens, params: { max_tokens: z.maxTokens } }), dataset: L, requests })
     const prefix = L.prefix_tokens
     const plans: PhasePlan[] = [
-      longContextPreflight(s, { name: 'preflight', mode: 'B2', targetEnv, requiredInputTokens: prefix + L.query_tokens + 64, maxTokens: z.maxTokens }),
-      { name: 'warm-prefix', kind: 'warmup', mode: 'B2', targetEnv, workload: (c) => copilot(c, 1), executor: { type: 'constantConcurrency', concurrency: 1, iterations: 1 } },
+      longContextPreflight(s, { name: 'preflight', mode: 'B2', ...engine, requiredInputTokens: prefix + L.query_tokens + 64, maxTokens: z.maxTokens }),
+      { name: 'warm-prefix', kind: 'warmup', mode: 'B2', ...engine, workload: (c) => copilot(c, 1), executor: { type: 'constantConcurrency', concurrency: 1, iterations: 1 } },
       {
         name: 'copilot-bursts',
         kind: 'measure',
         mode: 'B2',
-        targetEnv,
+        ...engine,
         // The same stream restarted: request 0 repeats the warm one, the rest are new queries.
         workload: (c) => copilot(c, z.requests),
         executor: { type: 'constantConcurrency', concurrency: z.concurrency, iterations: z.requests },

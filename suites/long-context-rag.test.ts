@@ -67,7 +67,8 @@ defineHypothesis({
     const z = SIZES[s.profileName]
     const docs = documentSizes(s)
     const modes = modesFor(s)
-    const targetEnv = { KVSIM_MAX_INPUT_TOKENS: String(z.maxInput), KVSIM_G1_OVERRIDE_NUM_BLOCKS: String(z.g1) }
+    // Dataset L needs an engine that takes the documents and a device tier that holds one: both in the harness's words.
+    const engine = { maxInputTokens: z.maxInput, tiers: { device_kv_tokens: z.g1 * s.model.tokens_per_block } }
     const largest = Math.max(...s.config.datasets.L.document_tokens.filter((n) => docs.includes(n)), s.config.datasets.L.min_input_tokens)
     const rag = (c: PhaseContext) =>
       ragLongdoc(s.workloadContext(c.target.model, { maxInputTokens: c.target.maxInputTokens, params: { max_tokens: z.maxTokens } }), {
@@ -81,13 +82,13 @@ defineHypothesis({
     const plans: PhasePlan[] = []
     for (const id of ['B1', 'B2'] as const) {
       const mode = modes[id]
-      plans.push(longContextPreflight(s, { name: `${id}-preflight`, mode, targetEnv, requiredInputTokens: largest, maxTokens: z.maxTokens }))
-      plans.push({ name: `${id}-populate`, kind: 'warmup', mode, targetEnv, leg: id, workload: (c) => relabel(rag(c), `${id}-populate`), executor: { type: 'constantConcurrency', concurrency: 1, iterations: requests } })
+      plans.push(longContextPreflight(s, { name: `${id}-preflight`, mode, ...engine, requiredInputTokens: largest, maxTokens: z.maxTokens }))
+      plans.push({ name: `${id}-populate`, kind: 'warmup', mode, ...engine, leg: id, workload: (c) => relabel(rag(c), `${id}-populate`), executor: { type: 'constantConcurrency', concurrency: 1, iterations: requests } })
       plans.push({
         name: `${id}-replay`,
         kind: 'measure',
         mode,
-        targetEnv,
+        ...engine,
         leg: id,
         workload: (c) => relabel(rag(c), `${id}-replay`),
         executor: { type: 'constantConcurrency', concurrency: 1, iterations: requests },

@@ -53,7 +53,8 @@ defineHypothesis({
   gates: [GATE_MECHANISM, GATE_PAIR_COUNT, GATE_ORDER_EFFECT, GATE_USER_IMPACT],
   phases: (s) => {
     const z = SIZES[s.profileName]
-    const targetEnv = { KVSIM_G1_OVERRIDE_NUM_BLOCKS: String(z.g1Blocks) }
+    // The plan's spill configuration: an undersized device tier (tier plan, in tokens), honoured by every driver.
+    const tiers = { device_kv_tokens: z.g1Blocks * s.model.tokens_per_block }
     const ctxOf = (c: PhaseContext) => s.workloadContext(c.target.model, { maxInputTokens: c.target.maxInputTokens })
     let stopped: string | null = null
     const plans: PhasePlan[] = []
@@ -66,7 +67,7 @@ defineHypothesis({
           name: leg,
           kind: 'measure',
           mode,
-          targetEnv,
+          tiers,
           leg,
           repetition: pair,
           // A fresh cache for every leg, even when the previous leg ran the same mode (BA then AB).
@@ -93,7 +94,7 @@ defineHypothesis({
               replays: 1,
               params: { max_tokens: z.maxTokens },
             })
-            const common = { mode, targetEnv, leg, repetition: pair }
+            const common = { mode, tiers, leg, repetition: pair }
             const warm = { type: 'constantConcurrency' as const, concurrency: 1, iterations: 2 }
             await api.runPhase({ ...common, name: `${leg}-warmup`, kind: 'warmup', workload: (c) => fixedContext(ctxOf(c), { name: `paired_warmup_${leg}`, contextTokens: 256, requests: 2, nonce: 'per_request', params: { max_tokens: z.maxTokens } }), executor: warm })
             const n = (sessions: number) => ({ type: 'constantConcurrency' as const, concurrency: z.concurrency, iterations: sessions * z.turns })

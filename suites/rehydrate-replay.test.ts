@@ -58,7 +58,8 @@ defineHypothesis({
   charts: ['kvbm_deltas_by_phase', 'kvbm_timeseries', 'block_io_timeseries', 'ttft_cdf'],
   phases: (s) => {
     const z = SIZES[s.profileName]
-    const targetEnv = { KVSIM_G1_OVERRIDE_NUM_BLOCKS: String(z.g1Blocks) }
+    // The plan's spill configuration: an undersized device tier (tier plan, in tokens), honoured by every driver.
+    const tiers = { device_kv_tokens: z.g1Blocks * s.model.tokens_per_block }
     const ctxOf = (c: PhaseContext) => s.workloadContext(c.target.model, { maxInputTokens: c.target.maxInputTokens })
     const scenario = (c: PhaseContext, mode: KvModeId) =>
       rehydrate(ctxOf(c), {
@@ -76,7 +77,7 @@ defineHypothesis({
         name: `${mode}-warmup`,
         kind: 'warmup',
         mode,
-        targetEnv,
+        tiers,
         leg: mode,
         workload: (c) => fixedContext(ctxOf(c), { name: `rehydrate_warmup_${mode}`, contextTokens: 256, requests: 2, nonce: 'per_request', params: { max_tokens: z.maxTokens } }),
         executor: { type: 'constantConcurrency', concurrency: 1, iterations: 2 },
@@ -91,7 +92,7 @@ defineHypothesis({
           name: `${mode}-${phase}`,
           kind: phase.startsWith('replay') ? 'measure' : 'warmup',
           mode,
-          targetEnv,
+          tiers,
           leg: mode,
           workload: (c) => scenario(c, mode).phases[i].workload,
           executor: { type: 'constantConcurrency', concurrency: z.concurrency, iterations: count },

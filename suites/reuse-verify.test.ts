@@ -61,9 +61,10 @@ defineHypothesis({
     const mode = s.targetKind === 'llamacpp' ? 'B1' : 'B2'
     const llamacpp = s.targetKind === 'llamacpp'
     const maxTokens = p === 'smoke' ? 16 : 64
-    const g1Tokens = G1_BLOCKS[p] * 32
+    const g1Tokens = G1_BLOCKS[p] * s.model.tokens_per_block
     const flushPrompts = Math.ceil((1.5 * g1Tokens) / FLUSH_PROMPT_TOKENS[p])
-    const targetEnv = { KVSIM_G1_OVERRIDE_NUM_BLOCKS: String(G1_BLOCKS[p]) }
+    // The device tier the flush is sized against, as a tier plan every driver honours.
+    const tiers = { device_kv_tokens: g1Tokens }
     const ctxOf = (c: PhaseContext) => s.workloadContext(c.target.model, { maxInputTokens: c.target.maxInputTokens })
     const repeats = (c: PhaseContext) => reuseRepeats(ctxOf(c), { name: 'reuse_verify', repeats: REPEATS, contextTokens: PROMPT_TOKENS[p], params: { max_tokens: maxTokens } })
     const plans: PhasePlan[] = [
@@ -73,7 +74,7 @@ defineHypothesis({
         name: 'warmup',
         kind: 'warmup',
         mode,
-        targetEnv,
+        tiers,
         workload: (c) => fixedContext(ctxOf(c), { name: 'reuse_warmup', contextTokens: 256, requests: 2, nonce: 'per_request', params: { max_tokens: maxTokens } }),
         executor: { type: 'constantConcurrency', concurrency: 1, iterations: 2 },
       },
@@ -84,7 +85,7 @@ defineHypothesis({
           name: `flush_${r - 1}`,
           kind: 'warmup',
           mode,
-          targetEnv,
+          tiers,
           // Unique prompts (nonce per request) that share no block with the repeated prompt.
           workload: (c) =>
             fixedContext(ctxOf(c), { name: `reuse_flush_${r - 1}`, contextTokens: FLUSH_PROMPT_TOKENS[p], requests: flushPrompts, nonce: 'per_request', params: { max_tokens: maxTokens } }),
@@ -94,7 +95,7 @@ defineHypothesis({
         name: `reuse_${r}`,
         kind: 'measure',
         mode,
-        targetEnv,
+        tiers,
         // reuse_1..3 are steps of one protocol (cold, then repeats), not repetitions: the DSL
         // repeats the whole protocol per profile.repetitions, each from a fresh worker.
         // One scope for every repeat: the same nonce, so the repeats are byte-identical.
@@ -110,7 +111,7 @@ defineHypothesis({
         name: 'cold_control',
         kind: 'probe',
         mode,
-        targetEnv,
+        tiers,
         nonceScope: 'reuse',
         workload: (c) => {
           const src = repeats(c).phases[0].workload

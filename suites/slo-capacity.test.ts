@@ -102,13 +102,14 @@ defineHypothesis({
   phases: (s) => {
     const cfg = SEARCH[s.profileName]
     const slo = sloFor(s)
-    const targetEnv = { KVSIM_G1_OVERRIDE_NUM_BLOCKS: String(G1_BLOCKS[s.profileName]) }
+    // A device tier the search can overflow, as a tier plan every driver honours.
+    const tiers = { device_kv_tokens: G1_BLOCKS[s.profileName] * s.model.tokens_per_block }
     const gates = [...STANDARD_PHASE_GATES, { gate: sloGate(slo), input: (o: PhaseOutcome) => ({ values: o.requests.flatMap((r) => (r.ok && r.ttft_ms !== null ? [r.ttft_ms] : [])) }) }]
     const ctxFor = (api: PhaseApi, seedOffset: number) =>
       s.workloadContext(api.target.model, { maxInputTokens: api.target.maxInputTokens, seed: s.seed + seedOffset, params: { max_tokens: cfg.maxTokens } })
 
     const probePlan = (api: PhaseApi, mode: KvModeId, axis: Axis, x: number, n: number): LoadPhasePlan => {
-      const base = { mode, targetEnv, leg: `${mode} ${axis}`, gates }
+      const base = { mode, tiers, leg: `${mode} ${axis}`, gates }
       const seedOffset = 1000 * (MODES.indexOf(mode) + 1) + 100 * ['concurrency', 'rate', 'context'].indexOf(axis) + n
       if (axis === 'concurrency')
         return {
@@ -147,7 +148,7 @@ defineHypothesis({
         name: `${mode}-warmup`,
         kind: 'warmup',
         mode,
-        targetEnv,
+        tiers,
         leg: mode,
         workload: (c) => fixedContext(s.workloadContext(c.target.model, { maxInputTokens: c.target.maxInputTokens }), { name: `slo_warmup_${mode}`, contextTokens: 256, requests: 2, nonce: 'per_request', params: { max_tokens: cfg.maxTokens } }),
         executor: { type: 'constantConcurrency', concurrency: 1, iterations: 2 },
@@ -157,7 +158,7 @@ defineHypothesis({
           name: `${mode}-search-${axis}`,
           kind: 'probe',
           mode,
-          targetEnv,
+          tiers,
           leg: `${mode} ${axis}`,
           run: async (api) => {
             const a = cfg[axis]

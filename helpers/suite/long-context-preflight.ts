@@ -1,3 +1,4 @@
+import type { TierPlan } from '../tiers/tier-plan'
 import type { KvMode, KvModeId } from '../config/kv-mode'
 import { GATE_LONG_CONTEXT } from '../gates/catalog'
 import { needleAnswered } from '../analysis/integrity'
@@ -20,6 +21,9 @@ export interface LongContextPreflightOptions {
   mode: KvModeId | KvMode
   /** Worker env; the same as the suite's later phases, so no extra restart. */
   targetEnv?: Record<string, string>
+  /** Tier plan and engine input limit; the same as the suite's later phases, so no extra restart. */
+  tiers?: Partial<TierPlan>
+  maxInputTokens?: number
   /** Largest prompt (tokens) the suite's workloads will send. */
   requiredInputTokens: number
   /** Size of the one real probe request. @default 32768 (dataset L's floor) */
@@ -53,8 +57,10 @@ export const longContextPreflight = (s: SuiteSettings, o: LongContextPreflightOp
     kind: 'probe',
     mode: o.mode,
     ...(o.targetEnv ? { targetEnv: o.targetEnv } : {}),
+    ...(o.tiers ? { tiers: o.tiers } : {}),
+    ...(o.maxInputTokens !== undefined ? { maxInputTokens: o.maxInputTokens } : {}),
     run: async (api: PhaseApi) => {
-      const result = await runPreflight(api, s, { name, maxTokens, margin, probeTokens, requiredInputTokens: o.requiredInputTokens, mode: o.mode, targetEnv: o.targetEnv })
+      const result = await runPreflight(api, s, { name, maxTokens, margin, probeTokens, requiredInputTokens: o.requiredInputTokens, mode: o.mode, targetEnv: o.targetEnv, tiers: o.tiers, maxInputTokens: o.maxInputTokens })
       api.note('long_context_preflight', result)
       api.gate(GATE_LONG_CONTEXT, { value: result.ok ? 1 : 0, details: { ...result } })
     },
@@ -64,7 +70,7 @@ export const longContextPreflight = (s: SuiteSettings, o: LongContextPreflightOp
 const runPreflight = async (
   api: PhaseApi,
   s: SuiteSettings,
-  o: { name: string; maxTokens: number; margin: number; probeTokens: number; requiredInputTokens: number; mode: KvModeId | KvMode; targetEnv?: Record<string, string> },
+  o: { name: string; maxTokens: number; margin: number; probeTokens: number; requiredInputTokens: number; mode: KvModeId | KvMode; targetEnv?: Record<string, string>; tiers?: Partial<TierPlan>; maxInputTokens?: number },
 ): Promise<LongContextPreflightResult> => {
   const limit = api.target.maxInputTokens
   const required = requiredEngineTokens(o.requiredInputTokens, o.maxTokens, o.margin)
@@ -83,6 +89,8 @@ const runPreflight = async (
     kind: 'probe',
     mode: o.mode,
     ...(o.targetEnv ? { targetEnv: o.targetEnv } : {}),
+    ...(o.tiers ? { tiers: o.tiers } : {}),
+    ...(o.maxInputTokens !== undefined ? { maxInputTokens: o.maxInputTokens } : {}),
     step: { context_tokens: o.probeTokens },
     // A needle deep in the context: the answer proves the engine attended to the whole prompt.
     workload: () => fixedContext(ctx, { name: probeName(o.name), contextTokens: o.probeTokens, requests: 1, nonce: 'per_request', needle: { depth: 0.1 } }),
