@@ -470,7 +470,8 @@ export const defineHypothesis = (def: HypothesisDefinition): void => {
       const check = checkWorkingSet(plan.workingSet, currentTiers.effective)
       const need = check.upper_tokens === null ? null : plan.workingSet.factor * check.upper_tokens
       gate(check.ok ? GATE_WORKING_SET : { ...GATE_WORKING_SET, reason_code: check.code }, {
-        value: check.ok ? (need ? plan.workingSet.tokens / need : null) : 0,
+        // The ratio to what the claim needs (< 1 fails); a disk tier too small for the working set is 0.
+        value: need === null ? null : !check.ok && check.code === 'WORKING_SET_EXCEEDS_DISK_TIER' ? 0 : plan.workingSet.tokens / need,
         details: { working_set: plan.workingSet, effective: currentTiers.effective, tier_plan: currentTiers.plan, check: check.message },
       })
       if (!check.ok) throw new TierPreflightError(check.code, check.message)
