@@ -23,6 +23,8 @@ export interface NestedRunOptions {
   dir?: string
   /** @default 150_000 */
   timeoutMs?: number
+  /** Vitest config and project to run the files with. @default the fault-suite config */
+  config?: { file: string; project?: string }
 }
 
 export interface NestedRun {
@@ -81,7 +83,8 @@ export const runNested = async (o: NestedRunOptions): Promise<NestedRun> => {
     writeFileSync(cfg, o.configYaml)
     env.TIERBENCH_CONFIG = cfg
   }
-  const res = await execa('npx', ['vitest', 'run', '--config', FAULTS_CONFIG, ...o.files], {
+  const config = o.config ?? { file: FAULTS_CONFIG }
+  const res = await execa('npx', ['vitest', 'run', '--config', config.file, ...(config.project ? ['--project', config.project] : []), ...o.files], {
     cwd: ROOT,
     env,
     extendEnv: false,
