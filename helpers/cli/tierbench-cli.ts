@@ -14,7 +14,9 @@ export const USAGE = `Usage: tierbench <command> [options]
 Commands:
   report <run-dir> [--no-charts]   Regenerate verdict.json, summary.json, CSVs, charts, report.md and
                                    dossier.md of a run directory (e.g. results/latest) from its raw files.
-  plan [args…]                     Print the Dynamo/Spark plan (delegates to helpers/target/dynamo-plan.ts).
+  plan [args…]                     Print the Dynamo/Spark plan (delegates to helpers/target/dynamo-plan.ts),
+                                   then each phase's tier plan, expected capacities, working set and
+                                   estimated minutes (TIERBENCH_PROFILE, default full).
 ${TRACE_ANALYZE_USAGE}
   help, --help, -h                 Show this help.
 
@@ -69,7 +71,16 @@ export const planCommand = async (args: string[], io: CliIo): Promise<number> =>
     return 1
   }
   const code = await mod.planCommand(args)
-  return typeof code === 'number' ? code : 0
+  if (typeof code === 'number' && code !== 0) return code
+  // Then the tier plan of every phase, its expected capacities, working set and duration.
+  try {
+    const { tierPlanSection } = await import('../tiers/tier-plan-cli')
+    for (const line of await tierPlanSection(args, process.cwd())) io.out(line)
+  } catch (err) {
+    io.err(`tierbench plan: Expected to compute the tier plans, got ${(err as Error).message}`)
+    return 1
+  }
+  return 0
 }
 
 export const runCli = async (argv: string[], io: CliIo = defaultIo): Promise<number> => {
