@@ -37,7 +37,7 @@ export const estimatePhaseSeconds = (s: SuiteSettings, plan: PhasePlan): { secon
   let perRequest: { prompt: number; output: number } | null = null
   try {
     const w = plan.workload({ settings: s, target: { model: s.model.served_name, maxInputTokens: s.model.max_input_tokens } as never, phases: new Map() })
-    const item = w.kind === 'stream' ? w.source.next() : w.source.next()?.nextTurn(null) ?? null
+    const item = w.kind === 'stream' ? w.source.next() : (w.source.sessions()[0]?.nextTurn(null) ?? null)
     if (item) perRequest = { prompt: item.request.meta.prompt_tokens_expected, output: item.request.body.max_tokens }
   } catch {
     // A workload that needs run-time inputs (a trace file, an earlier phase): no estimate.
