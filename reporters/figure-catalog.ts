@@ -37,6 +37,17 @@ export const FIGURE_CATALOG: readonly FigureSpec[] = [
     ],
   },
   {
+    id: 'knee_vs_tier_capacity',
+    title: 'TTFT p95 at the same load vs host tier capacity, per eviction policy and device tier (H6)',
+    chart: 'line',
+    covers: ['H6: knee vs tier capacity per policy'],
+    needs: 'measured phases whose step names host_tier_tokens and policy (H6 cells), at least two host sizes',
+    columns: [
+      c('policy'), c('device_kv_tokens', 'tokens'), c('host_tier_tokens', 'tokens'), c('phase'), c('repetition'), c('count', 'requests'),
+      c('ttft_p50_ms', 'ms'), c('ttft_p95_ms', 'ms'), c('ttft_p99_ms', 'ms'),
+    ],
+  },
+  {
     id: 'ttft_cdf',
     title: 'CDF of TTFT per mode and phase',
     chart: 'cdf',

@@ -74,6 +74,25 @@ const latencyByStep = (ctx: FigureContext): FigureRow[] | null => {
     }))
 }
 
+/** H6 cells: TTFT at the same load against the host tier capacity, one series per policy and device tier. */
+const kneeVsTierCapacity = (ctx: FigureContext): FigureRow[] | null => {
+  const rows = measured(ctx)
+    .filter((p) => p.step && typeof p.step.host_tier_tokens === 'number' && typeof p.step.policy === 'string')
+    .map((p) => ({
+      policy: String(p.step!.policy),
+      device_kv_tokens: typeof p.step!.device_kv_tokens === 'number' ? p.step!.device_kv_tokens : null,
+      host_tier_tokens: p.step!.host_tier_tokens as number,
+      phase: p.phase,
+      repetition: p.repetition ?? null,
+      count: p.count,
+      ttft_p50_ms: r(p.latency.ttft_ms.p50),
+      ttft_p95_ms: r(p.latency.ttft_ms.p95),
+      ttft_p99_ms: r(p.latency.ttft_ms.p99),
+    }))
+  if (new Set(rows.map((x) => x.host_tier_tokens)).size < 2) return null
+  return rows.sort((a, b) => a.policy.localeCompare(b.policy) || (a.device_kv_tokens ?? 0) - (b.device_kv_tokens ?? 0) || a.host_tier_tokens - b.host_tier_tokens)
+}
+
 const CDF_PERCENTILES = [...Array.from({ length: 100 }, (_, i) => i), 99.5, 99.9, 100]
 
 const ttftCdf = (ctx: FigureContext): FigureRow[] | null => {
@@ -427,6 +446,7 @@ const tierHitByStep = (ctx: FigureContext): FigureRow[] | null => {
 export const buildFigureRows = (id: string, ctx: FigureContext, target: Record<string, unknown> | null): FigureRow[] | null => {
   switch (id) {
     case 'latency_by_step': return latencyByStep(ctx)
+    case 'knee_vs_tier_capacity': return kneeVsTierCapacity(ctx)
     case 'ttft_cdf': return ttftCdf(ctx)
     case 'ttft_windows': return ttftWindows(ctx)
     case 'block_io_timeseries': return blockIoTimeseries(ctx)

@@ -3,14 +3,22 @@ import type { Gate } from '../helpers/gates/gate'
 import { excessOverIdlePct } from '../helpers/analysis/idle-baseline'
 import { type PhaseOutcome, type PhasePlan, defineHypothesis } from '../helpers/suite/define-hypothesis'
 import { fixedContext } from '../helpers/workload/fixed-context'
+import { overLimitBehaviour } from '../helpers/target/over-limit'
+import { PromptPreflightError } from '../helpers/workload/prompt-preflight'
 
 // H2A (v3.0 plan §8.3, stack A): on UMA-only KV (B0), more context and more concurrency do not
 // create storage traffic: NVMe reads/s stay at idle, latency grows from queueing and compute only,
 // and what fails is rejection (a prompt over the engine's max input is refused at once), not a
 // slow request. Method: an idle baseline (a trickle of tiny requests, to measure the device's own
 // background reads/s), then a context × concurrency sweep with per-request nonces (no reuse), then
-// an over-limit probe whose prompts exceed the engine's max input (sent without the client
-// preflight, so the server must refuse them).
+// an over-limit probe whose prompts exceed the engine's max input. Where the driver says the server
+// refuses them cleanly (kvsim, vLLM, llama.cpp) they are sent without the client preflight, so the
+// server must refuse them; on a server that unregisters on oversize (Dynamo + TRT-LLM) sending one
+// would invalidate the run (MODEL_DROPPED), so the evidence is the preflight's refusal before send.
+// The probe records which path it took.
+
+/** Set by the over-limit phase: which evidence path it took on this target. */
+let overlimitPath: { path: 'server_rejection' | 'preflight_refusal'; behaviour: string; refusal?: string | null } | null = null
 
 const REJECTED_ALL: Gate = {
   id: 'h2a_overlimit_rejected',
@@ -84,20 +92,45 @@ defineHypothesis({
             ...(perPhase ? { iterations: Math.max(perPhase, c * 3) } : {}),
           },
         })
+    const overlimitPlan = (p: { target: { model: string; maxInputTokens: number | null } }) => ({
+      name: 'h2a-overlimit',
+      contextTokens: (p.target.maxInputTokens ?? s.model.max_input_tokens) + 256,
+      nonce: 'per_request' as const,
+      params: { max_tokens: maxTokens },
+    })
     plans.push({
       name: 'overlimit',
       kind: 'probe',
       mode: 'B0',
       leg: 'over max input',
-      // No client preflight (maxInputTokens null): the server, not the harness, must refuse these.
-      workload: (p) =>
-        fixedContext(s.workloadContext(p.target.model, { maxInputTokens: null }), {
-          name: 'h2a-overlimit',
-          contextTokens: (p.target.maxInputTokens ?? s.model.max_input_tokens) + 256,
-          nonce: 'per_request',
-          params: { max_tokens: maxTokens },
-        }),
-      executor: { type: 'constantConcurrency', concurrency: 2, iterations: smoke ? 6 : 32 },
+      run: async (api) => {
+        const behaviour = overLimitBehaviour(api.target)
+        if (behaviour === 'rejects') {
+          overlimitPath = { path: 'server_rejection', behaviour }
+          api.event('overlimit_path', overlimitPath)
+          // No client preflight (maxInputTokens null): the server, not the harness, must refuse these.
+          await api.runPhase({
+            name: 'overlimit-send',
+            kind: 'probe',
+            mode: 'B0',
+            leg: 'over max input',
+            workload: (p) => fixedContext(s.workloadContext(p.target.model, { maxInputTokens: null }), overlimitPlan(p)),
+            executor: { type: 'constantConcurrency', concurrency: 2, iterations: smoke ? 6 : 32 },
+          })
+          return
+        }
+        // A server that unregisters (or may): the preflight must refuse the prompt before it is sent.
+        let refusal: string | null = null
+        try {
+          const w = fixedContext(s.workloadContext(api.target.model, { maxInputTokens: api.target.maxInputTokens ?? s.model.max_input_tokens }), { ...overlimitPlan(api), requests: 1 })
+          if (w.kind === 'stream') w.source.next()
+        } catch (err) {
+          if (!(err instanceof PromptPreflightError)) throw err
+          refusal = err.message
+        }
+        overlimitPath = { path: 'preflight_refusal', behaviour, refusal }
+        api.event('overlimit_path', overlimitPath)
+      },
     })
     return plans
   },
@@ -121,7 +154,14 @@ defineHypothesis({
         scope: st.phase,
         details: { r_s: st.r_s, idle_r_s: idleRs, process_read_bytes: st.process_read_bytes },
       })
-    const over = c.phases.get('overlimit')
+    c.note('h2a_overlimit_path', overlimitPath)
+    if (overlimitPath?.path === 'preflight_refusal') {
+      // Nothing was sent: the evidence is the refusal itself; a server rejection latency has no data.
+      c.gate(REJECTED_ALL, { value: overlimitPath.refusal ? 1 : 0, scope: 'overlimit', details: { ...overlimitPath } })
+      c.gate({ ...REJECTED_FAST, allow_no_data: true }, { value: null, scope: 'overlimit', details: { ...overlimitPath } })
+      return
+    }
+    const over = c.phases.get('overlimit-send')
     const reqs = over?.requests ?? []
     const rejected = reqs.filter((r) => !r.ok && r.error_class === 'http_4xx')
     c.note('h2a_overlimit', {
@@ -130,7 +170,7 @@ defineHypothesis({
       classes: Object.fromEntries([...new Set(reqs.map((r) => String(r.error_class)))].map((k) => [k, reqs.filter((r) => String(r.error_class) === k).length])),
       example: rejected[0]?.error_message ?? null,
     })
-    c.gate(REJECTED_ALL, { value: reqs.length ? rejected.length / reqs.length : null, scope: 'overlimit' })
+    c.gate(REJECTED_ALL, { value: reqs.length ? rejected.length / reqs.length : null, scope: 'overlimit', details: { ...overlimitPath } })
     c.gate(REJECTED_FAST, { values: rejected.map((r) => r.e2e_ms), scope: 'overlimit' })
   },
 })

@@ -39,6 +39,8 @@ export interface TargetInfo {
   logFiles: string[]
   /** Tier capacities the running engine really has (its startup log / metrics), when the driver can tell. */
   tiers?: EffectiveTiers | null
+  /** What the server does with a prompt over its max input (helpers/target/over-limit.ts); unset = by kind. */
+  overLimit?: 'rejects' | 'unregisters' | 'unknown'
 }
 
 export interface ReadinessReport {

@@ -122,6 +122,25 @@ const latencyByStep = (spec: FigureSpec, suiteId: string, rows: FigureRow[]): Ch
   return { type: 'line', data: { datasets }, options }
 }
 
+const kneeVsTierCapacity = (spec: FigureSpec, suiteId: string, rows: FigureRow[]): ChartConfiguration => {
+  const series = uniq(rows.map((r) => `${r.policy}\u0000${r.device_kv_tokens ?? 'default'}`))
+  const colors: Record<string, string> = { lru: '#1f77b4', lfu: '#d62728' }
+  const dashes = [[], [6, 3], [2, 2], [10, 3, 2, 3]]
+  const perPolicy = new Map<string, number>()
+  const datasets = series.map((key) => {
+    const [policy, device] = key.split('\u0000') as [string, string]
+    const i = perPolicy.get(policy) ?? 0
+    perPolicy.set(policy, i + 1)
+    const pts = rows
+      .filter((r) => String(r.policy) === policy && String(r.device_kv_tokens ?? 'default') === device && n(r.ttft_p95_ms) !== null)
+      .map((r) => ({ x: r.host_tier_tokens as number, y: r.ttft_p95_ms as number }))
+      .sort((a, b) => a.x - b.x)
+    return line(`${policy.toUpperCase()} · device ${device} tokens · p95`, pts, colors[policy] ?? '#555555', dashes[i % dashes.length])
+  })
+  const options = base(spec, suiteId, 'host tier capacity (tokens)', 'TTFT p95 (ms)')
+  return { type: 'line', data: { datasets }, options }
+}
+
 const ttftCdf = (spec: FigureSpec, suiteId: string, rows: FigureRow[]): ChartConfiguration => {
   const series = uniq(rows.map((r) => `${r.mode}\u0000${r.phase}`)).slice(0, 16)
   const perMode = new Map<string, number>()
@@ -332,6 +351,7 @@ export const buildFigureChart = (spec: FigureSpec, suiteId: string, rows: Figure
   const timeMarkers = markersFor(spans)
   switch (spec.id) {
     case 'latency_by_step': return { config: latencyByStep(spec, suiteId, rows), markers: [] }
+    case 'knee_vs_tier_capacity': return { config: kneeVsTierCapacity(spec, suiteId, rows), markers: [] }
     case 'ttft_cdf': return { config: ttftCdf(spec, suiteId, rows), markers: [] }
     case 'ttft_windows': return { config: ttftWindows(spec, suiteId, rows), markers: timeMarkers }
     case 'block_io_timeseries': return { config: blockIo(spec, suiteId, rows), markers: timeMarkers }
