@@ -7,6 +7,7 @@ import { type PhaseOutcome, type PhasePlan, defineHypothesis } from '../helpers/
 import { getRunContext } from '../helpers/suite/run-context'
 import { phaseReadAwaitMs, phaseQueueDepth } from '../helpers/suite/phase-figures'
 import { spillWorkload } from '../helpers/suite/spill-workload'
+import { fixedContext } from '../helpers/workload/fixed-context'
 
 // H4B (v3.0 plan §8.7, stack B): degraded NVMe QoS raises TTFT p99 once KV comes back from disk.
 // Method: a spill configuration that guarantees tier-2 traffic (a prompt pool whose KV is larger
@@ -16,7 +17,10 @@ import { spillWorkload } from '../helpers/suite/spill-workload'
 // kvsim exposes no KVBM onboard-latency histogram; the device's r_await (read ticks / reads) of
 // the phase stands in for "tier2 fetch latency" and the report says so.
 
-const CONCURRENCY = 4
+/** The plan's CONCURRENCY=32 in full; 4 in smoke (CI's request cap and tiny's device tier). */
+const CONCURRENCY = { smoke: 4, full: 32 } as const
+/** The plan's fio profiles: moderate and heavy in full; heavy only in smoke (CI time). */
+const PROFILES = { smoke: ['heavy'], full: ['moderate', 'heavy'] } as const
 
 // The runtime hands fio <scratch>/fio without creating it (fio then refuses to start); create it
 // before the contended phase. Gap reported to the suite-runtime owner.
@@ -77,7 +81,7 @@ defineHypothesis({
       workload,
       executor: {
         type: 'constantConcurrency',
-        concurrency: CONCURRENCY,
+        concurrency: CONCURRENCY[s.profileName],
         duration_s: s.profile.phase_s,
         ...(s.profile.max_requests_per_phase ? { iterations: Math.min(s.profile.max_requests_per_phase, 32) } : {}),
       },
@@ -86,10 +90,28 @@ defineHypothesis({
       // Two passes: the second reuse lifts every block's frequency to 2, so B2 writes it to disk.
       { name: 'populate', kind: 'warmup', mode: 'B2', realBlockIo, ...spill.forMode('B2'), workload: spill.populate.workload, executor: spill.populate.executor },
     ]
+    // The plan's fio-only baseline (full): each profile against an idle server (a trickle of tiny
+    // requests keeps it alive), so the device's latency under fio alone is known.
+    if (s.profileName === 'full')
+      for (const profile of PROFILES.full)
+        plans.push({
+          name: `fio-only-${profile}`,
+          kind: 'probe',
+          mode: 'B2',
+          realBlockIo,
+          ...spill.forMode('B2'),
+          leg: `fio ${profile} only`,
+          step: { contention: profile, context_tokens: 64 },
+          contention: profile,
+          before: ensureFioScratch,
+          workload: (p) => fixedContext(s.workloadContext(p.target.model, { maxInputTokens: p.target.maxInputTokens }), { name: 'h4b-fio-only', contextTokens: 64, nonce: 'per_request', params: { max_tokens: 4 } }),
+          executor: { type: 'arrivalRate', rate: 0.5, time_unit_s: 1, distribution: 'constant', duration_s: 60, max_in_flight: 4, seed: s.seed },
+        })
     for (let r = 0; r < s.profile.repetitions; r++) {
       const suffix = s.profile.repetitions > 1 ? `-r${r + 1}` : ''
       plans.push({ ...replay(`baseline${suffix}`), repetition: r })
-      plans.push({ ...replay(`contended${suffix}`, 'heavy'), repetition: r })
+      for (const profile of PROFILES[s.profileName])
+        plans.push({ ...replay(`contended${PROFILES[s.profileName].length > 1 ? `-${profile}` : ''}${suffix}`, profile), repetition: r })
     }
     return plans
   },
@@ -113,6 +135,10 @@ defineHypothesis({
       r_await_ms: { baseline: rBase, contended: rHot },
       aqu_sz: { baseline: qBase, contended: qHot },
       onboard_blocks_d2d: measured.map((o) => ({ phase: o.plan.name, d2d: kvbmDelta(o.record.deltas.kvbm, 'onboard_blocks_d2d') })),
+      // The plan's fio-only baseline: device latency under each fio profile with an idle server (full only).
+      fio_only: [...c.phases.values()]
+        .filter((o) => o.plan.name.startsWith('fio-only-'))
+        .map((o) => ({ profile: o.plan.contention, r_await_ms: phaseReadAwaitMs(o), aqu_sz: phaseQueueDepth(o) })),
     }
     c.note('h4b_qos_coupling', figures)
     for (const o of measured) {
