@@ -22,9 +22,10 @@ const MODES: KvModeId[] = ['B1', 'B2']
 const SIZES = {
   // tiny: G1 96 blocks, G2 192. A = 4 x 32 blocks fits G2 but not G1; B = 8 x 32 evicts A from both.
   smoke: { contextTokens: [1024], aPrompts: 3, bPrompts: 8, aConcurrency: 2, bConcurrency: 4, maxTokens: 16, g1Blocks: 96 },
-  // Prior harness defaults (32 A, 64 B, long prompts under an 8k engine, concurrency 4 / 8); the
-  // emulated device tier is shrunk so B really evicts A from G1 and G2 (8 GB = 2048 blocks).
-  full: { contextTokens: [6144, 7600], aPrompts: 31, bPrompts: 64, aConcurrency: 4, bConcurrency: 8, maxTokens: 128, g1Blocks: 2048 },
+  // Runbook 004 §9: A 24 requests (23 + the needle prompt), B 48, 6,000–7,600-token prompts, max_tokens
+  // 256, concurrency 4 / 8. The tier plan caps the device tier at 2,048 blocks (65,536 tokens): at a
+  // Spark's 22.6k blocks A + B (~490k tokens) would both fit on the GPU and B would evict nothing.
+  full: { contextTokens: [6144, 7600], aPrompts: 23, bPrompts: 48, aConcurrency: 4, bConcurrency: 8, maxTokens: 256, g1Blocks: 2048 },
 }
 
 /** Gives every request of a phase its own id (A is sent three times; ids must stay unique). */
