@@ -74,6 +74,17 @@ export const ExternalTargetConfig = z.strictObject({
   process_pattern: z.string().min(1).optional(),
   /** Reuse connections between requests. Servers that close after each streamed response (llama.cpp) run cleaner with false. @default true */
   keep_alive: z.boolean().default(true),
+  /**
+   * The server's KV tier capacities in tokens, as its operator knows them (a server we do not start
+   * cannot be sized): suites size their working sets from these; unset = unknown (not checked).
+   */
+  tiers: z
+    .strictObject({
+      device_kv_tokens: z.int().positive().optional(),
+      host_tier_tokens: z.int().nonnegative().optional(),
+      disk_tier_tokens: z.int().nonnegative().optional(),
+    })
+    .optional(),
 })
 export type ExternalTargetConfig = z.infer<typeof ExternalTargetConfig>
 

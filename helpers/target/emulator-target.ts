@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { type ResultPromise, execa } from 'execa'
 import { KVBM_ENV_NAMES, type KvMode, kvModeEnv } from '../config/kv-mode'
-import { getProfile } from '../../emulator/profiles'
+import { PROFILES } from '../../emulator/profiles'
 import { kvsimTierEnv } from '../tiers/kvsim-tier-env'
 import { type EffectiveTiers, TierPlan } from '../tiers/tier-plan'
 import { describeNotReady, waitReady } from './readiness'
@@ -128,7 +128,8 @@ export const createEmulatorTarget = (opts: EmulatorTargetOptions): Target => {
     for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !(KVBM_ENV_NAMES as readonly string[]).includes(k)) env[k] = v
     for (const [k, v] of Object.entries(kvModeEnv(mode, { cacheDir, metricsPort: 0 }))) if (v !== undefined) env[k] = v
     // The tier plan's device tier and the phase's engine limits in kvsim's own words.
-    Object.assign(env, kvsimTierEnv(apply.tiers ?? TierPlan.parse({}), getProfile(opts.profile).tokensPerBlock, opts.g1Blocks))
+    // An unknown profile is kvsim's to refuse (with its log named), not ours.
+    Object.assign(env, kvsimTierEnv(apply.tiers ?? TierPlan.parse({}), PROFILES[opts.profile]?.tokensPerBlock ?? 32, opts.g1Blocks))
     if (apply.maxInputTokens !== undefined) env.KVSIM_MAX_INPUT_TOKENS = String(apply.maxInputTokens)
     Object.assign(env, opts.env, apply.env)
 

@@ -59,7 +59,7 @@ export const expectedTiers = (target: TargetConfig, model: ModelSpec, mode: KvMo
     }
     case 'external': {
       // A server we do not start cannot be sized: it declares its capacities (or the driver reads them).
-      const d = (target as { tiers?: { device_kv_tokens?: number; host_tier_tokens?: number; disk_tier_tokens?: number } }).tiers ?? {}
+      const d = target.tiers ?? {}
       const src = (v: number | undefined) => (v === undefined ? 'unknown' : 'declared') as 'unknown' | 'declared'
       return {
         block_tokens: tpb,
