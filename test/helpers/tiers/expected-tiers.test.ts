@@ -55,5 +55,11 @@ describe('tier plans and the capacities a target will have', () => {
     const e = expectedTiers({ kind: 'external', base_url: 'http://127.0.0.1:1', model: 'm', declared_mode: 'B2', health_style: 'http-status', health_path: '/health' }, fp8, mode, plan)
     expect(e.device_kv_tokens).toBeNull()
     expect(e.source.device_kv_tokens).toBe('unknown')
+    const declared = expectedTiers(
+      { kind: 'external', base_url: 'http://127.0.0.1:1', model: 'm', declared_mode: 'B2', health_style: 'http-status', health_path: '/health', tiers: { device_kv_tokens: 4096, host_tier_tokens: 8192 } },
+      fp8, mode, plan,
+    )
+    expect(declared).toMatchObject({ device_kv_tokens: 4096, host_tier_tokens: 8192, disk_tier_tokens: null })
+    expect(declared.source).toEqual({ device_kv_tokens: 'declared', host_tier_tokens: 'declared', disk_tier_tokens: 'unknown' })
   })
 })
