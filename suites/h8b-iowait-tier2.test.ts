@@ -6,6 +6,7 @@ import { resampleToWindows, seriesWindows } from '../helpers/analysis/series-win
 import { readJsonlSync } from '../helpers/bundle/read-jsonl'
 import { type PhaseOutcome, type PhasePlan, defineHypothesis } from '../helpers/suite/define-hypothesis'
 import { fixedContext } from '../helpers/workload/fixed-context'
+import { diskTierHolding } from '../helpers/suite/spill-sizing'
 import { counterRate, phaseReadAwaitMs, type TelemetryRow } from '../helpers/suite/phase-figures'
 
 // H8B (v3.0 plan §8.11, stack B): once the NVMe tier is engaged, host storage signals (device
@@ -54,11 +55,25 @@ defineHypothesis({
   gates: [READS_TRACK, IOWAIT_TRACKS, GATE_DISK_REHYDRATE],
   phases: (s) => {
     const smoke = s.profileName === 'smoke'
-    // tiny (1024 tokens ≈ 33 blocks): 2 prompts fit G1 (96), 6 fit G1 + G2 (288), 16 spill to G3.
-    // full (8B FP8, 8192 tokens ≈ 257 blocks; G1 ≈ 22.6k, default G2 in the tens of thousands).
-    const contextTokens = smoke ? 1024 : 8192
-    const pools = smoke ? [2, 6, 16] : [32, 160, 640]
+    // Three pools sized from the target's tiers: one that fits the device tier (half of it), one
+    // that fits device + host but not the device (device + half the host), one that spills to disk
+    // (1.5 x device + host). tiny (1024-token prompts): 1, 6 and 14 prompts against G1 96 + G2 192
+    // blocks. full: a tier plan with a 131,072-token device tier and a host tier twice that (34 GB),
+    // because on a Spark's unified memory a host tier larger than the engine's own 725k-token device
+    // tier cannot exist: 7,600-token prompts, 8 / 34 / 78 prompts.
+    const contextTokens = smoke ? 1024 : 7600
     const maxTokens = smoke ? 16 : 128
+    const tiers = smoke ? {} : { device_kv_tokens: 131_072, host_tier_bytes: 2 * 131_072 * s.model.kv_bytes_per_token }
+    const eff = s.expectedTiers('B2', tiers)
+    const D = eff.device_kv_tokens
+    const H = eff.host_tier_tokens
+    const derived = D !== null && H !== null
+      ? [Math.max(1, Math.floor((0.5 * D) / contextTokens)), Math.floor((D + 0.5 * H) / contextTokens), Math.ceil((1.5 * (D + H)) / contextTokens)]
+      : null
+    const pools = derived && derived[0] < derived[1] && derived[1] < derived[2] ? derived : smoke ? [2, 6, 16] : [8, 34, 78]
+    const spillPool = pools[pools.length - 1]
+    // The spill pool's phases carry the claim; the disk tier is planned to hold it.
+    const spillTiers = diskTierHolding(s, 'B2', tiers, spillPool * (contextTokens + maxTokens))
     const plans: PhasePlan[] = []
     for (const pool of pools) {
       const workload = (p: { target: { model: string; maxInputTokens: number | null } }) =>
@@ -69,11 +84,13 @@ defineHypothesis({
           params: { max_tokens: maxTokens },
         })
       const step = { prompt_pool: pool, context_tokens: contextTokens }
-      plans.push({ name: `pool${pool}-populate`, kind: 'warmup', mode: 'B2', step, workload, executor: { type: 'constantConcurrency', concurrency: 1, iterations: 2 * pool } })
+      const sizing = { tiers: spillTiers, ...(pool === spillPool ? { workingSet: { tokens: pool * contextTokens, exceeds: 'device+host' as const, factor: 1.2, fitsDisk: true } } : {}) }
+      plans.push({ name: `pool${pool}-populate`, kind: 'warmup', mode: 'B2', ...sizing, step, workload, executor: { type: 'constantConcurrency', concurrency: 1, iterations: 2 * pool } })
       plans.push({
         name: `pool${pool}-replay`,
         kind: 'measure',
         mode: 'B2',
+        ...sizing,
         step,
         workload,
         executor: {

@@ -49,13 +49,7 @@ export const spillSizing = (s: SuiteSettings, o: SpillSizingOptions): SpillSizin
   const derived = spillPromptCount(eff, { exceeds, factor, promptTokens: o.promptTokens })
   const prompts = Math.max(o.minPrompts ?? 1, derived ?? o.fallbackPrompts)
   const workingSetTokens = prompts * o.promptTokens
-  const tiers: Partial<TierPlan> = { ...o.tiers }
-  if (kvModeHasDiskTier(modeId)) {
-    // The disk tier holds every prompt and its generated blocks with a 30 % margin, or its planned size if larger.
-    const blocks = Math.ceil((1.3 * prompts * (o.promptTokens + o.outputTokens)) / s.model.tokens_per_block)
-    const planned = s.phaseTiers(o.mode, o.tiers).plan.disk_tier_bytes
-    tiers.disk_tier_bytes = Math.max(planned, blocks * s.blockBytes)
-  }
+  const tiers = diskTierHolding(s, o.mode, o.tiers ?? {}, prompts * (o.promptTokens + o.outputTokens))
   return {
     prompts,
     promptTokens: o.promptTokens,
@@ -64,4 +58,17 @@ export const spillSizing = (s: SuiteSettings, o: SpillSizingOptions): SpillSizin
     claim: { tokens: workingSetTokens, exceeds, factor: o.claimFactor ?? 1.2, fitsDisk: kvModeHasDiskTier(modeId) },
     upperTokens: eff.device_kv_tokens === null ? null : eff.device_kv_tokens + (exceeds === 'device+host' ? (eff.host_tier_tokens ?? 0) : 0),
   }
+}
+
+/**
+ * The tier overrides with a disk tier that holds `tokens` (+30 %): unchanged when the disk tier the
+ * target will have already does (so a profile's own small disk tier stays small), grown otherwise.
+ */
+export const diskTierHolding = (s: SuiteSettings, mode: KvModeId | KvMode, tiers: Partial<TierPlan>, tokens: number): Partial<TierPlan> => {
+  const modeId = typeof mode === 'string' ? mode : mode.id
+  if (!kvModeHasDiskTier(modeId)) return { ...tiers }
+  const need = Math.ceil((1.3 * tokens) / s.model.tokens_per_block) * s.model.tokens_per_block
+  const have = s.expectedTiers(mode, tiers).disk_tier_tokens
+  if (have !== null && have >= need) return { ...tiers }
+  return { ...tiers, disk_tier_bytes: (need / s.model.tokens_per_block) * s.blockBytes }
 }
