@@ -92,7 +92,7 @@ export const tierPlanReport = async (o: TierPlanReportOptions): Promise<string[]
       for (const plan of planPhases(def, settings)) {
         const { plan: tp } = settings.phaseTiers(plan.mode, plan.tiers)
         const eff = settings.expectedTiers(plan.mode, plan.tiers)
-        const key = JSON.stringify([plan.mode, tp, plan.maxInputTokens ?? null, plan.restart ?? false])
+        const key = JSON.stringify([plan.mode, tp, plan.maxInputTokens ?? null, plan.realBlockIo ?? false, plan.targetEnv ?? {}])
         if (key !== last || plan.restart) restarts++
         last = key
         const est = estimatePhaseSeconds(settings, plan)
