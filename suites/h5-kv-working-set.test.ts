@@ -3,6 +3,7 @@ import type { Gate } from '../helpers/gates/gate'
 import { diskRehydrateFigure, figureInput, kvbmDelta, offloadReuseFigure, tier2HitPct } from '../helpers/analysis/mechanism'
 import { type PhaseOutcome, type PhasePlan, defineHypothesis } from '../helpers/suite/define-hypothesis'
 import { fixedContext } from '../helpers/workload/fixed-context'
+import { spillSizing } from '../helpers/suite/spill-sizing'
 import { lora } from '../helpers/workload/lora'
 import { sessionedChat } from '../helpers/workload/sessioned-chat'
 import { BUNDLED_MOONCAKE_TRACE } from '../helpers/workload/mooncake-trace'
@@ -69,18 +70,26 @@ defineHypothesis({
     const cap = (n: number) => (s.profile.max_requests_per_phase ? { iterations: Math.min(s.profile.max_requests_per_phase, n) } : {})
     const wctx = (p: Ctx) => s.workloadContext(p.target.model, { maxInputTokens: p.target.maxInputTokens })
     const plans: PhasePlan[] = []
-    // 1. Working set: tiny 2048-token prompts ≈ 65 blocks: 1 fits G1 (96); 8 ≈ 520 blocks spill to G3.
-    //    2048 tokens because kvsim scales G3 block bytes with its time scale: a disk onboard needs
-    //    many blocks per request to stand out of the fixed per-request overheads.
-    const contextTokens = smoke ? 2048 : 8192
-    for (const pool of smoke ? [1, 8] : [32, 640]) {
-      const workload = (p: Ctx) => fixedContext(wctx(p), { name: `h5-ws${pool}`, contextTokens, promptPool: pool, params: { max_tokens: maxTokens } })
+    // 1. Working set, sized from the target's tiers: a pool that fits half the device tier vs one of
+    //    1.5 x (device + host) that spills to the disk tier (planned to hold it). tiny 2048-token
+    //    prompts ≈ 65 blocks: 1 fits G1 (96), 8 ≈ 520 blocks spill to G3. A Spark 8B FP8 engine
+    //    (725,824 device tokens): 47 vs 156 prompts of 7,600 tokens. 2048 tokens in smoke because
+    //    kvsim scales G3 block bytes with its time scale: a disk onboard needs many blocks per request.
+    const contextTokens = smoke ? 2048 : 7600
+    const spill = spillSizing(s, { mode: 'B2', promptTokens: contextTokens, outputTokens: maxTokens, minPrompts: smoke ? 8 : 32, fallbackPrompts: smoke ? 8 : 640 })
+    const device = s.expectedTiers('B2', spill.tiers).device_kv_tokens
+    const fitPool = device === null ? 1 : Math.max(1, Math.floor((0.5 * device) / contextTokens))
+    for (const pool of [fitPool, spill.prompts]) {
+      const workload = (p: Ctx, max_tokens = maxTokens) => fixedContext(wctx(p), { name: `h5-ws${pool}`, contextTokens, promptPool: pool, params: { max_tokens } })
       const step = { prompt_pool: pool, context_tokens: contextTokens }
-      plans.push({ name: `ws${pool}-populate`, kind: 'warmup', mode: 'B2', step, workload, executor: { type: 'constantConcurrency', concurrency: 1, iterations: 2 * pool } })
+      const sizing = { tiers: spill.tiers, ...(pool === spill.prompts ? { workingSet: spill.claim } : {}) }
+      // Populate every prompt twice (B2 writes a block to disk on its second use), one output token.
+      plans.push({ name: `ws${pool}-populate`, kind: 'warmup', mode: 'B2', ...sizing, step, workload: (p) => workload(p, 1), executor: { type: 'constantConcurrency', concurrency: smoke ? 1 : 8, iterations: 2 * pool } })
       plans.push({
         name: `ws${pool}-replay`,
         kind: 'measure',
         mode: 'B2',
+        ...sizing,
         leg: 'working set',
         step,
         workload,
