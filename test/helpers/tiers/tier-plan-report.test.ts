@@ -19,4 +19,13 @@ describe('tierbench plan: tier plans per phase', () => {
     // One worker start per repetition of the protocol (full: 3), each from a fresh cache.
     expect(text).toMatch(/total: \d+\.\d min \(3 worker start\(s\) at 180 s each\)/)
   }, 60_000)
+
+  it('plans H6 on Dynamo with machine-sized device x host cells and no LFU cell (KVBM evicts LRU only)', async () => {
+    const lines = await tierPlanReport({ files: [resolve(ROOT, 'suites/h6-tier-sizing-eviction.test.ts')], cwd: ROOT, dynamo: {}, env: { TIERBENCH_PROFILE: 'full' } })
+    const text = lines.join('\n')
+    expect(text).toMatch(/tier plan: device 16,384 tokens, host 2\.1 GB, disk 32\.0 GB, lru/)
+    expect(text).toMatch(/tier plan: device 32,768 tokens, host 21\.5 GB, disk 32\.0 GB, lru/)
+    expect(text).not.toMatch(/-lfu/)
+    expect(text).toMatch(/working set: 131,072 tokens, must exceed 1\.2 x device\+host: ok/)
+  }, 60_000)
 })
