@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest'
 import { resolveKvModes } from '../../../helpers/config/kv-mode-defaults'
 import { DynamoEngine } from '../../../helpers/target/dynamo-config'
 import { engineYaml } from '../../../helpers/target/dynamo-engine-yaml'
-import { dynamoTierLaunch, parseTrtllmKvTokens } from '../../../helpers/tiers/dynamo-tier-config'
+import { dynamoTierLaunch, parseTrtllmKvTokens, withTrtllmDeviceTier } from '../../../helpers/tiers/dynamo-tier-config'
+import { KVBM_TRTLLM_CONNECTOR } from '../../../helpers/target/dynamo-worker-launch'
 import { TierPlan } from '../../../helpers/tiers/tier-plan'
 
 const BLOCK = 32 * 131072 // 8B FP8 engine with a bf16 KV cache: 4 MiB blocks
@@ -13,12 +14,14 @@ const o = { freeGpuMemoryFraction: 0.8, tokensPerBlock: 32, blockBytes: BLOCK, c
 
 describe('the Dynamo + TRT-LLM mapping of a tier plan', () => {
   it('caps the device tier with kv_cache_config.max_tokens in the engine YAML and keeps the memory fraction', () => {
-    const y = engineYaml(DynamoEngine.parse({}), 'B2', plan)
+    // What the Dynamo driver writes: the KVBM backend's fragment with the plan's device tier merged in.
+    const y = engineYaml(DynamoEngine.parse({}), 'B2', withTrtllmDeviceTier({ kv_connector_config: { ...KVBM_TRTLLM_CONNECTOR } }, plan))
     const doc = parse(y.text) as { kv_cache_config: Record<string, unknown>; kv_connector_config?: unknown }
     expect(doc.kv_cache_config).toEqual({ enable_partial_reuse: false, free_gpu_memory_fraction: 0.8, tokens_per_block: 32, max_tokens: 65536 })
     expect(doc.kv_connector_config).toBeDefined()
     // No device tier in the plan: the engine's own sizing, no max_tokens key.
-    const dflt = parse(engineYaml(DynamoEngine.parse({}), 'B2').text) as { kv_cache_config: Record<string, unknown> }
+    expect(withTrtllmDeviceTier(null, TierPlan.parse({}))).toBeNull()
+    const dflt = parse(engineYaml(DynamoEngine.parse({}), 'B2', withTrtllmDeviceTier({ kv_connector_config: { ...KVBM_TRTLLM_CONNECTOR } }, TierPlan.parse({}))).text) as { kv_cache_config: Record<string, unknown> }
     expect(dflt.kv_cache_config).not.toHaveProperty('max_tokens')
   })
 
