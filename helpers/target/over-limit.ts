@@ -6,4 +6,4 @@ import type { TargetInfo } from './target'
 export type OverLimitBehaviour = 'rejects' | 'unregisters' | 'unknown'
 
 export const overLimitBehaviour = (info: Pick<TargetInfo, 'kind'> & { overLimit?: OverLimitBehaviour }): OverLimitBehaviour =>
-  info.overLimit ?? (info.kind === 'emulator' ? 'rejects' : info.kind === 'dynamo' ? 'unregisters' : 'unknown')
+  info.overLimit ?? (info.kind === 'emulator' || info.kind === 'llamacpp' ? 'rejects' : info.kind === 'dynamo' ? 'unregisters' : 'unknown')

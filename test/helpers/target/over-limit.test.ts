@@ -13,6 +13,7 @@ const tiny: ModelSpec = {
 describe('over-limit probes by target', () => {
   it('sends over-limit prompts only to servers that refuse them cleanly', () => {
     expect(overLimitBehaviour({ kind: 'emulator' })).toBe('rejects')
+    expect(overLimitBehaviour({ kind: 'llamacpp' })).toBe('rejects')
     expect(overLimitBehaviour({ kind: 'dynamo' })).toBe('unregisters')
     expect(overLimitBehaviour({ kind: 'external' })).toBe('unknown')
     // A driver that knows its server (llama.cpp, vLLM) says so.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { resolveKvModes } from '../../../helpers/config/kv-mode-defaults'
 import type { ModelSpec } from '../../../helpers/config/model-spec'
-import { EmulatorTargetConfig } from '../../../helpers/config/target-config'
+import { EmulatorTargetConfig, ExternalTargetConfig } from '../../../helpers/config/target-config'
 import { expectedTiers } from '../../../helpers/tiers/expected-tiers'
 import { resolvePhaseTiers } from '../../../helpers/tiers/phase-tiers'
 import { TierPlan } from '../../../helpers/tiers/tier-plan'
@@ -52,11 +52,11 @@ describe('tier plans and the capacities a target will have', () => {
 
   it('knows nothing about an external server that declares nothing', () => {
     const { mode, plan } = resolvePhaseTiers(modes.B2, BLOCK)
-    const e = expectedTiers({ kind: 'external', base_url: 'http://127.0.0.1:1', model: 'm', declared_mode: 'B2', health_style: 'http-status', health_path: '/health' }, fp8, mode, plan)
+    const e = expectedTiers(ExternalTargetConfig.parse({ kind: 'external', base_url: 'http://127.0.0.1:1', model: 'm', declared_mode: 'B2' }), fp8, mode, plan)
     expect(e.device_kv_tokens).toBeNull()
     expect(e.source.device_kv_tokens).toBe('unknown')
     const declared = expectedTiers(
-      { kind: 'external', base_url: 'http://127.0.0.1:1', model: 'm', declared_mode: 'B2', health_style: 'http-status', health_path: '/health', tiers: { device_kv_tokens: 4096, host_tier_tokens: 8192 } },
+      ExternalTargetConfig.parse({ kind: 'external', base_url: 'http://127.0.0.1:1', model: 'm', declared_mode: 'B2', tiers: { device_kv_tokens: 4096, host_tier_tokens: 8192 } }),
       fp8, mode, plan,
     )
     expect(declared).toMatchObject({ device_kv_tokens: 4096, host_tier_tokens: 8192, disk_tier_tokens: null })
