@@ -21,13 +21,17 @@ export const HARNESS_ENV_NAMES: readonly string[] = [
 ]
 
 export const ENV_VARS: readonly EnvVarSpec[] = [
-  { name: 'TIERBENCH_TARGET', path: 'target.kind', type: 'string', default: 'emulator', description: 'emulator | external | llamacpp | dynamo' },
+  { name: 'TIERBENCH_TARGET', path: 'target.kind', type: 'string', default: 'emulator', description: 'emulator | external | llamacpp | vllm | sglang | dynamo' },
   { name: 'TIERBENCH_BASE_URL', path: 'target.base_url', type: 'string', targetKinds: ['external'], default: '(required for external)', description: 'OpenAI-compatible base URL, e.g. http://127.0.0.1:8000' },
-  { name: 'TIERBENCH_MODEL', path: 'target.model', type: 'string', targetKinds: ['external'], default: '(required for external)', description: 'served model name sent in requests' },
+  { name: 'TIERBENCH_MODEL', path: 'target.model', type: 'string', targetKinds: ['external', 'vllm', 'sglang'], default: '(required for external, vllm, sglang)', description: 'external: served model name sent in requests; vllm/sglang: model path or Hugging Face id the server loads' },
   { name: 'TIERBENCH_DECLARED_MODE', path: 'target.declared_mode', type: 'string', targetKinds: ['external'], default: 'B0 (assumed, not verified)', description: 'KV mode the external stack runs in: B0 | B1 | B2 | B2p | B3' },
   { name: 'TIERBENCH_KVBM_METRICS_URL', path: 'target.kvbm_metrics_url', type: 'string', targetKinds: ['external', 'dynamo'], default: '(none)', description: 'KVBM Prometheus endpoint, e.g. http://127.0.0.1:6880/metrics' },
-  { name: 'TIERBENCH_BACKEND', path: 'target.backend', type: 'string', targetKinds: ['emulator', 'external'], default: 'kvbm', description: 'tiering backend: kvbm | vllm-offload | lmcache | sglang-hicache | trtllm-native | llamacpp (kvsim speaks its metric dialect)' },
-  { name: 'TIERBENCH_CACHE_DIR', path: 'target.cache_dir', type: 'string', targetKinds: ['external'], default: '(none)', description: "the external server's disk-tier directory on this host (open-file and OS evidence)" },
+  { name: 'TIERBENCH_BACKEND', path: 'target.backend', type: 'string', targetKinds: ['emulator', 'external', 'vllm', 'sglang'], default: 'kvbm (vllm: vllm-offload; sglang: sglang-hicache)', description: 'tiering backend: kvbm | vllm-offload | lmcache | sglang-hicache | trtllm-native | llamacpp (kvsim speaks its metric dialect; vllm: vllm-offload | lmcache | kvbm)' },
+  { name: 'TIERBENCH_CACHE_DIR', path: 'target.cache_dir', type: 'string', targetKinds: ['external', 'vllm', 'sglang'], default: '(none; vllm/sglang: the scratch dir)', description: "external: the server's disk-tier directory on this host (open-file and OS evidence); vllm/sglang: where each mode's wiped disk-tier dir is created" },
+  { name: 'TIERBENCH_VLLM_BIN', path: 'target.binary', type: 'string', targetKinds: ['vllm'], default: 'vllm', description: 'vLLM CLI (`vllm serve`), on the host or inside the image' },
+  { name: 'TIERBENCH_SGLANG_PYTHON', path: 'target.python', type: 'string', targetKinds: ['sglang'], default: 'python3', description: 'Python with sglang installed (`python -m sglang.launch_server`), on the host or inside the image' },
+  { name: 'TIERBENCH_SERVER_RUNTIME', path: 'target.runtime', type: 'string', targetKinds: ['vllm', 'sglang'], default: 'host', description: 'host | docker: run the vllm/sglang server on the host or with `docker run`' },
+  { name: 'TIERBENCH_SERVER_IMAGE', path: 'target.image', type: 'string', targetKinds: ['vllm', 'sglang'], default: '(required for runtime docker)', description: 'container image of the vllm/sglang server (runtime docker)' },
   { name: 'TIERBENCH_LLAMA_SERVER_BIN', path: 'target.binary', type: 'string', targetKinds: ['llamacpp'], default: '(required for llamacpp)', description: 'path to llama.cpp llama-server' },
   { name: 'TIERBENCH_LLAMA_MODEL', path: 'target.model_path', type: 'string', targetKinds: ['llamacpp'], default: '(required for llamacpp)', description: 'GGUF model file llama-server loads' },
   { name: 'TIERBENCH_EMULATOR_PROFILE', path: 'target.profile', type: 'string', targetKinds: ['emulator'], default: 'tiny (smoke) / llama31-8b-fp8 (full)', description: 'kvsim profile = a configs/models/ id' },

@@ -13,7 +13,7 @@ import { type ConfigLayer, getPath, isPlain, mergeLayers, type Plain, setPath } 
 import { DEFAULT_MODEL_ID, type RunConfig, RunConfigInput } from './run-config'
 import { RUN_PROFILE_DEFAULTS, RunProfileName } from './run-profile'
 import { DynamoTargetConfig, EmulatorTargetConfig, ExternalTargetConfig,
-  LlamacppTargetConfig, TargetKindId } from './target-config'
+  LlamacppTargetConfig, SglangTargetConfig, TargetKindId, VllmTargetConfig } from './target-config'
 
 // Precedence, lowest first: code defaults < catalog files (configs/models, profiles, datasets,
 // slo) < configs/targets/<kind>.yaml < the run profile's emulator settings < configs/tierbench.yaml
@@ -44,6 +44,8 @@ const TARGET_KEYS: Record<TargetKindId, Set<string>> = {
   emulator: new Set(Object.keys(EmulatorTargetConfig.shape)),
   external: new Set(Object.keys(ExternalTargetConfig.shape)),
   llamacpp: new Set(Object.keys(LlamacppTargetConfig.shape)),
+  vllm: new Set(Object.keys(VllmTargetConfig.shape)),
+  sglang: new Set(Object.keys(SglangTargetConfig.shape)),
   dynamo: new Set(Object.keys(DynamoTargetConfig.shape)),
 }
 

@@ -3,7 +3,8 @@ import { parseFaults } from '../../emulator/faults'
 import { KvModeId } from './kv-mode'
 
 // Which serving stack a run talks to. The emulator is the default so every suite runs anywhere;
-// external attaches to any OpenAI-compatible URL; dynamo drives the Spark runbook.
+// external attaches to any OpenAI-compatible URL; llamacpp, vllm and sglang start a server per mode;
+// dynamo drives the Spark runbook.
 
 /** The tiering backend a stack runs (helpers/backends/backend-registry.ts): its config map, verification and metric dialect. */
 export const TieringBackendId = z.enum(['kvbm', 'vllm-offload', 'lmcache', 'sglang-hicache', 'trtllm-native', 'llamacpp'])
@@ -108,6 +109,63 @@ export const LlamacppTargetConfig = z.strictObject({
 })
 export type LlamacppTargetConfig = z.infer<typeof LlamacppTargetConfig>
 
+// vLLM or SGLang started by tierbench without Dynamo (helpers/target/standalone.ts): every mode is a
+// fresh server with a wiped disk-tier dir, verified through the tiering backend's metrics.
+const standaloneFields = {
+  /** `host`: the engine's CLI on this machine; `docker`: `docker run` of `image` with host networking. @default 'host' */
+  runtime: z.enum(['host', 'docker']).default('host'),
+  /** Model path or Hugging Face id the server loads (TIERBENCH_MODEL). */
+  model: z.string().min(1, 'a model path or Hugging Face id (set TIERBENCH_MODEL)'),
+  /** Name the server answers to (--served-model-name); default: `model`. */
+  served_model_name: z.string().min(1).optional(),
+  /** Server port on 127.0.0.1; 0 = a free port per start. */
+  port: z.int().min(0).max(65535).default(0),
+  /** A tier-metrics port apart from the server's /metrics (KVBM's DYN_KVBM_METRICS_PORT); 0 = a free port. Default: the server's /metrics (kvbm: a free port). */
+  metrics_port: z.int().min(0).max(65535).optional(),
+  /** Container image (runtime docker; TIERBENCH_SERVER_IMAGE). */
+  image: z.string().min(1).optional(),
+  /** Host directories the container sees at the same path (the model, a cache volume); the disk-tier dir is always mounted. */
+  mounts: z.array(z.string().min(1)).default([]),
+  /** Server flags appended after tierbench's own. */
+  extra_args: z.array(z.string()).default([]),
+  /** Directory under which each mode's disk-tier dir is created and wiped (TIERBENCH_CACHE_DIR); default: the scratch dir. */
+  cache_dir: z.string().min(1).optional(),
+  max_input_tokens: z.int().positive().optional(),
+  /** Model load can take minutes. @default 900 */
+  ready_timeout_s: z.number().positive().default(900),
+  stop_grace_s: z.number().positive().default(30),
+  keep_alive: z.boolean().default(true),
+}
+
+const imageForDocker = (t: { runtime: string; image?: string }, ctx: z.RefinementCtx) => {
+  if (t.runtime === 'docker' && !t.image)
+    ctx.addIssue({ code: 'custom', path: ['image'], message: 'a container image for runtime docker (set TIERBENCH_SERVER_IMAGE or target.image)', input: t.image })
+}
+
+/** `vllm serve` (TIERBENCH_TARGET=vllm); TIERBENCH_BACKEND picks the tiering backend. */
+export const VllmTargetConfig = z
+  .strictObject({
+    kind: z.literal('vllm'),
+    /** vLLM CLI (TIERBENCH_VLLM_BIN): on the host, or inside the image. @default 'vllm' */
+    binary: z.string().min(1).default('vllm'),
+    backend: z.enum(['vllm-offload', 'lmcache', 'kvbm']).default('vllm-offload'),
+    ...standaloneFields,
+  })
+  .superRefine(imageForDocker)
+export type VllmTargetConfig = z.infer<typeof VllmTargetConfig>
+
+/** `python -m sglang.launch_server` with HiCache (TIERBENCH_TARGET=sglang). */
+export const SglangTargetConfig = z
+  .strictObject({
+    kind: z.literal('sglang'),
+    /** Python with sglang installed (TIERBENCH_SGLANG_PYTHON): on the host, or inside the image. @default 'python3' */
+    python: z.string().min(1).default('python3'),
+    backend: z.enum(['sglang-hicache']).default('sglang-hicache'),
+    ...standaloneFields,
+  })
+  .superRefine(imageForDocker)
+export type SglangTargetConfig = z.infer<typeof SglangTargetConfig>
+
 export const DynamoTargetConfig = z.strictObject({
   kind: z.literal('dynamo'),
   kvbm_metrics_url: HttpUrl.optional(),
@@ -116,8 +174,8 @@ export const DynamoTargetConfig = z.strictObject({
 })
 export type DynamoTargetConfig = z.infer<typeof DynamoTargetConfig>
 
-export const TargetConfig = z.discriminatedUnion('kind', [EmulatorTargetConfig, ExternalTargetConfig, LlamacppTargetConfig, DynamoTargetConfig])
+export const TargetConfig = z.discriminatedUnion('kind', [EmulatorTargetConfig, ExternalTargetConfig, LlamacppTargetConfig, VllmTargetConfig, SglangTargetConfig, DynamoTargetConfig])
 export type TargetConfig = z.infer<typeof TargetConfig>
 
-export const TargetKindId = z.enum(['emulator', 'external', 'llamacpp', 'dynamo'])
+export const TargetKindId = z.enum(['emulator', 'external', 'llamacpp', 'vllm', 'sglang', 'dynamo'])
 export type TargetKindId = z.infer<typeof TargetKindId>

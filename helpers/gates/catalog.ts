@@ -42,7 +42,7 @@ export const GATE_KVBM_METRICS = gate({
   reason: 'A KVBM mode needs its /metrics counters at every phase boundary; without them nothing about the mechanism can be shown (P6 hard fail).',
   blocker_group: 'run_validity',
   // llama.cpp exports no KVBM counters at all: its llamacpp:* names are checked when the mode is verified.
-  applies_to: { modes: KVBM_MODES, targets: ['emulator', 'external', 'dynamo'] },
+  applies_to: { modes: KVBM_MODES, targets: ['emulator', 'external', 'vllm', 'sglang', 'dynamo'] },
 })
 
 export const GATE_REQUEST_STALL = gate({
@@ -202,7 +202,7 @@ export const GATE_B1_NO_DISK_TIER = gate({
   reason: 'B1 (host tier only) moved KV to or from disk (normalised tier counters, else files held open under the cache dir): the control leg inherited a disk tier and the A/B compares nothing.',
   blocker_group: 'control_gap',
   // llama.cpp has no disk tier to leak into B1 (checked when its mode is verified).
-  applies_to: { modes: ['B1'], targets: ['emulator', 'external', 'dynamo'] },
+  applies_to: { modes: ['B1'], targets: ['emulator', 'external', 'vllm', 'sglang', 'dynamo'] },
 })
 
 // --- mechanism (normalised tier counters of any backend, helpers/analysis/mechanism.ts; OS evidence
@@ -241,7 +241,7 @@ export const GATE_KV_REUSE = gate({
   reason: 'The workload created reuse opportunities but the offload tiers served no prompt tokens: it was a bad reuse test (W3).',
   blocker_group: 'mechanism_invisibility',
   // llama.cpp has no KVBM counters; its suites gate the server's own cached-token reports instead.
-  applies_to: { modes: KVBM_MODES, targets: ['emulator', 'external', 'dynamo'] },
+  applies_to: { modes: KVBM_MODES, targets: ['emulator', 'external', 'vllm', 'sglang', 'dynamo'] },
   evidence_role: 'mechanism',
 })
 

@@ -6,7 +6,7 @@ import { compare, parseExpr } from './parse-expr'
 // aggregated figure (`value`, used as is whatever the aggregation says, e.g. a phase summary's
 // p99). Outcomes: pass | fail | not_applicable (applies_to excludes the mode or target) | no_data.
 
-export type TargetKind = 'emulator' | 'external' | 'llamacpp' | 'dynamo'
+export type TargetKind = 'emulator' | 'external' | 'llamacpp' | 'vllm' | 'sglang' | 'dynamo'
 
 export interface GateContext {
   suite_id: string

@@ -40,7 +40,7 @@ export const Gate = z.object({
   applies_to: z
     .object({
       modes: z.array(KvModeId).optional(),
-      targets: z.array(z.enum(['emulator', 'external', 'llamacpp', 'dynamo'])).optional(),
+      targets: z.array(z.enum(['emulator', 'external', 'llamacpp', 'vllm', 'sglang', 'dynamo'])).optional(),
     })
     .optional(),
   /** A hard gate with nothing to evaluate fails its test unless this is set. */

@@ -4,6 +4,7 @@ import { parseDynamoConfig } from '../target/dynamo-config'
 import { createEmulatorTarget } from '../target/emulator-target'
 import { createExternalTarget } from '../target/external-target'
 import { createLlamacppTarget } from '../target/llamacpp-target'
+import { createStandaloneTarget } from '../target/standalone'
 import type { Target } from '../target/target'
 import type { SuiteSettings } from './suite-settings'
 
@@ -62,6 +63,28 @@ export const createTargetFromSettings = (s: SuiteSettings, dirs: { scratchDir: s
         cacheRamMib: t.cache_ram_mib,
         extraArgs: t.extra_args,
         logsDir: dirs.logsDir,
+      })
+    case 'vllm':
+    case 'sglang':
+      return createStandaloneTarget({
+        engine: t.kind,
+        runtime: t.runtime,
+        ...(t.kind === 'vllm' ? { vllmBin: t.binary } : { python: t.python }),
+        model: t.model,
+        servedModelName: t.served_model_name,
+        port: t.port || undefined,
+        // KVBM serves its counters on its own port (DYN_KVBM_METRICS_PORT); the others on the engine's /metrics.
+        metricsPort: t.metrics_port ?? (t.backend === 'kvbm' ? 0 : undefined),
+        image: t.image,
+        mounts: t.mounts,
+        extraArgs: t.extra_args,
+        cacheRoot: t.cache_dir,
+        backend: s.tierBackend,
+        scratchDir: dirs.scratchDir,
+        logsDir: dirs.logsDir,
+        maxInputTokens: t.max_input_tokens ?? null,
+        readyTimeoutMs: t.ready_timeout_s * 1000,
+        stopGraceMs: t.stop_grace_s * 1000,
       })
     case 'dynamo':
       return createDynamoTarget(parseDynamoConfig(t.dynamo), { logsDir: dirs.logsDir, scratch: join(dirs.scratchDir, 'dynamo') })

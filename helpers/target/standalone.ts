@@ -8,6 +8,7 @@ import { TierPlan } from '../tiers/tier-plan'
 import { shQuote } from './dynamo-commands'
 import { type HostProcess, type HostProcessOptions, buildChildEnv, launchHostProcess } from './host-process'
 import { type ReadinessOptions, describeNotReady, waitReady } from './readiness'
+import { ModeNotApplicableError } from './mode-not-applicable'
 import { type StandaloneCommandOptions, dockerRemoveArgv, sidecarCommand, standaloneCommand } from './standalone-commands'
 import type { ApplyModeOptions, ReadinessReport, Target, TargetInfo } from './target'
 import { verifyMode } from './verify-mode'
@@ -25,6 +26,10 @@ export interface StandaloneTargetOptions extends Omit<StandaloneCommandOptions, 
   port?: number
   /** The backend's metrics endpoint for a server port. @default `http://127.0.0.1:<port>/metrics` (the engine's /metrics) */
   metricsUrl?: (port: number) => string
+  /** A tier-metrics port apart from the server (KVBM's DYN_KVBM_METRICS_PORT): 0 = a free port per start. Ignored when `metricsUrl` is given. */
+  metricsPort?: number
+  /** Where each mode's disk-tier dir is created (and wiped). @default `<scratchDir>/standalone-<engine>` */
+  cacheRoot?: string
   /** The mode's tier plan (#13's per-phase plans); default: the mode's sizes (GB = 10^9 bytes). */
   planFor?: (mode: KvMode) => TierPlan
   /** @default 900_000 (model load) */
@@ -95,16 +100,18 @@ export const createStandaloneTarget = (opts: StandaloneTargetOptions, deps: Stan
 
   const applyMode = async (mode: KvMode, apply: ApplyModeOptions = {}): Promise<TargetInfo> => {
     const support = opts.backend.support(mode.id)
-    if (!support.supported) throw new Error(`Expected a mode ${opts.backend.name} can run, got ${mode.id}: ${support.reason}`)
+    // Not a failure of the stack: the suite records the mode as not applicable on this backend.
+    if (!support.supported) throw new ModeNotApplicableError(mode.id, null, `${opts.engine} with ${opts.backend.name}`, support.reason)
     await stopAll()
     starts++
     if (apply.wipeCache !== false) wipe(cacheDir)
-    const dir = join(scratch, `kvcache-${mode.id}-${starts}`)
+    const dir = join(opts.cacheRoot ?? scratch, `kvcache-${mode.id}-${starts}`)
     wipe(dir)
     mkdirSync(dir, { recursive: true })
     cacheDir = dir
     const port = opts.port ?? (await deps.freePort())
-    const metricsUrl = (opts.metricsUrl ?? ((p) => `http://127.0.0.1:${p}/metrics`))(port)
+    const separatePort = opts.metricsUrl || opts.metricsPort === undefined ? null : opts.metricsPort || (await deps.freePort())
+    const metricsUrl = (opts.metricsUrl ?? ((p) => `http://127.0.0.1:${separatePort ?? p}/metrics`))(port)
     const plan = (opts.planFor ?? defaultPlanFor)(mode)
     const metricsPort = Number(new URL(metricsUrl).port) || null
     const cfg = opts.backend.configure(mode.id, plan, { cacheDir: dir, metricsPort: metricsPort === port ? null : metricsPort })
@@ -137,11 +144,12 @@ export const createStandaloneTarget = (opts: StandaloneTargetOptions, deps: Stan
     const pids = [server.pid, ...sidecars.map((p) => p.pid)]
     const v = await verifyMode({ mode: mode.id, kvbmMetricsUrl: metricsUrl, pids, cacheDir: kvModeHasDiskTier(mode.id) ? dir : null, backend: opts.backend })
     info = {
-      kind: 'external',
+      kind: opts.engine,
       baseUrl,
       model: opts.servedModelName ?? opts.model,
       frontendMetricsUrl: null,
-      kvbmMetricsUrl: metricsUrl,
+      // The engine's own /metrics answers in every mode; a separate tier endpoint (KVBM) only with a tier on.
+      kvbmMetricsUrl: mode.id === 'B0' && metricsPort !== port ? null : metricsUrl,
       emulated: false,
       mode: mode.id,
       modeVerified: v.verified,
@@ -170,7 +178,7 @@ export const createStandaloneTarget = (opts: StandaloneTargetOptions, deps: Stan
   }
 
   const target: Target = {
-    kind: 'external',
+    kind: opts.engine,
     async start() {
       return info ?? applyMode({ id: 'B0' })
     },

@@ -5,7 +5,7 @@ import type { EffectiveTiers, TierPlan } from '../tiers/tier-plan'
 // test (test/helpers/target/target-conformance.ts). A mode change is a worker restart with the
 // mode's env and engine settings, then a verification that the stack really runs in that mode.
 
-export type TargetKind = 'emulator' | 'external' | 'llamacpp' | 'dynamo'
+export type TargetKind = 'emulator' | 'external' | 'llamacpp' | 'vllm' | 'sglang' | 'dynamo'
 
 /** How to read the health endpoint: `dynamo` = liveness only (200 "healthy" even with zero workers on current Dynamo), `http-status` = 2xx means ready. */
 export type HealthStyle = 'dynamo' | 'http-status'
