@@ -65,6 +65,14 @@ export const reproduceEnv = (manifest: Record<string, unknown> | null): Record<s
   } else if (t.kind === 'llamacpp') {
     set('TIERBENCH_LLAMA_SERVER_BIN', t.binary)
     set('TIERBENCH_LLAMA_MODEL', t.model_path)
+  } else if (t.kind === 'vllm' || t.kind === 'sglang') {
+    // The server tierbench started: same model, backend, CLI and runtime (other fields live in the config files).
+    set('TIERBENCH_MODEL', t.model)
+    set('TIERBENCH_BACKEND', t.backend)
+    set(t.kind === 'vllm' ? 'TIERBENCH_VLLM_BIN' : 'TIERBENCH_SGLANG_PYTHON', t.kind === 'vllm' ? t.binary : t.python)
+    set('TIERBENCH_SERVER_RUNTIME', t.runtime)
+    set('TIERBENCH_SERVER_IMAGE', t.image)
+    set('TIERBENCH_CACHE_DIR', t.cache_dir)
   }
   if (config.dataset?.id && config.dataset.id !== 'S') env.TIERBENCH_DATASET = config.dataset.id
   if (typeof config.seed === 'number' && config.seed !== 1337) env.TIERBENCH_SEED = String(config.seed)

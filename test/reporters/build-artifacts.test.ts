@@ -220,6 +220,13 @@ describe('dossier reproduce commands', () => {
       TIERBENCH_LLAMA_MODEL: '/m/x.gguf',
       TIERBENCH_SEED: '7',
     })
+    expect(reproduceEnv({ config: { target: { kind: 'vllm', model: '/models/l', backend: 'lmcache', binary: 'vllm', runtime: 'docker', image: 'vllm/vllm-openai:v1', port: 0 } } })).toEqual({
+      TIERBENCH_MODEL: '/models/l',
+      TIERBENCH_BACKEND: 'lmcache',
+      TIERBENCH_VLLM_BIN: 'vllm',
+      TIERBENCH_SERVER_RUNTIME: 'docker',
+      TIERBENCH_SERVER_IMAGE: 'vllm/vllm-openai:v1',
+    })
   })
 
   test('repeat the profile, emulator profile and planted faults of the run, and the fault suites use their own config', () => {
