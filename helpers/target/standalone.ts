@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { execa } from 'execa'
@@ -56,6 +56,11 @@ export const freeLoopbackPort = (): Promise<number> =>
       s.close(() => (typeof a === 'object' && a ? resolve(a.port) : reject(new Error('Expected a bound port, got none'))))
     })
   })
+
+// A SIGKILLed parent runs no exit hook; the kernel's parent-death signal still reaches the server
+// (docker runtime: the `docker run` client, which forwards it to the container's init).
+const SETPRIV = '/usr/bin/setpriv'
+export const dieWithParentArgv = (argv: string[]): string[] => (existsSync(SETPRIV) ? [SETPRIV, '--pdeathsig', 'SIGTERM', '--', ...argv] : argv)
 
 const DEFAULT_DEPS: StandaloneDeps = {
   launch: launchHostProcess,
@@ -121,7 +126,8 @@ export const createStandaloneTarget = (opts: StandaloneTargetOptions, deps: Stan
     const mounts = [...(opts.mounts ?? []), dir, filesDir]
     const containerName = `tierbench-${opts.engine}-${mode.id.toLowerCase()}-${process.pid}-${starts}`
     const commands: string[] = []
-    const startProc = (argv: string[], env: Record<string, string | undefined>, what: string): HostProcess => {
+    const startProc = (serverArgv: string[], env: Record<string, string | undefined>, what: string): HostProcess => {
+      const argv = dieWithParentArgv(serverArgv)
       commands.push(argv.map(shQuote).join(' '))
       return deps.launch({ argv, env: buildChildEnv(process.env, { ...env, ...apply.env }), logFile: join(opts.logsDir, `${opts.engine}-${starts}-${mode.id}-${what}.log`) })
     }

@@ -75,7 +75,8 @@ describe('createTargetFromSettings', () => {
       const tail = ['--kvsim-tier-metrics-port', String(tierPort)]
       const b1Config = '{"kv_connector":"OffloadingConnector","kv_role":"kv_both","kv_connector_extra_config":{"spec_name":"CPUOffloadingSpec","cpu_bytes_to_use":8000000000,"eviction_policy":"lru"}}'
       expect(launched().map((l) => l.argv)).toEqual([[...head, b1Config, ...tail]])
-      expect(b1.provenance.commands).toEqual([[FAKE, ...head, `'${b1Config}'`, ...tail].join(' ')])
+      const dieWithParent = existsSync('/usr/bin/setpriv') ? ['/usr/bin/setpriv', '--pdeathsig', 'SIGTERM', '--'] : []
+      expect(b1.provenance.commands).toEqual([[...dieWithParent, FAKE, ...head, `'${b1Config}'`, ...tail].join(' ')])
       expect(b1).toMatchObject({ kind: 'vllm', mode: 'B1', modeVerified: true, cacheDir: null, baseUrl: `http://127.0.0.1:${port}`, kvbmMetricsUrl: `http://127.0.0.1:${tierPort}/metrics` })
       expect(b1.pids).toEqual([launched()[0]!.pid])
 

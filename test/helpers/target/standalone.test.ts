@@ -1,6 +1,7 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { join, resolve } from 'node:path'
+import { execa } from 'execa'
 import { afterEach, describe, expect, it } from 'vitest'
 import { createVllmOffloadBackend } from '../../../helpers/backends/vllm-offload'
 import { type KvModeId, kvModeEnv } from '../../../helpers/config/kv-mode'
@@ -101,7 +102,7 @@ describe('standalone vLLM launcher lifecycle', () => {
     expect(b1.modeEvidence.join(' ')).toMatch(/vllm-offload metrics endpoint exposes/)
     expect(b1.cacheDir).toBeNull()
     expect(b1.provenance).toMatchObject({ launcher: 'standalone', engine: 'vllm', backend: 'vllm-offload', tier_plan: { host_tier_bytes: 1e9 } })
-    expect((b1.provenance.commands as string[])[0]).toMatch(/^vllm serve kvsim\/tiny --host 127\.0\.0\.1 --port \d+ .*CPUOffloadingSpec/)
+    expect((b1.provenance.commands as string[])[0]).toMatch(/^(\/usr\/bin\/setpriv --pdeathsig SIGTERM -- )?vllm serve kvsim\/tiny --host 127\.0\.0\.1 --port \d+ .*CPUOffloadingSpec/)
     expect(rec.launched[0]!.env.VLLM_USE_SIMPLE_KV_OFFLOAD).toBeUndefined()
 
     const b2 = await t.applyMode({ id: 'B2', cpuCacheGb: 1, diskCacheGb: 2 })
@@ -127,7 +128,10 @@ describe('standalone vLLM launcher lifecycle', () => {
   it('in docker: launches `docker run` with the exact container name and removes that container on stop', async () => {
     const { rec, target: t } = make('docker')
     await t.applyMode({ id: 'B0' })
-    const argv = rec.launched[0]!.argv
+    const launched = rec.launched[0]!.argv
+    // The docker client runs under the parent-death signal (it forwards SIGTERM to the container).
+    expect(launched.slice(0, launched.indexOf('docker'))).toEqual(existsSync('/usr/bin/setpriv') ? ['/usr/bin/setpriv', '--pdeathsig', 'SIGTERM', '--'] : [])
+    const argv = launched.slice(launched.indexOf('docker'))
     expect(argv.slice(0, 4)).toEqual(['docker', 'run', '--rm', '--init'])
     const name = argv[argv.indexOf('--name') + 1]!
     expect(name).toMatch(/^tierbench-vllm-b0-\d+-1$/)
@@ -136,4 +140,50 @@ describe('standalone vLLM launcher lifecycle', () => {
     target = null
     expect(rec.execs).toEqual([['docker', 'rm', '-f', name]])
   })
+})
+
+describe('standalone server lifetime', () => {
+  it('the server dies with its parent even when the parent is SIGKILLed (no exit hook runs)', async () => {
+    const d = mkdtempSync(join(os.tmpdir(), 'tierbench-standalone-orphan-'))
+    const script = join(d, 'start.mts')
+    const mod = join(ROOT, 'helpers/target/standalone.ts')
+    const backendMod = join(ROOT, 'helpers/backends/vllm-offload.ts')
+    const fake = join(ROOT, 'test/fixtures/fake-engines/fake-engine.mjs')
+    // The parent picks the tier-metrics port itself: it is the only process that knows it.
+    writeFileSync(
+      script,
+      `import { createStandaloneTarget, freeLoopbackPort } from ${JSON.stringify(mod)}\n` +
+        `import { createVllmOffloadBackend } from ${JSON.stringify(backendMod)}\n` +
+        `const tier = await freeLoopbackPort()\n` +
+        `const t = createStandaloneTarget({ engine: 'vllm', runtime: 'host', vllmBin: ${JSON.stringify(fake)}, model: 'kvsim/tiny', backend: createVllmOffloadBackend({}), metricsPort: tier, extraArgs: ['--kvsim-tier-metrics-port', String(tier)], scratchDir: ${JSON.stringify(join(d, 'scratch'))}, logsDir: ${JSON.stringify(join(d, 'logs'))}, readyTimeoutMs: 90000 })\n` +
+        `const i = await t.start()\nconsole.log(JSON.stringify({ pid: i.pids[0] }))\nsetInterval(() => {}, 1000)\n`,
+    )
+    const parent = execa(process.execPath, ['--import', 'tsx', script], { cwd: ROOT, reject: false, stdout: 'pipe', stderr: 'pipe' })
+    const alive = (p: number) => {
+      try {
+        process.kill(p, 0)
+        return true
+      } catch {
+        return false
+      }
+    }
+    try {
+      const pid = await new Promise<number>((res, rej) => {
+        parent.stdout!.on('data', (b: Buffer) => {
+          const m = /\{"pid":(\d+)\}/.exec(b.toString())
+          if (m) res(Number(m[1]))
+        })
+        parent.once('exit', () => rej(new Error('Expected the parent to print the server pid, got exit')))
+      })
+      expect(alive(pid)).toBe(true)
+      parent.kill('SIGKILL')
+      await parent
+      const deadline = Date.now() + 15_000
+      while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100))
+      expect(alive(pid), `server pid ${pid} outlived its SIGKILLed parent`).toBe(false)
+    } finally {
+      parent.kill('SIGKILL')
+      rmSync(d, { recursive: true, force: true })
+    }
+  }, 120_000)
 })
