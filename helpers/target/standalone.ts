@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { execa } from 'execa'
@@ -80,7 +80,21 @@ export const defaultPlanFor = (mode: KvMode): TierPlan =>
     eviction_policy: mode.evictionPolicy ?? 'lru',
   })
 
+const CLI_FIELD = { vllm: 'target.binary (TIERBENCH_VLLM_BIN)', sglang: 'target.python (TIERBENCH_SGLANG_PYTHON)' } as const
+
+const logTail = (file: string): string => {
+  try {
+    return readFileSync(file, 'utf8').slice(-1500)
+  } catch {
+    return ''
+  }
+}
+
 export const createStandaloneTarget = (opts: StandaloneTargetOptions, deps: StandaloneDeps = DEFAULT_DEPS): Target => {
+  // A path that is not there fails now, by name, not after a model-load timeout (a bare name is looked up on PATH).
+  const cli = opts.engine === 'vllm' ? opts.vllmBin : opts.python
+  if (opts.runtime === 'host' && cli?.includes('/') && !existsSync(cli))
+    throw new Error(`Expected ${CLI_FIELD[opts.engine]} to name an existing file, got ${cli}`)
   const scratch = join(opts.scratchDir, `standalone-${opts.engine}`)
   let server: HostProcess | null = null
   let sidecars: HostProcess[] = []
@@ -141,11 +155,19 @@ export const createStandaloneTarget = (opts: StandaloneTargetOptions, deps: Stan
     if (opts.runtime === 'docker') containers.push(containerName)
     server = startProc(cmd.argv, cmd.env, 'server')
     const baseUrl = `http://127.0.0.1:${port}`
-    const readiness = await deps.ready({ baseUrl, model: opts.servedModelName ?? opts.model, healthStyle: 'http-status', timeoutMs: opts.readyTimeoutMs ?? 900_000 })
+    // A server (or sidecar) that exits while loading ends the wait at once, with its log.
+    const exited = new AbortController()
+    let exit: string | null = null
+    for (const p of [server, ...sidecars])
+      void p.exited.then((e) => {
+        exit ??= `${p === server ? 'the server' : 'a sidecar'} exited (code ${e.code}, signal ${e.signal}); log ${p.logFile}:\n${logTail(p.logFile)}`
+        exited.abort()
+      })
+    const readiness = await deps.ready({ baseUrl, model: opts.servedModelName ?? opts.model, healthStyle: 'http-status', timeoutMs: opts.readyTimeoutMs ?? 900_000, signal: exited.signal })
     if (!readiness.ready) {
       const log = server.logFile
       await stopAll()
-      throw new Error(`Expected ${opts.engine} in ${mode.id} to become ready at ${baseUrl}, got ${describeNotReady(readiness)} (log: ${log})`)
+      throw new Error(`Expected ${opts.engine} in ${mode.id} to become ready at ${baseUrl}, got ${exit ?? `${describeNotReady(readiness)} (log: ${log})`}`)
     }
     const pids = [server.pid, ...sidecars.map((p) => p.pid)]
     const v = await verifyMode({ mode: mode.id, kvbmMetricsUrl: metricsUrl, pids, cacheDir: kvModeHasDiskTier(mode.id) ? dir : null, backend: opts.backend })

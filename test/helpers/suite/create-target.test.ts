@@ -103,6 +103,24 @@ describe('createTargetFromSettings', () => {
     },
   )
 
+  test('a CLI path that does not exist is refused at once, naming the field and the variable', () => {
+    const s = settingsFor({ TIERBENCH_TARGET: 'vllm', TIERBENCH_MODEL: 'm', TIERBENCH_VLLM_BIN: '/nonexistent/bin/vllm' })
+    expect(() => createTargetFromSettings(s, { scratchDir: '/nonexistent/s', logsDir: '/nonexistent/l' })).toThrow(
+      'Expected target.binary (TIERBENCH_VLLM_BIN) to name an existing file, got /nonexistent/bin/vllm',
+    )
+  })
+
+  test('a server that exits while loading ends the wait at once with its exit status and log', { timeout: 120_000 }, async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tierbench-create-vllm-'))
+    // The fake refuses the LMCache connector (it only stands in for the OffloadingConnector and KVBM), as a server refusing a flag would.
+    const s = settingsFor({ TIERBENCH_TARGET: 'vllm', TIERBENCH_VLLM_BIN: FAKE, TIERBENCH_MODEL: 'kvsim/tiny', TIERBENCH_BACKEND: 'lmcache' })
+    target = createTargetFromSettings(s, { scratchDir: join(dir, 'scratch'), logsDir: join(dir, 'logs') })
+    const t0 = Date.now()
+    await expect(target.applyMode(s.modes.B1)).rejects.toThrow(/Expected vllm in B1 to become ready at .*, got the server exited \(code 2, .*fake-engine: unsupported --kv-transfer-config/s)
+    // ready_timeout_s is 900: only the exit can have ended the wait this early.
+    expect(Date.now() - t0).toBeLessThan(60_000)
+  })
+
   test("TIERBENCH_TARGET=vllm: B2' is not applicable with vllm-offload (the backend's reason), and nothing is launched", async () => {
     dir = mkdtempSync(join(tmpdir(), 'tierbench-create-vllm-'))
     const log = join(dir, 'fake.jsonl')
