@@ -170,7 +170,9 @@ export const createStandaloneTarget = (opts: StandaloneTargetOptions, deps: Stan
       throw new Error(`Expected ${opts.engine} in ${mode.id} to become ready at ${baseUrl}, got ${exit ?? `${describeNotReady(readiness)} (log: ${log})`}`)
     }
     const pids = [server.pid, ...sidecars.map((p) => p.pid)]
-    const v = await verifyMode({ mode: mode.id, kvbmMetricsUrl: metricsUrl, pids, cacheDir: kvModeHasDiskTier(mode.id) ? dir : null, backend: opts.backend })
+    // The dir is the only disk path this launch configures, in every mode: in B0/B1 it must stay empty
+    // and unopened (verified here, and the B1 gate's OS evidence when the backend has no disk counter).
+    const v = await verifyMode({ mode: mode.id, kvbmMetricsUrl: metricsUrl, pids, cacheDir: dir, backend: opts.backend })
     info = {
       kind: opts.engine,
       baseUrl,
@@ -183,7 +185,7 @@ export const createStandaloneTarget = (opts: StandaloneTargetOptions, deps: Stan
       modeVerified: v.verified,
       modeEvidence: [...(support.caveat ? [`${opts.backend.name} ${mode.id}: ${support.caveat}`] : []), ...v.evidence],
       pids,
-      cacheDir: kvModeHasDiskTier(mode.id) ? dir : null,
+      cacheDir: dir,
       maxInputTokens: opts.maxInputTokens ?? null,
       provenance: {
         launcher: 'standalone',

@@ -77,7 +77,7 @@ describe('createTargetFromSettings', () => {
       expect(launched().map((l) => l.argv)).toEqual([[...head, b1Config, ...tail]])
       const dieWithParent = existsSync('/usr/bin/setpriv') ? ['/usr/bin/setpriv', '--pdeathsig', 'SIGTERM', '--'] : []
       expect(b1.provenance.commands).toEqual([[...dieWithParent, FAKE, ...head, `'${b1Config}'`, ...tail].join(' ')])
-      expect(b1).toMatchObject({ kind: 'vllm', mode: 'B1', modeVerified: true, cacheDir: null, baseUrl: `http://127.0.0.1:${port}`, kvbmMetricsUrl: `http://127.0.0.1:${tierPort}/metrics` })
+      expect(b1).toMatchObject({ kind: 'vllm', mode: 'B1', modeVerified: true, cacheDir: join(scratch, 'standalone-vllm', 'kvcache-B1-1'), baseUrl: `http://127.0.0.1:${port}`, kvbmMetricsUrl: `http://127.0.0.1:${tierPort}/metrics` })
       expect(b1.pids).toEqual([launched()[0]!.pid])
 
       const b2 = await target.applyMode(s.modes.B2)

@@ -100,7 +100,9 @@ describe('standalone vLLM launcher lifecycle', () => {
     expect(rec.launched.map((l) => l.mode)).toEqual(['B1'])
     expect(b1.modeVerified, b1.modeEvidence.join('; ')).toBe(true)
     expect(b1.modeEvidence.join(' ')).toMatch(/vllm-offload metrics endpoint exposes/)
-    expect(b1.cacheDir).toBeNull()
+    // B1 gets a dir too (the only disk path of the launch), checked to be left unopened.
+    expect(b1.cacheDir).toMatch(/kvcache-B1-1$/)
+    expect(b1.modeEvidence.join(' ')).toContain(`no disk tier file held open under ${b1.cacheDir}`)
     expect(b1.provenance).toMatchObject({ launcher: 'standalone', engine: 'vllm', backend: 'vllm-offload', tier_plan: { host_tier_bytes: 1e9 } })
     expect((b1.provenance.commands as string[])[0]).toMatch(/^(\/usr\/bin\/setpriv --pdeathsig SIGTERM -- )?vllm serve kvsim\/tiny --host 127\.0\.0\.1 --port \d+ .*CPUOffloadingSpec/)
     expect(rec.launched[0]!.env.VLLM_USE_SIMPLE_KV_OFFLOAD).toBeUndefined()
