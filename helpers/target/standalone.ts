@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { execa } from 'execa'
+import { request } from 'undici'
 import type { TieringBackend } from '../backends/tiering-backend'
 import { KV_MODE_DEFAULT_CPU_GB, KV_MODE_DEFAULT_DISK_GB, type KvMode, kvModeHasDiskTier, kvModeHasHostTier } from '../config/kv-mode'
 import { TierPlan } from '../tiers/tier-plan'
@@ -79,6 +80,17 @@ export const defaultPlanFor = (mode: KvMode): TierPlan =>
     disk_tier_bytes: kvModeHasDiskTier(mode.id) ? Math.round((mode.diskCacheGb ?? KV_MODE_DEFAULT_DISK_GB[mode.id]) * 1e9) : 0,
     eviction_policy: mode.evictionPolicy ?? 'lru',
   })
+
+/** kvsim marks every response (x-kvsim-emulated: 1): a "server" that is kvsim must be labelled emulated in every artifact. */
+export const answersAsKvsim = async (baseUrl: string): Promise<boolean> => {
+  try {
+    const res = await request(`${baseUrl}/v1/models`, { headersTimeout: 5000, bodyTimeout: 5000 })
+    await res.body.dump()
+    return res.headers['x-kvsim-emulated'] === '1'
+  } catch {
+    return false
+  }
+}
 
 const CLI_FIELD = { vllm: 'target.binary (TIERBENCH_VLLM_BIN)', sglang: 'target.python (TIERBENCH_SGLANG_PYTHON)' } as const
 
@@ -180,7 +192,7 @@ export const createStandaloneTarget = (opts: StandaloneTargetOptions, deps: Stan
       frontendMetricsUrl: null,
       // The engine's own /metrics answers in every mode; a separate tier endpoint (KVBM) only with a tier on.
       kvbmMetricsUrl: mode.id === 'B0' && metricsPort !== port ? null : metricsUrl,
-      emulated: false,
+      emulated: await answersAsKvsim(baseUrl),
       mode: mode.id,
       modeVerified: v.verified,
       modeEvidence: [...(support.caveat ? [`${opts.backend.name} ${mode.id}: ${support.caveat}`] : []), ...v.evidence],

@@ -79,6 +79,8 @@ describe('createTargetFromSettings', () => {
       expect(b1.provenance.commands).toEqual([[...dieWithParent, FAKE, ...head, `'${b1Config}'`, ...tail].join(' ')])
       expect(b1).toMatchObject({ kind: 'vllm', mode: 'B1', modeVerified: true, cacheDir: join(scratch, 'standalone-vllm', 'kvcache-B1-1'), baseUrl: `http://127.0.0.1:${port}`, kvbmMetricsUrl: `http://127.0.0.1:${tierPort}/metrics` })
       expect(b1.pids).toEqual([launched()[0]!.pid])
+      // The stand-in is kvsim: its responses say so, and the target labels the run emulated.
+      expect(b1.emulated).toBe(true)
 
       const b2 = await target.applyMode(s.modes.B2)
       const b2Dir = join(scratch, 'standalone-vllm', 'kvcache-B2-2')
