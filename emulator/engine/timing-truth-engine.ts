@@ -41,8 +41,10 @@ export const createTimingTruthEngine = (inner: Engine, spec: TimingTruthSpec): E
       const n = Math.min(spec.tokens, req.maxTokens)
       let emitted = 0
       let timer: NodeJS.Timeout | null = null
+      let stopped = false
       const entry = {
         fail: () => {
+          stopped = true
           if (timer) clearTimeout(timer)
           live.delete(entry)
           sink.onError({ code: 'shutdown', message: 'kvsim is shutting down' })
@@ -52,6 +54,9 @@ export const createTimingTruthEngine = (inner: Engine, spec: TimingTruthSpec): E
       const dueNs = (i: number) => req.receivedNs + BigInt(Math.round((spec.firstTokenMs + i * spec.itlMs) * 1e6))
       const step = () => {
         timer = null
+        // libuv timers run on a millisecond clock and can fire up to ~1 ms before a fractional due
+        // time: a truth server must never write a token early, so wait out the remainder.
+        if (process.hrtime.bigint() < dueNs(emitted)) return schedule()
         sink.onToken(WORDS[emitted % WORDS.length], emitted, dueNs(emitted))
         emitted++
         if (emitted >= n) {
@@ -63,7 +68,13 @@ export const createTimingTruthEngine = (inner: Engine, spec: TimingTruthSpec): E
       }
       const schedule = () => {
         const waitMs = Number(dueNs(emitted) - process.hrtime.bigint()) / 1e6
-        timer = setTimeout(step, Math.max(0, waitMs))
+        // Under 1 ms a timer cannot resolve the wait; a tight setImmediate turn can.
+        if (waitMs < 1) {
+          timer = null
+          setImmediate(() => (stopped ? undefined : step()))
+          return
+        }
+        timer = setTimeout(step, Math.ceil(waitMs))
       }
       if (closed) {
         queueMicrotask(() => sink.onError({ code: 'shutdown', message: 'kvsim is shutting down' }))
@@ -73,6 +84,7 @@ export const createTimingTruthEngine = (inner: Engine, spec: TimingTruthSpec): E
       schedule()
       return {
         cancel: () => {
+          stopped = true
           if (timer) clearTimeout(timer)
           timer = null
           live.delete(entry)
