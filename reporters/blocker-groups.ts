@@ -87,3 +87,6 @@ export const REASON_CODE_FIXES: Record<string, string> = {
   LONG_CONTEXT_UNAVAILABLE:
     'The engine cannot take >= 32k-token inputs: rebuild or reconfigure it with max_num_tokens and max_seq_len above the dataset L size plus max_tokens, then re-run the dataset:L suites.',
 }
+
+/** Reason codes whose fix also explains a no-data outcome of their gate (its usual cause is a missing tool, not the platform). */
+export const NO_DATA_CAUSE_CODES: ReadonlySet<string> = new Set(['H4A_NO_CONTENTION', 'H4B_CONTENTION_INVISIBLE'])

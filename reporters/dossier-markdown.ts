@@ -1,6 +1,6 @@
 import { BlockerGroup, type GateResult } from '../helpers/gates/gate'
 import { gateFailed, type RunVerdict, type Verdict } from '../helpers/gates/verdict'
-import { BLOCKER_GROUP_TEXT, REASON_CODE_FIXES } from './blocker-groups'
+import { BLOCKER_GROUP_TEXT, NO_DATA_CAUSE_CODES, REASON_CODE_FIXES } from './blocker-groups'
 
 // dossier.md: the canonical plan's blocker dossier. Every failed hard gate is one entry — what
 // failed, the evidence (paths relative to the run dir), a minimal command that reproduces it, and
@@ -113,7 +113,9 @@ export const dossierMarkdown = (runId: string, run: RunVerdict, suites: DossierS
       const details = Object.entries(g.evidence.details)
       if (details.length) out.push(`  - details: ${details.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join('; ')}`)
       out.push(`- **Reproduce:** \`${reproduceCommand(s, g.scope, g.source)}\``)
-      out.push(`- **What must change:** ${REASON_CODE_FIXES[code] ?? (g.status === 'no_data' ? 'the gate had nothing to evaluate: check that the phases it reads ran and sent requests, and that the target exports the metric it reads.' : text.must_change)}\n`)
+      // A few gates' own remedies name the usual cause of their missing data (no fio → no contention figures).
+      const noDataFix = g.status === 'no_data' && NO_DATA_CAUSE_CODES.has(g.reason_code) ? REASON_CODE_FIXES[g.reason_code] : undefined
+      out.push(`- **What must change:** ${REASON_CODE_FIXES[code] ?? noDataFix ?? (g.status === 'no_data' ? 'the gate had nothing to evaluate: check that the phases it reads ran and sent requests, and that the target exports the metric it reads.' : text.must_change)}\n`)
     }
   }
   return out.join('\n')
