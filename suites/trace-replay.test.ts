@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { stringify } from 'csv-stringify/sync'
-import type { KvModeId } from '../helpers/config/kv-mode'
+import { type KvModeId, kvModeHasDiskTier, kvModeHasHostTier } from '../helpers/config/kv-mode'
 import { traceSchedule } from '../helpers/config/trace-config'
 import type { Gate } from '../helpers/gates/gate'
 import { type LoadPhasePlan, type PhaseContext, type PhaseOutcome, defineHypothesis } from '../helpers/suite/define-hypothesis'
@@ -85,10 +85,17 @@ defineHypothesis({
     const raw = readMooncakeTrace(path, firstN)
     if (raw.length === 0) throw new TraceFileError(`Expected at least one row in ${path}, got an empty trace`)
     const emulatorProfile = target.kind === 'emulator' ? target.profile : null
-    const capacity = Object.fromEntries(modes.map((m) => [m, tierCapacitiesFor({ mode: s.modes[m], model: s.model, emulatorProfile, deviceTokens: t.device_kv_tokens ?? null })]))
+    // llama-server (started with --kv-unified) holds ctx_size tokens of KV across its slots.
+    const deviceTokens = t.device_kv_tokens ?? (target.kind === 'llamacpp' ? target.ctx_size : null)
+    const capacity = Object.fromEntries(modes.map((m) => [m, tierCapacitiesFor({ mode: s.modes[m], model: s.model, emulatorProfile, deviceTokens })]))
     // The context limit: the engine's max input (preflight margin 256, as every workload), and on
     // kvsim its device pool, which must hold a whole prompt plus one block.
-    const maxInput = target.kind === 'external' ? (target.max_input_tokens ?? s.model.max_input_tokens) : s.model.max_input_tokens
+    const maxInput =
+      target.kind === 'external'
+        ? (target.max_input_tokens ?? s.model.max_input_tokens)
+        : target.kind === 'llamacpp'
+          ? Math.min(target.ctx_size, s.model.max_input_tokens)
+          : s.model.max_input_tokens
     const devices = modes.map((m) => capacity[m].capacities.device_tokens).filter((d): d is number => d !== null)
     const deviceLimit = devices.length ? Math.min(...devices) - s.model.tokens_per_block : Number.POSITIVE_INFINITY
     const ceiling = (out: number) => Math.min(maxInput - out - 256, deviceLimit)
@@ -114,11 +121,16 @@ defineHypothesis({
     const replay = (mode: KvModeId, c: PhaseContext) => {
       const ctx = s.workloadContext(c.target.model, { maxInputTokens: c.target.maxInputTokens })
       // Rows the running server refuses (its own limit below the configured one) are skipped and counted.
-      const w = traceReplay(ctx, { name: 'trace_replay', rows: prepared.rows, lengthScale, outputScale, oversize: 'skip' })
+      // Scoped: one phase-scoped nonce opens every prompt, and each request declares the cached tokens
+      // its shared hash_ids allow, so the contamination gate catches reuse from outside this replay.
+      const w = traceReplay(ctx, { name: 'trace_replay', rows: prepared.rows, lengthScale, outputScale, oversize: 'skip', scoped: true })
       sources.set(mode, w.source)
       return w.source
     }
+    // The workload is created inside the phase's nonce scope (the before hook is not): prompts are
+    // built here, before the phase's clock starts.
     const workload = (mode: KvModeId) => (c: PhaseContext): Workload => {
+      if (prebuild) built.set(mode, takeAll(replay(mode, c)))
       const items = built.get(mode)
       let k = 0
       const lazy = items ? null : replay(mode, c)
@@ -144,6 +156,7 @@ defineHypothesis({
         plannedDurationS,
         rows: rowsOf(mode),
         bytesDivisor: target?.emulated && Number.isFinite(ioScale) ? ioScale : 1,
+        tiers: { host: kvModeHasHostTier(mode), disk: kvModeHasDiskTier(mode) },
       })
     }
 
@@ -157,7 +170,6 @@ defineHypothesis({
         // Every mode starts from a fresh worker (the DSL restarts on a mode change): the what-if
         // assumes an empty cache at the first row.
         before: (api) => {
-          if (prebuild) built.set(mode, takeAll(replay(mode, api)))
           if (i > 0) return
           const files = writeWhatIfFiles(join(api.layout.root, 'whatif'), {
             trace: { path, first_n: firstN ?? null, length_scale: lengthScale, time_scale: timeScale },

@@ -1,6 +1,8 @@
 import { blockMarker, markerTokens } from './block-marker'
 import { blockText } from './prompt-filler'
 import { fitPrompt } from './prompt-fit'
+import { nonceText } from './prompt-nonce'
+import { countTemplatedTokens } from './prompt-token-count'
 import { PromptPreflightError } from './prompt-preflight'
 import { buildRequest } from './request-builder'
 import { requestId } from './request-stream'
@@ -38,6 +40,41 @@ export interface TraceReplayOptions {
    * (every prompt is held in memory). @default false
    */
   prebuild?: boolean
+  /**
+   * One nonce (scoped by the suite runtime to the phase) opens every prompt, and each request
+   * declares the cached tokens it may legitimately get (reusable_tokens_max): the fixed head plus
+   * the blocks it shares, by equal leading hash_ids, with a row sent before it in this replay.
+   * Reuse within the replay is the point; reuse of an earlier phase's prompts is contamination.
+   * @default false
+   */
+  scoped?: boolean
+}
+
+/** Prefix tree of the hash_id sequences sent so far: the longest shared leading run of a new row. */
+const createIdTrie = () => {
+  type Node = Map<number, Node>
+  const root: Node = new Map()
+  return {
+    /** Leading ids of `ids` some earlier row also started with. */
+    shared: (ids: readonly number[]): number => {
+      let n = root
+      let k = 0
+      for (; k < ids.length; k++) {
+        const next = n.get(ids[k])
+        if (!next) break
+        n = next
+      }
+      return k
+    },
+    insert: (ids: readonly number[]) => {
+      let n = root
+      for (const id of ids) {
+        let next = n.get(id)
+        if (!next) n.set(id, (next = new Map()))
+        n = next
+      }
+    },
+  }
 }
 
 export interface TraceReplayStream extends RequestStream {
@@ -55,6 +92,8 @@ export const traceReplay = (ctx: WorkloadContext, o: TraceReplayOptions): Worklo
   const block = Math.max(1, Math.round((o.blockTokens ?? MOONCAKE_BLOCK_TOKENS) * scale))
   let i = 0
   let skipped = 0
+  const trie = createIdTrie()
+  const LOG = 'Conversation log:'
 
   const build = (index: number) => {
     const row = rows[index]
@@ -70,28 +109,44 @@ export const traceReplay = (ctx: WorkloadContext, o: TraceReplayOptions): Worklo
       const id = ids[k] >= 0 ? ids[k] : seedFrom('trace-pad', keyOf(k))
       return blockMarker(ctx.tokenizer, id, m) + blockText(ctx.tokenizer, block - marker, keyOf(k), take - m)
     }
+    // The last render is the one fitPrompt returns: its fill is the prompt's block tokens.
+    let lastFill = 0
+    const head = o.scoped ? `${nonceText(ctx.tokenizer, `${ctx.seed}:${name}`)} ${LOG}` : LOG
     const render = (fill: number): ChatMessage[] => {
+      lastFill = fill
       let body = ''
       for (let k = 0, used = 0; used < fill && k < ids.length; k++) {
         const take = Math.min(block, fill - used)
         body += blockBody(k, take)
         used += take
       }
-      return [{ role: 'user', content: `Conversation log:${body}` }]
+      return [{ role: 'user', content: `${head}${body}` }]
     }
     const prompt = fitPrompt({ tokenizer: ctx.tokenizer, template: ctx.template, tokens: Math.max(input, 24), render, label: `trace row ${index}` })
     const first = blockBody(0, block)
     const cut = prompt.text.indexOf(first)
-    return {
-      request: buildRequest(ctx, {
-        workload: name,
-        requestId: requestId(name, index),
-        prompt,
-        prefixText: cut >= 0 ? prompt.text.slice(0, cut + first.length) : undefined,
-        params: { max_tokens: Math.max(1, Math.round(row.output_length * outScale)) },
-      }),
-      at_ms: row.timestamp,
+    let reusableTokensMax: number | null = null
+    const traceIds = o.scoped ? ids.slice(0, Math.ceil(lastFill / block)).filter((id) => id >= 0) : []
+    if (o.scoped) {
+      const shared = trie.shared(traceIds)
+      // Every block of this prompt was sent before: the whole prompt may be served (template tail included).
+      // Otherwise the head and the shared blocks, plus one token: the next block's marker may open with
+      // the same word (ids equal mod 4096, block-marker.ts).
+      const headEnd = prompt.text.indexOf(head) + head.length
+      reusableTokensMax =
+        shared * block >= lastFill ? prompt.tokens : Math.min(prompt.tokens, countTemplatedTokens(ctx.tokenizer, ctx.template, prompt.text.slice(0, headEnd)) + shared * block + 1)
     }
+    const sized = { ...prompt, reusableTokensMax }
+    const request = buildRequest(ctx, {
+      workload: name,
+      requestId: requestId(name, index),
+      prompt: sized,
+      prefixText: cut >= 0 ? prompt.text.slice(0, cut + first.length) : undefined,
+      params: { max_tokens: Math.max(1, Math.round(row.output_length * outScale)) },
+    })
+    // Only rows that pass the preflight are sent, so only they can leave a prefix in the cache.
+    if (o.scoped) trie.insert(traceIds)
+    return { request, at_ms: row.timestamp }
   }
 
   const source: TraceReplayStream = {
