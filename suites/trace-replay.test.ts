@@ -209,9 +209,10 @@ defineHypothesis({
     c.note('trace_predicted_vs_measured', rows)
     if (rows.length) {
       const cols = Object.keys(rows[0]) as (keyof PredictedVsMeasured)[]
+      // Booleans spelled out: csv-stringify writes false as an empty cell, and `emulated` must read false, not blank.
       // One table per repetition (full profile repeats the sequence): the first keeps the plain name.
       const file = c.repetition ? `predicted_vs_measured_rep${c.repetition + 1}.csv` : 'predicted_vs_measured.csv'
-      writeFileSync(join(c.layout.root, file), stringify([cols, ...rows.map((r) => cols.map((k) => r[k] ?? ''))]))
+      writeFileSync(join(c.layout.root, file), stringify([cols, ...rows.map((r) => cols.map((k) => (typeof r[k] === 'boolean' ? String(r[k]) : (r[k] ?? ''))))]))
     }
   },
 })

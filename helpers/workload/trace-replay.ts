@@ -50,31 +50,33 @@ export interface TraceReplayOptions {
   scoped?: boolean
 }
 
-/** Prefix tree of the hash_id sequences sent so far: the longest shared leading run of a new row. */
-const createIdTrie = () => {
-  type Node = Map<number, Node>
-  const root: Node = new Map()
-  return {
-    /** Leading ids of `ids` some earlier row also started with. */
-    shared: (ids: readonly number[]): number => {
-      let n = root
-      let k = 0
-      for (; k < ids.length; k++) {
-        const next = n.get(ids[k])
-        if (!next) break
-        n = next
-      }
-      return k
-    },
-    insert: (ids: readonly number[]) => {
-      let n = root
-      for (const id of ids) {
-        let next = n.get(id)
-        if (!next) n.set(id, (next = new Map()))
-        n = next
-      }
-    },
+/**
+ * Prefix tree of every row's hash_ids, counting the rows through each node: the leading run a row
+ * shares with at least one other row of the replay. Any other row, not only an earlier one: rows
+ * sent close together are prefilled in any order (llama.cpp served row 0 from row 1's first block).
+ */
+const sharedLeadingIds = (rows: readonly { hash_ids: readonly number[] }[]): number[] => {
+  type Node = { rows: number; next: Map<number, Node> }
+  const root: Node = { rows: 0, next: new Map() }
+  for (const r of rows) {
+    let n = root
+    for (const id of r.hash_ids) {
+      let c = n.next.get(id)
+      if (!c) n.next.set(id, (c = { rows: 0, next: new Map() }))
+      c.rows++
+      n = c
+    }
   }
+  return rows.map((r) => {
+    let n = root
+    let k = 0
+    for (; k < r.hash_ids.length; k++) {
+      const c = n.next.get(r.hash_ids[k])
+      if (!c || c.rows < 2) break
+      n = c
+    }
+    return k
+  })
 }
 
 export interface TraceReplayStream extends RequestStream {
@@ -92,7 +94,7 @@ export const traceReplay = (ctx: WorkloadContext, o: TraceReplayOptions): Worklo
   const block = Math.max(1, Math.round((o.blockTokens ?? MOONCAKE_BLOCK_TOKENS) * scale))
   let i = 0
   let skipped = 0
-  const trie = createIdTrie()
+  const shared = o.scoped ? sharedLeadingIds(rows.slice(0, limit)) : []
   const LOG = 'Conversation log:'
 
   const build = (index: number) => {
@@ -126,15 +128,14 @@ export const traceReplay = (ctx: WorkloadContext, o: TraceReplayOptions): Worklo
     const first = blockBody(0, block)
     const cut = prompt.text.indexOf(first)
     let reusableTokensMax: number | null = null
-    const traceIds = o.scoped ? ids.slice(0, Math.ceil(lastFill / block)).filter((id) => id >= 0) : []
     if (o.scoped) {
-      const shared = trie.shared(traceIds)
-      // Every block of this prompt was sent before: the whole prompt may be served (template tail included).
+      // Every block of this prompt is shared: the whole prompt may be served (template tail included).
       // Otherwise the head and the shared blocks, plus one token: the next block's marker may open with
       // the same word (ids equal mod 4096, block-marker.ts).
       const headEnd = prompt.text.indexOf(head) + head.length
+      const n = shared[index]
       reusableTokensMax =
-        shared * block >= lastFill ? prompt.tokens : Math.min(prompt.tokens, countTemplatedTokens(ctx.tokenizer, ctx.template, prompt.text.slice(0, headEnd)) + shared * block + 1)
+        n * block >= lastFill ? prompt.tokens : Math.min(prompt.tokens, countTemplatedTokens(ctx.tokenizer, ctx.template, prompt.text.slice(0, headEnd)) + n * block + 1)
     }
     const sized = { ...prompt, reusableTokensMax }
     const request = buildRequest(ctx, {
@@ -144,8 +145,6 @@ export const traceReplay = (ctx: WorkloadContext, o: TraceReplayOptions): Worklo
       prefixText: cut >= 0 ? prompt.text.slice(0, cut + first.length) : undefined,
       params: { max_tokens: Math.max(1, Math.round(row.output_length * outScale)) },
     })
-    // Only rows that pass the preflight are sent, so only they can leave a prefix in the cache.
-    if (o.scoped) trie.insert(traceIds)
     return { request, at_ms: row.timestamp }
   }
 
