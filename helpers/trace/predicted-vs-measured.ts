@@ -32,6 +32,8 @@ export interface PredictedVsMeasured {
   measured_offload_tokens: number | null
   /** Where measured_cached_tokens came from: the responses, a server counter, or nothing. */
   measured_cached_source: string | null
+  /** The backend's cached_prompt_tokens_total over the phase, next to the responses' sum as a cross-check. */
+  counter_cached_tokens: number | null
   /** Which normalised counters gave the device / host / disk split, or why there is none. */
   measured_by_source_basis: string
   ttft_p50_ms: number | null
@@ -141,6 +143,7 @@ export const comparePredicted = (o: PhaseOutcome | undefined, c: CompareOptions)
     disk_measured_over_predicted: ratioOrNull(disk, p.disk_hit_tokens, floor),
     measured_offload_tokens: by.offload,
     measured_cached_source: c0.source,
+    counter_cached_tokens: t?.cached_prompt_tokens_total ?? null,
     measured_by_source_basis: by.basis,
     ttft_p50_ms: o?.summary.ttft_ms.p50 ?? null,
     ttft_p99_ms: o?.summary.ttft_ms.p99 ?? null,

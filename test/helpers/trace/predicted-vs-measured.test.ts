@@ -34,6 +34,7 @@ describe('predicted vs measured', () => {
     const r = comparePredicted(withTiers({ cached_prompt_tokens_total: 1500 }, [null, null]), { ...base, mode: 'B1', tiers: { host: true, disk: false } })
     expect(r).toMatchObject({ measured_cached_tokens: 1500, measured_device_tokens: null, measured_host_tokens: null, measured_disk_tokens: null, measured_offload_tokens: null })
     expect(r.measured_cached_source).toBe('counter cached_prompt_tokens_total')
+    expect(r.counter_cached_tokens).toBe(1500)
     // B0 has no lower tier: the whole cached total came from the device.
     const b0 = comparePredicted(withTiers({ cached_prompt_tokens_total: 1500 }, [null]), { ...base, mode: 'B0', tiers: { host: false, disk: false } })
     expect(b0.measured_device_tokens).toBe(1500)
