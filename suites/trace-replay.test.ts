@@ -109,6 +109,8 @@ defineHypothesis({
     const predictions: Record<string, TierPrediction> = Object.fromEntries(modes.map((m) => [m, analysis.predict(capacity[m].capacities)]))
     const capacities: Record<string, TierCapacities> = Object.fromEntries(modes.map((m) => [m, capacity[m].capacities]))
     const capacitySource = [...new Set(modes.map((m) => capacity[m].source))].join('; ')
+    // The chart marks the last mode the target can run (llama.cpp: B1; its B2 is not applicable).
+    const markMode = [...modes].reverse().find((m) => s.tierBackend.support(m).supported) ?? modes[modes.length - 1]
     const sources = new Map<string, TraceReplayStream>()
     table = (phases, target) => modes.map((m) => compare(m, phases.get(`${m}-replay`), target))
 
@@ -157,6 +159,7 @@ defineHypothesis({
         rows: rowsOf(mode),
         bytesDivisor: target?.emulated && Number.isFinite(ioScale) ? ioScale : 1,
         tiers: { host: kvModeHasHostTier(mode), disk: kvModeHasDiskTier(mode) },
+        kvBytesPerToken: s.model.kv_bytes_per_token,
       })
     }
 
@@ -177,7 +180,7 @@ defineHypothesis({
             capacities,
             predictions,
             capacity_source: capacitySource,
-          }, { markMode: modes[modes.length - 1] })
+          }, { markMode: markMode })
           const { curve, reuse, ...summary } = analysis.whatIf
           api.note('trace_whatif', { ...summary, rows_skipped_oversize: prepared.skipped, rows_clipped_oversize: prepared.clipped, oversize_examples: prepared.oversizeExamples, capacities, predictions, capacity_source: capacitySource, files: Object.values(files).filter(Boolean) })
           api.event('trace_whatif_text', { lines: formatWhatIf(analysis.whatIf, capacities, predictions, capacitySource) })

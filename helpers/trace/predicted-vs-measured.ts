@@ -1,4 +1,4 @@
-import { type PhaseDeltas, phaseTierDeltas } from '../analysis/mechanism'
+import { diskRehydrateFigure, type PhaseDeltas, phaseTierDeltas } from '../analysis/mechanism'
 import type { TierCounters } from '../backends/tier-counters'
 import type { PhaseOutcome } from '../suite/define-hypothesis'
 import type { TierPrediction } from './trace-whatif'
@@ -60,6 +60,11 @@ export interface CompareOptions {
   bytesDivisor?: number
   /** Lower tiers the mode has: a tier the mode lacks served nothing, so the device share needs no counter for it. @default both */
   tiers?: { host: boolean; disk: boolean }
+  /**
+   * The model's KV bytes per token: without a disk counter (LMCache v1), disk-tier reads the OS
+   * proves (O_DIRECT, mechanism.ts) become tokens at bytes x bytesDivisor / this. Unset = counters only.
+   */
+  kvBytesPerToken?: number
 }
 
 /** The cached total of a phase: the responses' own counts when any response reported one, else the backend's counter. */
@@ -116,6 +121,14 @@ export const comparePredicted = (o: PhaseOutcome | undefined, c: CompareOptions)
   const c0 = o && t ? measuredCached(o, t) : { value: null, source: null }
   const cached = c0.value
   const by = t ? measuredBySource(t, cached, c.tiers ?? { host: true, disk: true }) : { device: null, host: null, disk: null, offload: null, basis: 'phase not run' }
+  // No disk counter: the disk-tier reads the OS can prove (the same evidence NO_DISK_REHYDRATE accepts), as tokens.
+  if (o && by.disk === null && (c.tiers?.disk ?? true) && c.kvBytesPerToken) {
+    const f = diskRehydrateFigure(o.record.deltas as unknown as PhaseDeltas)
+    if (f.evidence === 'os' && f.unit === 'bytes' && f.value !== null) {
+      by.disk = Math.round((f.value * Math.max(1, c.bytesDivisor ?? 1)) / c.kvBytesPerToken)
+      by.basis += `; disk: OS (${f.basis}) over ${c.kvBytesPerToken} KV bytes per token${(c.bytesDivisor ?? 1) > 1 ? ` / io_scale ${c.bytesDivisor}` : ''}`
+    }
+  }
   const { device, host, disk } = by
   const duration = o ? (o.record.t_end_ms - o.record.t_start_ms) / 1000 : null
   const p = c.prediction

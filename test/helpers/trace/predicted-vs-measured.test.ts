@@ -40,6 +40,18 @@ describe('predicted vs measured', () => {
     expect(b0.measured_device_tokens).toBe(1500)
   })
 
+  test('without a disk counter, disk-tier reads the OS proves (O_DIRECT) count as tokens at the target KV bytes; unproven reads stay null', () => {
+    const os = (o_direct_confirmed: number | null) =>
+      ({ ...withTiers({ cached_prompt_tokens_offloaded: 600 }, [900, 800], 1700), record: { t_start_ms: 0, t_end_ms: 5000, deltas: { tiers: { ...emptyTierCounters(), cached_prompt_tokens_offloaded: 600 }, tier_os: { process_read_bytes: 64_000, cache_dir_files_after: 3, cache_open_files: 1, o_direct_confirmed } } } }) as unknown as PhaseOutcome
+    const r = comparePredicted(os(1), { ...base, kvBytesPerToken: 1000, bytesDivisor: 5 })
+    expect(r.measured_disk_tokens).toBe(320)
+    expect(r.disk_measured_over_predicted).toBeCloseTo(1)
+    expect(r.measured_by_source_basis).toMatch(/disk: OS .*O_DIRECT/)
+    expect(comparePredicted(os(null), { ...base, kvBytesPerToken: 1000 }).measured_disk_tokens).toBeNull()
+    // A mode without a disk tier never reads the OS as disk hits.
+    expect(comparePredicted(os(1), { ...base, kvBytesPerToken: 1000, tiers: { host: true, disk: false } }).measured_disk_tokens).toBeNull()
+  })
+
   test('an offload total without the split gives the device share; no counter and no reported count is no data, not 0', () => {
     const r = comparePredicted(withTiers({ cached_prompt_tokens_offloaded: 600 }, [900, 800], 1700), base)
     expect(r).toMatchObject({ measured_device_tokens: 1100, measured_offload_tokens: 600, measured_host_tokens: null, measured_disk_tokens: null })
