@@ -200,7 +200,15 @@ defineHypothesis({
           },
           // Only modes with a disk tier are judged on it.
           ...(capacities[mode].disk_tokens
-            ? [{ gate: GATE_DISK_SHORTFALL, input: (o: PhaseOutcome, c: PhaseContext) => ({ value: compare(mode, o, c.target).disk_measured_over_predicted }) }]
+            ? [
+                {
+                  gate: GATE_DISK_SHORTFALL,
+                  input: (o: PhaseOutcome, c: PhaseContext) => {
+                    const r = compare(mode, o, c.target)
+                    return { value: r.disk_measured_over_predicted, details: { predicted_disk_tokens: r.predicted_disk_tokens, measured_disk_tokens: r.measured_disk_tokens, basis: r.measured_by_source_basis } }
+                  },
+                },
+              ]
             : []),
         ],
       }),

@@ -123,10 +123,11 @@ export const comparePredicted = (o: PhaseOutcome | undefined, c: CompareOptions)
   const by = t ? measuredBySource(t, cached, c.tiers ?? { host: true, disk: true }) : { device: null, host: null, disk: null, offload: null, basis: 'phase not run' }
   // No disk counter: the disk-tier reads the OS can prove (the same evidence NO_DISK_REHYDRATE accepts), as tokens.
   if (o && by.disk === null && (c.tiers?.disk ?? true) && c.kvBytesPerToken) {
+    // Commas become semicolons: the basis lands in a CSV cell that readers split naively.
     const f = diskRehydrateFigure(o.record.deltas as unknown as PhaseDeltas)
     if (f.evidence === 'os' && f.unit === 'bytes' && f.value !== null) {
       by.disk = Math.round((f.value * Math.max(1, c.bytesDivisor ?? 1)) / c.kvBytesPerToken)
-      by.basis += `; disk: OS (${f.basis}) over ${c.kvBytesPerToken} KV bytes per token${(c.bytesDivisor ?? 1) > 1 ? ` / io_scale ${c.bytesDivisor}` : ''}`
+      by.basis += `; disk: OS (${f.basis.replace(/,/g, ';')}) over ${c.kvBytesPerToken} KV bytes per token${(c.bytesDivisor ?? 1) > 1 ? ` / io_scale ${c.bytesDivisor}` : ''}`
     }
   }
   const { device, host, disk } = by
