@@ -6,7 +6,8 @@ import { traceSchedule } from '../helpers/config/trace-config'
 import type { Gate } from '../helpers/gates/gate'
 import { type LoadPhasePlan, type PhaseContext, type PhaseOutcome, defineHypothesis } from '../helpers/suite/define-hypothesis'
 import { type PredictedVsMeasured, comparePredicted } from '../helpers/trace/predicted-vs-measured'
-import { tierCapacitiesFor } from '../helpers/trace/tier-capacities'
+import { tierCapacitiesFor, withEffectiveTiers } from '../helpers/trace/tier-capacities'
+import { effectiveTiersFor } from '../helpers/tiers/effective-tiers'
 import { prepareTraceRows } from '../helpers/trace/trace-rows'
 import { type TierCapacities, type TierPrediction, analyzeTrace } from '../helpers/trace/trace-whatif'
 import { formatWhatIf } from '../helpers/trace/whatif-text'
@@ -87,7 +88,12 @@ defineHypothesis({
     const emulatorProfile = target.kind === 'emulator' ? target.profile : null
     // llama-server (started with --kv-unified) holds ctx_size tokens of KV across its slots.
     const deviceTokens = t.device_kv_tokens ?? (target.kind === 'llamacpp' ? target.ctx_size : null)
-    const capacity = Object.fromEntries(modes.map((m) => [m, tierCapacitiesFor({ mode: s.modes[m], model: s.model, emulatorProfile, deviceTokens })]))
+    const pinDevice = t.device_kv_tokens !== undefined && t.device_kv_tokens !== null
+    // The capacities the target is expected to have (TierPlan work: kvsim's own sizing, Dynamo's
+    // estimate, an external server's declared tiers); unknown ones fall back to the config's sizing.
+    // Each phase replaces them with the capacities the started target reports (before hook).
+    const configured = (m: KvModeId) => tierCapacitiesFor({ mode: s.modes[m], model: s.model, emulatorProfile, deviceTokens })
+    const capacity = Object.fromEntries(modes.map((m) => [m, withEffectiveTiers(configured(m), s.expectedTiers(m), m, pinDevice)]))
     // The context limit: the engine's max input (preflight margin 256, as every workload), and on
     // kvsim its device pool, which must hold a whole prompt plus one block.
     const maxInput =
@@ -108,7 +114,6 @@ defineHypothesis({
     const plannedDurationS = schedule === 'timestamps' ? analysis.whatIf.duration_s : schedule === 'rate' ? prepared.rows.length / t.rate! : null
     const predictions: Record<string, TierPrediction> = Object.fromEntries(modes.map((m) => [m, analysis.predict(capacity[m].capacities)]))
     const capacities: Record<string, TierCapacities> = Object.fromEntries(modes.map((m) => [m, capacity[m].capacities]))
-    const capacitySource = [...new Set(modes.map((m) => capacity[m].source))].join('; ')
     // The chart marks the last mode the target can run (llama.cpp: B1; its B2 is not applicable).
     const markMode = [...modes].reverse().find((m) => s.tierBackend.support(m).supported) ?? modes[modes.length - 1]
     const sources = new Map<string, TraceReplayStream>()
@@ -164,7 +169,7 @@ defineHypothesis({
     }
 
     return modes.map(
-      (mode, i): LoadPhasePlan => ({
+      (mode): LoadPhasePlan => ({
         name: `${mode}-replay`,
         kind: 'measure',
         mode,
@@ -173,7 +178,13 @@ defineHypothesis({
         // Every mode starts from a fresh worker (the DSL restarts on a mode change): the what-if
         // assumes an empty cache at the first row.
         before: (api) => {
-          if (i > 0) return
+          // The started target's effective capacities (driver report, else prediction) replace the
+          // collection-time ones for this mode: the prediction, the gates and the chart's marks use them.
+          capacity[mode] = withEffectiveTiers(configured(mode), effectiveTiersFor(api.target, s.expectedTiers(mode)), mode, pinDevice)
+          capacities[mode] = capacity[mode].capacities
+          predictions[mode] = analysis.predict(capacities[mode])
+          const capacitySource = modes.map((m) => `${m}: ${capacity[m].source}`).join('; ')
+          // Rewritten each phase, so the last one holds every mode's effective capacities.
           const files = writeWhatIfFiles(join(api.layout.root, 'whatif'), {
             trace: { path, first_n: firstN ?? null, length_scale: lengthScale, time_scale: timeScale },
             whatIf: analysis.whatIf,
@@ -182,6 +193,7 @@ defineHypothesis({
             capacity_source: capacitySource,
           }, { markMode: markMode })
           const { curve, reuse, ...summary } = analysis.whatIf
+          // Per phase: each note holds the capacities known so far (this mode's as the target reported them).
           api.note('trace_whatif', { ...summary, rows_skipped_oversize: prepared.skipped, rows_clipped_oversize: prepared.clipped, oversize_examples: prepared.oversizeExamples, capacities, predictions, capacity_source: capacitySource, files: Object.values(files).filter(Boolean) })
           api.event('trace_whatif_text', { lines: formatWhatIf(analysis.whatIf, capacities, predictions, capacitySource) })
         },
