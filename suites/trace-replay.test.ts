@@ -1,12 +1,13 @@
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { stringify } from 'csv-stringify/sync'
-import type { KvModeId } from '../helpers/config/kv-mode'
+import { type KvModeId, kvModeHasDiskTier, kvModeHasHostTier } from '../helpers/config/kv-mode'
 import { traceSchedule } from '../helpers/config/trace-config'
 import type { Gate } from '../helpers/gates/gate'
 import { type LoadPhasePlan, type PhaseContext, type PhaseOutcome, defineHypothesis } from '../helpers/suite/define-hypothesis'
 import { type PredictedVsMeasured, comparePredicted } from '../helpers/trace/predicted-vs-measured'
-import { tierCapacitiesFor } from '../helpers/trace/tier-capacities'
+import { tierCapacitiesFor, withEffectiveTiers } from '../helpers/trace/tier-capacities'
+import { effectiveTiersFor } from '../helpers/tiers/effective-tiers'
 import { prepareTraceRows } from '../helpers/trace/trace-rows'
 import { type TierCapacities, type TierPrediction, analyzeTrace } from '../helpers/trace/trace-whatif'
 import { formatWhatIf } from '../helpers/trace/whatif-text'
@@ -85,10 +86,22 @@ defineHypothesis({
     const raw = readMooncakeTrace(path, firstN)
     if (raw.length === 0) throw new TraceFileError(`Expected at least one row in ${path}, got an empty trace`)
     const emulatorProfile = target.kind === 'emulator' ? target.profile : null
-    const capacity = Object.fromEntries(modes.map((m) => [m, tierCapacitiesFor({ mode: s.modes[m], model: s.model, emulatorProfile, deviceTokens: t.device_kv_tokens ?? null })]))
+    // llama-server (started with --kv-unified) holds ctx_size tokens of KV across its slots.
+    const deviceTokens = t.device_kv_tokens ?? (target.kind === 'llamacpp' ? target.ctx_size : null)
+    const pinDevice = t.device_kv_tokens !== undefined && t.device_kv_tokens !== null
+    // The capacities the target is expected to have (TierPlan work: kvsim's own sizing, Dynamo's
+    // estimate, an external server's declared tiers); unknown ones fall back to the config's sizing.
+    // Each phase replaces them with the capacities the started target reports (before hook).
+    const configured = (m: KvModeId) => tierCapacitiesFor({ mode: s.modes[m], model: s.model, emulatorProfile, deviceTokens })
+    const capacity = Object.fromEntries(modes.map((m) => [m, withEffectiveTiers(configured(m), s.expectedTiers(m), m, pinDevice)]))
     // The context limit: the engine's max input (preflight margin 256, as every workload), and on
     // kvsim its device pool, which must hold a whole prompt plus one block.
-    const maxInput = target.kind === 'external' ? (target.max_input_tokens ?? s.model.max_input_tokens) : s.model.max_input_tokens
+    const maxInput =
+      target.kind === 'external'
+        ? (target.max_input_tokens ?? s.model.max_input_tokens)
+        : target.kind === 'llamacpp'
+          ? Math.min(target.ctx_size, s.model.max_input_tokens)
+          : s.model.max_input_tokens
     const devices = modes.map((m) => capacity[m].capacities.device_tokens).filter((d): d is number => d !== null)
     const deviceLimit = devices.length ? Math.min(...devices) - s.model.tokens_per_block : Number.POSITIVE_INFINITY
     const ceiling = (out: number) => Math.min(maxInput - out - 256, deviceLimit)
@@ -101,7 +114,8 @@ defineHypothesis({
     const plannedDurationS = schedule === 'timestamps' ? analysis.whatIf.duration_s : schedule === 'rate' ? prepared.rows.length / t.rate! : null
     const predictions: Record<string, TierPrediction> = Object.fromEntries(modes.map((m) => [m, analysis.predict(capacity[m].capacities)]))
     const capacities: Record<string, TierCapacities> = Object.fromEntries(modes.map((m) => [m, capacity[m].capacities]))
-    const capacitySource = [...new Set(modes.map((m) => capacity[m].source))].join('; ')
+    // The chart marks the last mode the target can run (llama.cpp: B1; its B2 is not applicable).
+    const markMode = [...modes].reverse().find((m) => s.tierBackend.support(m).supported) ?? modes[modes.length - 1]
     const sources = new Map<string, TraceReplayStream>()
     table = (phases, target) => modes.map((m) => compare(m, phases.get(`${m}-replay`), target))
 
@@ -114,11 +128,16 @@ defineHypothesis({
     const replay = (mode: KvModeId, c: PhaseContext) => {
       const ctx = s.workloadContext(c.target.model, { maxInputTokens: c.target.maxInputTokens })
       // Rows the running server refuses (its own limit below the configured one) are skipped and counted.
-      const w = traceReplay(ctx, { name: 'trace_replay', rows: prepared.rows, lengthScale, outputScale, oversize: 'skip' })
+      // Scoped: one phase-scoped nonce opens every prompt, and each request declares the cached tokens
+      // its shared hash_ids allow, so the contamination gate catches reuse from outside this replay.
+      const w = traceReplay(ctx, { name: 'trace_replay', rows: prepared.rows, lengthScale, outputScale, oversize: 'skip', scoped: true })
       sources.set(mode, w.source)
       return w.source
     }
+    // The workload is created inside the phase's nonce scope (the before hook is not): prompts are
+    // built here, before the phase's clock starts.
     const workload = (mode: KvModeId) => (c: PhaseContext): Workload => {
+      if (prebuild) built.set(mode, takeAll(replay(mode, c)))
       const items = built.get(mode)
       let k = 0
       const lazy = items ? null : replay(mode, c)
@@ -144,11 +163,13 @@ defineHypothesis({
         plannedDurationS,
         rows: rowsOf(mode),
         bytesDivisor: target?.emulated && Number.isFinite(ioScale) ? ioScale : 1,
+        tiers: { host: kvModeHasHostTier(mode), disk: kvModeHasDiskTier(mode) },
+        kvBytesPerToken: s.model.kv_bytes_per_token,
       })
     }
 
     return modes.map(
-      (mode, i): LoadPhasePlan => ({
+      (mode): LoadPhasePlan => ({
         name: `${mode}-replay`,
         kind: 'measure',
         mode,
@@ -157,16 +178,22 @@ defineHypothesis({
         // Every mode starts from a fresh worker (the DSL restarts on a mode change): the what-if
         // assumes an empty cache at the first row.
         before: (api) => {
-          if (prebuild) built.set(mode, takeAll(replay(mode, api)))
-          if (i > 0) return
+          // The started target's effective capacities (driver report, else prediction) replace the
+          // collection-time ones for this mode: the prediction, the gates and the chart's marks use them.
+          capacity[mode] = withEffectiveTiers(configured(mode), effectiveTiersFor(api.target, s.expectedTiers(mode)), mode, pinDevice)
+          capacities[mode] = capacity[mode].capacities
+          predictions[mode] = analysis.predict(capacities[mode])
+          const capacitySource = modes.map((m) => `${m}: ${capacity[m].source}`).join('; ')
+          // Rewritten each phase, so the last one holds every mode's effective capacities.
           const files = writeWhatIfFiles(join(api.layout.root, 'whatif'), {
             trace: { path, first_n: firstN ?? null, length_scale: lengthScale, time_scale: timeScale },
             whatIf: analysis.whatIf,
             capacities,
             predictions,
             capacity_source: capacitySource,
-          }, { markMode: modes[modes.length - 1] })
+          }, { markMode: markMode })
           const { curve, reuse, ...summary } = analysis.whatIf
+          // Per phase: each note holds the capacities known so far (this mode's as the target reported them).
           api.note('trace_whatif', { ...summary, rows_skipped_oversize: prepared.skipped, rows_clipped_oversize: prepared.clipped, oversize_examples: prepared.oversizeExamples, capacities, predictions, capacity_source: capacitySource, files: Object.values(files).filter(Boolean) })
           api.event('trace_whatif_text', { lines: formatWhatIf(analysis.whatIf, capacities, predictions, capacitySource) })
         },
@@ -185,7 +212,15 @@ defineHypothesis({
           },
           // Only modes with a disk tier are judged on it.
           ...(capacities[mode].disk_tokens
-            ? [{ gate: GATE_DISK_SHORTFALL, input: (o: PhaseOutcome, c: PhaseContext) => ({ value: compare(mode, o, c.target).disk_measured_over_predicted }) }]
+            ? [
+                {
+                  gate: GATE_DISK_SHORTFALL,
+                  input: (o: PhaseOutcome, c: PhaseContext) => {
+                    const r = compare(mode, o, c.target)
+                    return { value: r.disk_measured_over_predicted, details: { predicted_disk_tokens: r.predicted_disk_tokens, measured_disk_tokens: r.measured_disk_tokens, basis: r.measured_by_source_basis } }
+                  },
+                },
+              ]
             : []),
         ],
       }),
@@ -197,9 +232,10 @@ defineHypothesis({
     c.note('trace_predicted_vs_measured', rows)
     if (rows.length) {
       const cols = Object.keys(rows[0]) as (keyof PredictedVsMeasured)[]
+      // Booleans spelled out: csv-stringify writes false as an empty cell, and `emulated` must read false, not blank.
       // One table per repetition (full profile repeats the sequence): the first keeps the plain name.
       const file = c.repetition ? `predicted_vs_measured_rep${c.repetition + 1}.csv` : 'predicted_vs_measured.csv'
-      writeFileSync(join(c.layout.root, file), stringify([cols, ...rows.map((r) => cols.map((k) => r[k] ?? ''))]))
+      writeFileSync(join(c.layout.root, file), stringify([cols, ...rows.map((r) => cols.map((k) => (typeof r[k] === 'boolean' ? String(r[k]) : (r[k] ?? ''))))]))
     }
   },
 })

@@ -72,7 +72,8 @@ export const resolveSuiteSettings = (run: RunContext): SuiteSettings => {
     seed: config.seed,
     scaled: (n, min = 1) => Math.max(min, Math.round(n * config.profile.workload_scale)),
     workloadContext: (servedModel, extra = {}) => workloadContextFor(config.model, config.seed, { model: servedModel, ...extra }),
-    tierBackend: createBackend('backend' in config.target ? config.target.backend : 'kvbm', {
+    // The llama.cpp target always runs llama.cpp's own counters (its backend is not configurable).
+    tierBackend: createBackend('backend' in config.target ? config.target.backend : config.target.kind === 'llamacpp' ? 'llamacpp' : 'kvbm', {
       kvBytesPerToken: config.model.kv_bytes_per_token,
       blockTokens: config.model.tokens_per_block,
     }),

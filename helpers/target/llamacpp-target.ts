@@ -139,7 +139,8 @@ export const createLlamacppTarget = (opts: LlamacppTargetOptions): Target => {
       baseUrl,
       model: alias,
       frontendMetricsUrl: `${baseUrl}/metrics`,
-      kvbmMetricsUrl: null,
+      // The tier-metrics endpoint, read in the llamacpp dialect: deltas.tiers gets cached_prompt_tokens_total.
+      kvbmMetricsUrl: `${baseUrl}/metrics`,
       emulated: false,
       mode: mode.id,
       modeVerified: false,

@@ -70,3 +70,21 @@ export const capacitiesFromEffective = (e: EffectiveTiers, modeId: KvMode['id'])
   disk_tokens: e.disk_tier_tokens,
   disk_min_prior_uses: modeId === 'B2' ? 2 : 1,
 })
+
+/**
+ * Capacities from a target's effective tiers (the driver's report, else its prediction), each known
+ * value replacing the configured one; unknown (null) ones keep it. `pinDevice`: the user gave
+ * trace.device_kv_tokens, which wins. The source names where each figure came from.
+ */
+export const withEffectiveTiers = (base: CapacityResult, e: EffectiveTiers, modeId: KvMode['id'], pinDevice = false): CapacityResult => {
+  const c = capacitiesFromEffective(e, modeId)
+  const pick = (eff: number | null, fallback: number | null, name: string, src: string): [number | null, string] =>
+    eff !== null ? [eff, `${name} ${src}`] : [fallback, `${name} from config`]
+  const [device, ds] = pinDevice ? [base.capacities.device_tokens, 'device as given (trace.device_kv_tokens)'] : pick(c.device_tokens, base.capacities.device_tokens, 'device', e.source.device_kv_tokens)
+  const [host, hs] = pick(c.host_tokens, base.capacities.host_tokens, 'host', e.source.host_tier_tokens)
+  const [disk, ks] = pick(c.disk_tokens, base.capacities.disk_tokens, 'disk', e.source.disk_tier_tokens)
+  return {
+    capacities: { device_tokens: device, host_tokens: host, disk_tokens: disk, disk_min_prior_uses: c.disk_min_prior_uses },
+    source: `effective tiers (${ds}, ${hs}, ${ks}); config: ${base.source}`,
+  }
+}

@@ -56,7 +56,7 @@ describe('suites/trace-replay on kvsim', () => {
     const rows = readCsv(join(run.suiteDir, 'predicted_vs_measured.csv'))
     expect(rows.map((r) => r.mode)).toEqual(['B0', 'B1', 'B2'])
     for (const r of rows) {
-      expect(r.emulated).toBe('1')
+      expect(r.emulated).toBe('true')
       expect(Number(r.rows_sent), r.mode).toBe(48)
       expect(Number(r.measured_cached_tokens), r.mode).toBeGreaterThan(0)
     }
@@ -69,6 +69,16 @@ describe('suites/trace-replay on kvsim', () => {
     const gates = readFileSync(join(run.suiteDir, 'raw', 'gates.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as GateResult)
     const cached = gates.filter((g) => g.gate_id === 'trace_cached_tokens_vs_predicted')
     expect(cached.map((g) => [g.scope, g.status])).toEqual([['B0-replay', 'pass'], ['B1-replay', 'pass'], ['B2-replay', 'pass']])
+    // Measured by source from the normalised tier counters (kvsim's KVBM dialect: onboards).
+    expect(b1.measured_by_source_basis).toContain('host: onboard_host_to_device_tokens')
+    expect(b2.measured_by_source_basis).toContain('disk: onboard_disk_to_device_tokens')
+    // Every trace request declares its legitimate reuse, so the contamination gate checks them all and passes.
+    const contamination = gates.filter((g) => g.gate_id === 'prefix_cache_contamination')
+    expect(contamination.map((g) => [g.scope, g.status, (g.evidence.details as { checked: number }).checked])).toEqual([
+      ['B0-replay', 'pass', 48],
+      ['B1-replay', 'pass', 48],
+      ['B2-replay', 'pass', 48],
+    ])
     // Only B2 has a disk tier to judge.
     expect(gates.filter((g) => g.gate_id === 'trace_disk_tokens_vs_predicted').map((g) => g.scope)).toEqual(['B2-replay'])
   })

@@ -29,7 +29,7 @@ describe.skipIf(!env)(realServerTitle('llama.cpp target against a real llama-ser
     modes: ['B0', 'B1'],
     refusedMode: 'B2',
     ownsProcesses: true,
-    kvbmEndpoint: false,
+    kvbmEndpoint: 'every-mode',
     cleanup: async () => rmSync(root, { recursive: true, force: true }),
   })
 

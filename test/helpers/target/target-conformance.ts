@@ -15,8 +15,12 @@ export interface TargetConformanceOptions {
   refusedMode?: KvModeId
   /** The driver owns processes that must be gone after stop(). */
   ownsProcesses: boolean
-  /** Whether non-B0 modes expose a KVBM endpoint. @default true (llama.cpp has none: its llamacpp:* counters are on /metrics) */
-  kvbmEndpoint?: boolean
+  /**
+   * Whether non-B0 modes expose a KVBM (tier-metrics) endpoint. @default true. 'every-mode': the
+   * server's own /metrics carries its tier counters in every mode, B0 included (llama.cpp's
+   * llamacpp:prompt_tokens_cached_total, read in the llamacpp dialect).
+   */
+  kvbmEndpoint?: boolean | 'every-mode'
   /** Extra cleanup after the suite (e.g. a stack the test started for an attach-only driver). */
   cleanup?: () => Promise<void>
 }
@@ -65,7 +69,8 @@ export const testTarget = (o: TargetConformanceOptions) => {
         expect(r.probe.ok).toBe(true)
         expect(info.modeEvidence.length).toBeGreaterThan(0)
         if (o.ownsProcesses) expect(info.modeVerified).toBe(true)
-        if (mode === 'B0' || o.kvbmEndpoint === false) expect(info.kvbmMetricsUrl).toBeNull()
+        if (o.kvbmEndpoint === 'every-mode') expect(info.kvbmMetricsUrl).toMatch(/\/metrics$/)
+        else if (mode === 'B0' || o.kvbmEndpoint === false) expect(info.kvbmMetricsUrl).toBeNull()
         else expect(info.kvbmMetricsUrl).toMatch(/\/metrics$/)
       })
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest'
 import { loadRunConfig } from '../../../helpers/config/load-run-config'
-import { capacitiesFromEffective, tierCapacitiesFor } from '../../../helpers/trace/tier-capacities'
+import { capacitiesFromEffective, tierCapacitiesFor, withEffectiveTiers } from '../../../helpers/trace/tier-capacities'
 
 const config = loadRunConfig({ cwd: process.cwd(), env: {} })
 
@@ -22,5 +22,15 @@ describe('tier capacities for the what-if', () => {
   test('a driver\'s effective capacities map one for one, unknown staying null', () => {
     const e = { block_tokens: 32, kv_bytes_per_token: 131072, device_kv_tokens: 700_000, host_tier_tokens: null, disk_tier_tokens: 3e7, source: { device_kv_tokens: 'engine-log', host_tier_tokens: 'unknown', disk_tier_tokens: 'configured' } } as const
     expect(capacitiesFromEffective(e, 'B2')).toEqual({ device_tokens: 700_000, host_tokens: null, disk_tokens: 3e7, disk_min_prior_uses: 2 })
+  })
+
+  test('effective tiers replace the configured capacities where known, keep them where unknown, and a given device size wins', () => {
+    const m = config.models['llama31-8b-fp8']
+    const base = tierCapacitiesFor({ mode: { id: 'B2', cpuCacheGb: 8, diskCacheGb: 32 }, model: m, deviceTokens: 32768 })
+    const e = { block_tokens: 32, kv_bytes_per_token: 131072, device_kv_tokens: 700_000, host_tier_tokens: null, disk_tier_tokens: 3e7, source: { device_kv_tokens: 'engine-log', host_tier_tokens: 'unknown', disk_tier_tokens: 'configured' } } as const
+    const r = withEffectiveTiers(base, e, 'B2')
+    expect(r.capacities).toEqual({ device_tokens: 700_000, host_tokens: Math.floor(8e9 / 131072), disk_tokens: 3e7, disk_min_prior_uses: 2 })
+    expect(r.source).toMatch(/device engine-log, host from config, disk configured/)
+    expect(withEffectiveTiers(base, e, 'B2', true).capacities.device_tokens).toBe(32768)
   })
 })

@@ -1,13 +1,47 @@
 import { describe, expect, test } from 'vitest'
 import { BUNDLED_MOONCAKE_TRACE, parseMooncakeTrace, readMooncakeTrace } from '../../../helpers/workload/mooncake-trace'
 import { takeAll } from '../../../helpers/workload/request-stream'
+import { withNonceScope } from '../../../helpers/workload/nonce-scope'
 import { traceReplay } from '../../../helpers/workload/trace-replay'
 import { promptIds, sharedBlocks } from './block-chain'
 
 const TRACE = BUNDLED_MOONCAKE_TRACE
 const ctx = { model: 'm', tokenizer: 'llama3' as const, template: 'llama3' as const, seed: 1 }
 
+const commonPrefix = (x: number[], y: number[]) => {
+  let n = 0
+  while (n < x.length && x[n] === y[n]) n++
+  return n
+}
+
 describe('traceReplay', () => {
+  test('a scoped replay declares the cached tokens its shared hash_ids allow, and another scope shares only the head', () => {
+    const row = (ids: number[], len: number, ts: number) => ({ timestamp: ts, input_length: len, output_length: 4, hash_ids: ids })
+    const rows = [row([1, 2, 3], 1536, 0), row([1, 2, 4], 1536, 1), row([5, 6], 1024, 2), row([1, 2], 1024, 3), row([1, 7, 8], 1400, 4)]
+    const replay = (scope: string) => withNonceScope(scope, () => takeAll(traceReplay(ctx, { rows, scoped: true }).source))
+    const a = replay('run|suite|B0-replay')
+    const ids = a.map((i) => promptIds(i.request, 'llama3'))
+    const bounds = a.map((i) => i.request.meta.reusable_tokens_max!)
+    // Every prompt's longest common prefix with any other prompt of the replay (sent before or
+    // after: prefill order is not send order) is within its bound ...
+    for (let k = 0; k < ids.length; k++) {
+      const best = Math.max(...ids.filter((_, j) => j !== k).map((p) => commonPrefix(ids[k], p)))
+      expect(best, `row ${k}`).toBeLessThanOrEqual(bounds[k])
+      // ... and the bound is tight: at most the head's first token (block marker) and the template tail over.
+      expect(bounds[k] - best, `row ${k}`).toBeLessThanOrEqual(6)
+    }
+    // Row 3's blocks all open other rows (1, 2): the whole prompt may be served.
+    expect(bounds[3]).toBe(ids[3].length)
+    expect(bounds[0] - bounds[2]).toBe(2 * 512)
+    expect(bounds[1] - bounds[2]).toBe(2 * 512)
+    expect(bounds[4] - bounds[2]).toBe(512)
+    // A replay in another scope (the next phase, mode or repetition) shares no more than the head.
+    const b = replay('run|suite|B1-replay').map((i) => promptIds(i.request, 'llama3'))
+    for (let k = 0; k < b.length; k++) expect(Math.max(...ids.map((p) => commonPrefix(b[k], p)))).toBeLessThanOrEqual(bounds[2])
+    // Unscoped replays declare nothing (h5's trace leg).
+    expect(takeAll(traceReplay(ctx, { rows }).source)[0].request.meta.reusable_tokens_max).toBeUndefined()
+  })
+
   test('equal hash_ids expand to equal token blocks and a differing id ends the shared prefix', () => {
     const rows = [
       { timestamp: 0, input_length: 1536, output_length: 10, hash_ids: [7, 8, 9] },
