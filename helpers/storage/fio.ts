@@ -3,7 +3,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { execa, type ResultPromise } from 'execa'
 import type { TelemetryClock } from '../telemetry/collector'
-import { killGroup, reapGroup, watchChildGroup } from '../suite/child-watchdog'
+import { killGroup, killProcessesNaming, reapGroup, watchChildGroup } from '../suite/child-watchdog'
 import { ContentionUnavailableError } from './contention-unavailable-error'
 import { assertInsideScratch, assertJobFileSafe, assertSafeScratch } from './fio-guard'
 import { type FioResult, parseFioJson } from './fio-result'
@@ -51,12 +51,14 @@ export interface Contention {
 }
 
 // Everything to remove if the process dies before stop(): synchronous, so it also works in 'exit'.
-const live = new Map<string, ResultPromise>()
+const live = new Map<string, { proc: ResultPromise; marker: string }>()
 let handlersInstalled = false
 const cleanupAll = () => {
-  for (const [dir, proc] of live) {
-    // fio forks a worker per job into its group: kill the group, not just the leader.
+  for (const [dir, { proc, marker }] of live) {
+    // fio forks a worker per job; the workers call setsid(), so the group kill alone misses them:
+    // they are found by the output path on their command line.
     killGroup(proc.pid, 'SIGKILL')
+    killProcessesNaming(marker)
     rmSync(dir, { recursive: true, force: true })
   }
   live.clear()
@@ -115,8 +117,8 @@ export const startContention = async (opts: ContentionOptions): Promise<Contenti
     detached: true,
     cleanup: true,
   })
-  if (proc.pid) watchChildGroup(proc.pid)
-  live.set(workDir, proc)
+  if (proc.pid) watchChildGroup(proc.pid, process.pid, 1, jsonFile)
+  live.set(workDir, { proc, marker: jsonFile })
   let exited = false
   void proc.finally(() => {
     exited = true
@@ -128,6 +130,7 @@ export const startContention = async (opts: ContentionOptions): Promise<Contenti
     if (exited) {
       const r = await proc
       if (proc.pid) await reapGroup(proc.pid)
+      killProcessesNaming(jsonFile)
       live.delete(workDir)
       rmSync(workDir, { recursive: true, force: true })
       throw new ContentionUnavailableError(`Expected fio ${opts.profile} to keep running, got exit ${r.exitCode}: ${String(r.stderr).slice(0, 300)}`)
@@ -146,6 +149,8 @@ export const startContention = async (opts: ContentionOptions): Promise<Contenti
         clearTimeout(killTimer)
         // Workers that outlive their master (fio's ignore SIGTERM) must not keep loading the disk.
         if (proc.pid) await reapGroup(proc.pid, 5000)
+        // Job processes that left the group (setsid) and outlived their master.
+        killProcessesNaming(jsonFile)
         const t_end_ms = opts.clock.nowMs()
         live.delete(workDir)
         rmSync(workDir, { recursive: true, force: true })

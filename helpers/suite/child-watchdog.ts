@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process'
+import { readFileSync, readdirSync } from 'node:fs'
 
 // Children started in their own process group (execa `detached: true`) are not reached by a
 // terminal's Ctrl-C and do not die with us on SIGKILL. Two tools keep them from outliving us:
@@ -35,12 +36,39 @@ export const groupAlive = (pgid: number): boolean => {
  * Kills process group `pgid` with SIGKILL within ~`pollS` seconds of `parentPid` dying.
  * Returns the watchdog's pid.
  */
-export const watchChildGroup = (pgid: number, parentPid: number = process.pid, pollS = 1): number | undefined => {
-  const script = `while kill -0 ${parentPid} 2>/dev/null && kill -0 -${pgid} 2>/dev/null; do sleep ${pollS}; done; kill -0 ${parentPid} 2>/dev/null || kill -KILL -${pgid} 2>/dev/null; exit 0`
+export const watchChildGroup = (pgid: number, parentPid: number = process.pid, pollS = 1, marker?: string): number | undefined => {
+  // fio's job processes call setsid(): they leave the group, so they are also found by a marker
+  // unique to this child's command line (its output path) and killed with it.
+  const q = marker ? `'${marker.replace(/'/g, `'\\''`)}'` : null
+  const alive = q ? `{ kill -0 -${pgid} 2>/dev/null || pgrep -f -- ${q} >/dev/null 2>&1; }` : `kill -0 -${pgid} 2>/dev/null`
+  const kill = q ? `{ kill -KILL -${pgid} 2>/dev/null; pkill -KILL -f -- ${q} 2>/dev/null; }` : `kill -KILL -${pgid} 2>/dev/null`
+  const script = `while kill -0 ${parentPid} 2>/dev/null && ${alive}; do sleep ${pollS}; done; kill -0 ${parentPid} 2>/dev/null || ${kill}; exit 0`
   const w = spawn('/bin/sh', ['-c', script], { detached: true, stdio: 'ignore' })
   w.on('error', () => undefined)
   w.unref()
   return w.pid
+}
+
+/** SIGKILLs every process (but this one) whose command line contains `marker`; returns their pids. Never throws. */
+export const killProcessesNaming = (marker: string): number[] => {
+  const killed: number[] = []
+  let entries: string[] = []
+  try {
+    entries = readdirSync('/proc')
+  } catch {
+    return killed
+  }
+  for (const d of entries) {
+    if (!/^\d+$/.test(d) || Number(d) === process.pid) continue
+    try {
+      if (!readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(marker)) continue
+      process.kill(Number(d), 'SIGKILL')
+      killed.push(Number(d))
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return killed
 }
 
 /** Waits up to `graceMs` for group `pgid` to be gone, then SIGKILLs what is left and waits again. */

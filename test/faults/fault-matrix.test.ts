@@ -223,7 +223,9 @@ describe('planted-fault matrix: every kvsim fault fails its matching gate', () =
   })
 
   test('an event-loop hog in the harness process fails a client gate (CLIENT_BOTTLENECK)', { timeout: CASE_TIMEOUT_MS }, async () => {
-    const r = await run({ files: [STEADY], configYaml: BASE_YAML, env: { FAULT_SUITE_HOG_MS: '80', FAULT_SUITE_HOG_FOR_MS: '6000' } })
+    // The hog outlasts the phase: on a busy host the phase can start seconds after it is planted, and
+    // a hog that ended early would let the first attempt pass (seen once in CI).
+    const r = await run({ files: [STEADY], configYaml: BASE_YAML, env: { FAULT_SUITE_HOG_MS: '80', FAULT_SUITE_HOG_FOR_MS: '15000' } })
     const client = r.gates('fault_steady_load').filter((g) => g.reason_code === 'CLIENT_BOTTLENECK' && g.status === 'fail')
     expect(client.map((g) => g.gate_id), explain(r)).not.toEqual([])
     expectCaught(r, 'fault_steady_load', client[0]!.gate_id, 'CLIENT_BOTTLENECK')

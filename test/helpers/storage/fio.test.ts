@@ -10,6 +10,19 @@ import { assertJobFileSafe } from '../../../helpers/storage/fio-guard'
 import { groupAlive } from '../../../helpers/suite/child-watchdog'
 
 const root = mkdtempSync(join(tmpdir(), 'tb-fio-'))
+
+/** Pids of live processes whose command line names `dir` (fio's --output path): catches workers that left fio's group. */
+const processesNaming = (dir: string): number[] =>
+  readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d) && Number(d) !== process.pid)
+    .filter((d) => {
+      try {
+        return readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(dir)
+      } catch {
+        return false
+      }
+    })
+    .map(Number)
 const scratch = join(root, 'scratch')
 const out = join(root, 'contention')
 mkdirSync(scratch)
@@ -88,6 +101,8 @@ describe('fio contention', () => {
     for (let i = 0; i < 100 && groupAlive(pid); i++) await new Promise((r) => setTimeout(r, 50))
     expect(alive(pid)).toBe(false)
     expect(groupAlive(pid), `fio workers of group ${pid} survived the SIGINT`).toBe(false)
+    for (let i = 0; i < 40 && processesNaming(out).length > 0; i++) await new Promise((r) => setTimeout(r, 50))
+    expect(processesNaming(out), 'fio processes still naming the output dir after SIGINT').toEqual([])
   })
 
   it('kills every fio process when the process running it is SIGKILLed (no handler runs)', async () => {
@@ -100,6 +115,8 @@ describe('fio contention', () => {
     child.kill('SIGKILL')
     for (let i = 0; i < 200 && groupAlive(pid); i++) await new Promise((r) => setTimeout(r, 50))
     expect(groupAlive(pid), `fio group ${pid} outlived its SIGKILLed parent`).toBe(false)
+    for (let i = 0; i < 40 && processesNaming(out).length > 0; i++) await new Promise((r) => setTimeout(r, 50))
+    expect(processesNaming(out), 'fio processes still naming the output dir after the parent was SIGKILLed').toEqual([])
     rmSync(workDir, { recursive: true, force: true }) // nobody could remove it: the parent was SIGKILLed
   })
 

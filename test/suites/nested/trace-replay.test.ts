@@ -4,8 +4,8 @@ import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { execa } from 'execa'
 import { afterAll, describe, expect, test } from 'vitest'
-import type { GateResult } from '../../helpers/gates/gate'
-import { mooncakeJsonl, syntheticTrace } from '../../helpers/trace/synthetic-trace'
+import type { GateResult } from '../../../helpers/gates/gate'
+import { mooncakeJsonl, syntheticTrace } from '../../../helpers/trace/synthetic-trace'
 
 // suites/trace-replay.test.ts run for real (a nested Vitest on kvsim, results in a temp dir) on a
 // Mooncake-format trace generated here: a block structure unlike the bundled conversation trace
@@ -13,7 +13,7 @@ import { mooncakeJsonl, syntheticTrace } from '../../helpers/trace/synthetic-tra
 // what does not depend on the machine's speed: the what-if files, every mode's measured cached
 // tokens next to its prediction, the disk tier's hits in B2; and that bad traces stop at collection.
 
-const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)))
+const ROOT = resolve(fileURLToPath(new URL('../../..', import.meta.url)))
 const dir = mkdtempSync(join(tmpdir(), 'tierbench-trace-suite-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 

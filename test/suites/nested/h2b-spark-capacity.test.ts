@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type NestedRun, runNested } from '../faults/nested-run'
+import { type NestedRun, runNested } from '../../faults/nested-run'
 
 // CI proof that the sizing path works at Spark scale: the real H2B suite against kvsim's
 // llama31-8b-fp8 profile at its real device capacity (22,682 blocks of 32 tokens, no override), the
