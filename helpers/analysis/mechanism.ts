@@ -1,3 +1,4 @@
+import { KVBM_BLOCK_COUNTERS } from '../backends/kvbm'
 import { TIER_COUNTER_NAMES, type TierCounters, emptyTierCounters, sumKnown } from '../backends/tier-counters'
 
 // Mechanism signals from one phase's KVBM counter deltas (seed 002 P4; dynamo-kvbm.md names).
@@ -138,11 +139,7 @@ export const phaseTierDeltas = (d: PhaseDeltas): TierCounters => {
     const v = kvbmDelta(k, n)
     return v === null ? null : v * KVBM_FALLBACK_BLOCK_TOKENS
   }
-  out.offload_device_to_host_tokens = blocks('offload_blocks_d2h')
-  out.offload_host_to_disk_tokens = blocks('offload_blocks_h2d')
-  out.offload_device_to_disk_tokens = blocks('offload_blocks_d2d')
-  out.onboard_host_to_device_tokens = blocks('onboard_blocks_h2d')
-  out.onboard_disk_to_device_tokens = blocks('onboard_blocks_d2d')
+  for (const [tier, kvbm] of KVBM_BLOCK_COUNTERS) out[tier] = blocks(kvbm)
   out.cached_prompt_tokens_offloaded = kvbmDelta(k, 'matched_tokens')
   return out
 }

@@ -3,7 +3,7 @@ import type { PromParseResult } from '../telemetry/prometheus-parser'
 import type { TierPlan } from '../tiers/tier-plan'
 import { type BackendOptions, defineBackend, emptyLaunch, gb, openAiCachedTokens, supported } from './define-backend'
 import { scaled, sumSeries } from './prom-series'
-import { type TierCounters, emptyTierCounters } from './tier-counters'
+import { type TierCounterName, type TierCounters, emptyTierCounters } from './tier-counters'
 import type { BackendLaunchConfig, EngineName, ModeVerificationSpec, TieringBackend } from './tiering-backend'
 
 // Dynamo KVBM (kvbm wheel; deprecated in Dynamo v1.5.0, still shipped in 1.6.x). Modes are env only
@@ -11,6 +11,15 @@ import type { BackendLaunchConfig, EngineName, ModeVerificationSpec, TieringBack
 // filter disabled, B3 disk only (experimental). Counters are Rust prometheus counters in blocks, no
 // `_total` (§6.3); tokens = blocks × block size. The hit-rate gauges are sliding windows, never
 // phase evidence, so cached tokens by source stay unavailable; matched_tokens is host+disk reuse.
+
+/** KVBM's block counters (short names, no `kvbm_` prefix) by the tier transition each counts. */
+export const KVBM_BLOCK_COUNTERS: readonly (readonly [TierCounterName, string])[] = [
+  ['offload_device_to_host_tokens', 'offload_blocks_d2h'],
+  ['offload_host_to_disk_tokens', 'offload_blocks_h2d'],
+  ['offload_device_to_disk_tokens', 'offload_blocks_d2d'],
+  ['onboard_host_to_device_tokens', 'onboard_blocks_h2d'],
+  ['onboard_disk_to_device_tokens', 'onboard_blocks_d2d'],
+]
 
 export const KVBM_DEFAULT_BLOCK_TOKENS = 32
 export const KVBM_COUNTER_FAMILIES = ['kvbm_offload_blocks_d2h', 'kvbm_offload_blocks_h2d', 'kvbm_offload_blocks_d2d', 'kvbm_onboard_blocks_h2d', 'kvbm_onboard_blocks_d2d', 'kvbm_matched_tokens'] as const
@@ -73,12 +82,8 @@ export const createKvbmBackend = (opts: KvbmOptions = {}): TieringBackend => {
   const normalise = (scrape: PromParseResult): TierCounters => {
     const blocks = (n: string) => scaled(sumSeries(scrape, `kvbm_${n}`), blockTokens)
     const c = emptyTierCounters()
-    c.offload_device_to_host_tokens = blocks('offload_blocks_d2h')
-    c.offload_host_to_disk_tokens = blocks('offload_blocks_h2d')
-    c.offload_device_to_disk_tokens = blocks('offload_blocks_d2d')
     // Host onboarding (h2d) is never disk; reported stuck at 0 in dynamo#4549.
-    c.onboard_host_to_device_tokens = blocks('onboard_blocks_h2d')
-    c.onboard_disk_to_device_tokens = blocks('onboard_blocks_d2d')
+    for (const [tier, kvbm] of KVBM_BLOCK_COUNTERS) c[tier] = blocks(kvbm)
     c.cached_prompt_tokens_offloaded = sumSeries(scrape, 'kvbm_matched_tokens')
     return c
   }

@@ -2,6 +2,7 @@ import { createWriteStream, mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { execa, type ResultPromise } from 'execa'
+import { killGroup as killProcessGroup } from '../suite/child-watchdog'
 
 // A long-running process on the host (worker/frontend without docker, or kvsim standing in for the
 // worker): its own process group so stop() reaches every child, stdout+stderr appended to a log
@@ -131,17 +132,7 @@ export const launchHostProcess = (opts: HostProcessOptions): HostProcess => {
     },
   )
 
-  const killGroup = (signal: NodeJS.Signals) => {
-    try {
-      process.kill(-pid, signal)
-    } catch {
-      try {
-        process.kill(pid, signal)
-      } catch {
-        // already gone
-      }
-    }
-  }
+  const killGroup = (signal: NodeJS.Signals) => killProcessGroup(pid, signal)
 
   return {
     pid,
