@@ -50,7 +50,7 @@ export const suiteReportMarkdown = (args: {
   /** Phases that started on a busy host (host_load events). */
   loaded_host_phases?: { phase: string; problems: string[] }[]
   /** Phases whose first attempt the environment spoiled (phase_rerun / phase_invalid_not_rerun events). */
-  invalid_attempts?: { phase: string; reasons: string[]; rerun: boolean; why: string | null }[]
+  invalid_attempts?: { phase: string; reasons: string[]; rerun: boolean; why: string | null; replayed?: string[] }[]
   hypothesis: string | null
   phases: PhaseFigures[]
   gates: GateResult[]
@@ -71,7 +71,7 @@ export const suiteReportMarkdown = (args: {
   for (const a of args.invalid_attempts ?? [])
     out.push(
       a.rerun
-        ? `**Re-run:** the first attempt of phase \`${a.phase}\` was invalid because of the environment (${a.reasons.join('; ')}); it was re-run once, and every figure and gate here uses the second attempt (the first stays in raw/requests.jsonl, records without \`attempt\`).\n`
+        ? `**Re-run:** the first attempt of phase \`${a.phase}\` was invalid because of the environment (${a.reasons.join('; ')}); it was re-run once${a.replayed?.length ? ` from a freshly applied mode after replaying its warm-ups (${a.replayed.map((w) => `\`${w}\``).join(', ')})` : ''}, and every figure and gate here uses the second attempt (the first stays in raw/requests.jsonl, records without \`attempt\`).\n`
         : `**Invalid, not re-run:** phase \`${a.phase}\` was spoiled by the environment (${a.reasons.join('; ')}); ${a.why ?? 'it could not be re-run'}.\n`,
     )
   const loaded = args.loaded_host_phases ?? []

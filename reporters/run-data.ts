@@ -84,7 +84,12 @@ export const loadRunData = async (runDir: string): Promise<RunData> => {
       if (st.truncated_last) issues.push(`${name}: truncated last line skipped`)
       if (st.bad_lines) issues.push(`${name}: ${st.bad_lines} unparseable line(s) skipped`)
     }
-    const rerun = new Set(eventRows.rows.flatMap((e) => (e.type === 'phase_rerun' && typeof e.phase === 'string' ? [e.phase] : [])))
+    // A re-run phase and the warm-ups replayed before it (phase_rerun's `replayed`) keep their second attempt.
+    const rerun = new Set(
+      eventRows.rows.flatMap((e) =>
+        e.type === 'phase_rerun' && typeof e.phase === 'string' ? [e.phase, ...(Array.isArray(e.replayed) ? e.replayed.map(String) : [])] : [],
+      ),
+    )
     const testsRaw = readJson(join(sl.root, suiteTestsFile))
     const testsParsed = testsRaw ? SuiteTests.safeParse(testsRaw) : null
     const telemetry = new Map<string, TelemetrySeries>()

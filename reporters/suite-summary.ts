@@ -73,10 +73,18 @@ export const loadedHostPhases = (events: Record<string, unknown>[]): { phase: st
   )
 
 /** Phases whose first attempt the environment spoiled: re-run once (rerun true), or not (why). */
-export const invalidAttempts = (events: Record<string, unknown>[]): { phase: string; reasons: string[]; rerun: boolean; why: string | null }[] =>
+export const invalidAttempts = (events: Record<string, unknown>[]): { phase: string; reasons: string[]; rerun: boolean; why: string | null; replayed: string[] }[] =>
   events.flatMap((e) =>
     (e.type === 'phase_rerun' || e.type === 'phase_invalid_not_rerun') && typeof e.phase === 'string'
-      ? [{ phase: e.phase, reasons: Array.isArray(e.reasons) ? e.reasons.map(String) : [], rerun: e.type === 'phase_rerun', why: typeof e.why === 'string' ? e.why : null }]
+      ? [
+          {
+            phase: e.phase,
+            reasons: Array.isArray(e.reasons) ? e.reasons.map(String) : [],
+            rerun: e.type === 'phase_rerun',
+            why: typeof e.why === 'string' ? e.why : null,
+            replayed: Array.isArray(e.replayed) ? e.replayed.map(String) : [],
+          },
+        ]
       : [],
   )
 

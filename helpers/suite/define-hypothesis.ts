@@ -424,6 +424,12 @@ export const defineHypothesis = (def: HypothesisDefinition): void => {
 
     /** The phase the mode was (re)applied for: it starts from a wiped cache, so it can be re-run from the same start. */
     let modeAppliedFor: string | null = null
+    /**
+     * Top-level phases run since the mode was last applied, in order. A measured phase spoiled by the
+     * environment that builds only on warm-up load phases (and checks: probes) since then can be re-run
+     * from the same start: mode re-applied (cache wiped), those warm-ups replayed, then the phase.
+     */
+    let sinceMode: { name: string; kind: PhaseBase['kind']; load: LoadPhasePlan | null }[] = []
     /** Standard gates whose failure means the harness's environment, not the product, spoiled a phase. */
     const environmentProblems = (o: PhaseOutcome, modeId: string): string[] =>
       STANDARD_PHASE_GATES.filter((g) => ENVIRONMENT_REASON_CODES.includes(g.gate.reason_code)).flatMap((g) => {
@@ -448,6 +454,7 @@ export const defineHypothesis = (def: HypothesisDefinition): void => {
         event('apply_mode', { mode, faults: plan.faults ?? null, target_env: plan.targetEnv ?? {}, tier_plan: tierPlan, phase: plan.name, repetition: plan.repetition ?? null })
         const info = await rt!.applyMode(mode, { faults: plan.faults, env: plan.targetEnv, tiers: tierPlan, maxInputTokens: plan.maxInputTokens, realBlockIo: plan.realBlockIo })
         modeAppliedFor = plan.name
+        sinceMode = []
         appliedModes.add(mode.id)
         const effective = effectiveTiersFor(info, settings.expectedTiers(mode, plan.tiers))
         currentTiers = { plan: tierPlan, effective }
@@ -536,7 +543,7 @@ export const defineHypothesis = (def: HypothesisDefinition): void => {
       event,
     })
 
-    const executeLoadPhase = async (plan: LoadPhasePlan, ctx: TestContext, failures: string[]): Promise<PhaseOutcome> => {
+    const executeLoadPhase = async (plan: LoadPhasePlan, ctx: TestContext, failures: string[], topLevel = false): Promise<PhaseOutcome> => {
       if (outcomes.has(plan.name)) throw new Error(`Expected unique phase names in suite ${def.id}, got "${plan.name}" twice`)
       const gatePre = gater(ctx, failures, plan.name)
       const mode = await ensureMode(plan, gatePre)
@@ -545,6 +552,11 @@ export const defineHypothesis = (def: HypothesisDefinition): void => {
       const target = rt!.targetInfo()!
       const phaseCtx: PhaseContext = { settings, target, phases: outcomes }
       const freshState = modeAppliedFor === plan.name
+      // Warm-ups to replay before a re-run: only when everything since the mode was applied was a
+      // warm-up load phase or a probe (a check that builds no state this phase relies on).
+      const replay = topLevel && !freshState && sinceMode.length > 0 && sinceMode.every((p) => (p.kind === 'warmup' && p.load) || p.kind === 'probe')
+        ? sinceMode.filter((p) => p.kind === 'warmup').map((p) => p.load as LoadPhasePlan)
+        : null
       const phaseSignal = AbortSignal.any([ctx.signal, budget.signal])
       let hostProblems: string[] = []
       if (plan.kind === 'measure') {
@@ -559,16 +571,30 @@ export const defineHypothesis = (def: HypothesisDefinition): void => {
       const invalid = plan.kind === 'measure' && !outcome.record.stop_reason && !ctx.signal.aborted ? environmentProblems(outcome, mode.id) : []
       if (invalid.length) {
         const reasons = [...invalid, ...hostProblems.map((p) => `host before the phase: ${p}`)]
-        if (freshState || plan.cacheIndependent) {
+        if (freshState || plan.cacheIndependent || replay) {
           // The harness's own environment spoiled the first attempt (client lag, late telemetry):
-          // run it once more from the same start (mode re-applied, cache wiped). The first attempt's
-          // raw records stay, marked by this event; the reporter uses the second.
-          event('phase_rerun', { phase: plan.name, attempt: 1, reasons, fresh_mode: freshState, first_attempt: { requests: outcome.record.requests, t_start_ms: outcome.record.t_start_ms, t_end_ms: outcome.record.t_end_ms } })
-          process.stderr.write(`[tierbench] phase=${plan.name} first attempt invalid (${reasons.join('; ')}): re-running once\n`)
-          if (freshState) await rt!.applyMode(mode, { faults: plan.faults, env: plan.targetEnv, tiers: currentTiers?.plan, maxInputTokens: plan.maxInputTokens, realBlockIo: plan.realBlockIo })
+          // run it once more from the same start (mode re-applied, cache wiped, the warm-ups since the
+          // mode replayed). The first attempt's raw records stay, marked by this event; the reporter
+          // uses the second attempt of the phase and of every replayed warm-up.
+          const replayed = !freshState && !plan.cacheIndependent && replay ? replay : []
+          event('phase_rerun', {
+            phase: plan.name,
+            attempt: 1,
+            reasons,
+            fresh_mode: freshState,
+            replayed: replayed.map((w) => w.name),
+            first_attempt: { requests: outcome.record.requests, t_start_ms: outcome.record.t_start_ms, t_end_ms: outcome.record.t_end_ms },
+          })
+          process.stderr.write(`[tierbench] phase=${plan.name} first attempt invalid (${reasons.join('; ')}): re-running once${replayed.length ? ` after its warm-ups (${replayed.map((w) => w.name).join(', ')})` : ''}\n`)
+          if (freshState || replayed.length) await rt!.applyMode(mode, { faults: plan.faults, env: plan.targetEnv, tiers: currentTiers?.plan, maxInputTokens: plan.maxInputTokens, realBlockIo: plan.realBlockIo })
+          for (const w of replayed) {
+            if (w.before) await w.before(apiFor(ctx, failures, w.name, w))
+            const wTiers = tiers ? { ...tiers, working_set: w.workingSet ? { ...w.workingSet } : null } : null
+            outcomes.set(w.name, await rt!.runPhase(w, { settings, target: rt!.targetInfo()!, phases: outcomes }, requestsWriter!, phaseSignal, 2, wTiers))
+          }
           if (plan.before) await plan.before(apiFor(ctx, failures, plan.name, plan))
           outcome = await rt!.runPhase(plan, { settings, target: rt!.targetInfo()!, phases: outcomes }, requestsWriter!, phaseSignal, 2, tiers)
-        } else event('phase_invalid_not_rerun', { phase: plan.name, reasons, why: 'the phase builds on cache state left by earlier phases in this mode; re-running it alone would measure a different cache' })
+        } else event('phase_invalid_not_rerun', { phase: plan.name, reasons, why: 'the phase builds on cache state that earlier measured phases in this mode left; re-running it alone would measure a different cache' })
       }
       outcomes.set(plan.name, outcome)
       const metaPhases = ((ctx.task.meta.tierbenchPhase?.phases as unknown[]) ?? []) as Record<string, unknown>[]
@@ -614,7 +640,8 @@ export const defineHypothesis = (def: HypothesisDefinition): void => {
             const api = apiFor(ctx, failures, plan.name, plan)
             if (plan.before) await plan.before(api)
             await plan.run(api)
-          } else await executeLoadPhase(plan, ctx, failures)
+          } else await executeLoadPhase(plan, ctx, failures, true)
+          sinceMode.push({ name: plan.name, kind: plan.kind, load: 'run' in plan ? null : plan })
         } catch (err) {
           // A refused preflight recorded its own gate (a setup problem, not a crash).
           if (err instanceof TierPreflightError) throw err

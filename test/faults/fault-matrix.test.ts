@@ -238,6 +238,17 @@ describe('planted-fault matrix: every kvsim fault fails its matching gate', () =
     expect(r.phases('fault_steady_load').map((p) => (p as { attempt?: number }).attempt ?? 1)).toEqual([1, 2])
   })
 
+  test('a hogged phase that follows a warm-up in its mode is re-run after the mode is re-applied and the warm-up replayed', { timeout: CASE_TIMEOUT_MS }, async () => {
+    const r = await run({ files: [STEADY], configYaml: BASE_YAML, env: { FAULT_SUITE_WARMUP_FIRST: '1', FAULT_SUITE_HOG_MS: '80', FAULT_SUITE_HOG_FOR_MS: '15000' } })
+    const events = readFileSync(join(r.runDir, 'fault_steady_load', 'raw', 'events.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l))
+    const rerun = events.filter((e) => e.type === 'phase_rerun')
+    expect(rerun.map((e) => [e.phase, e.replayed]), explain(r)).toEqual([['steady', ['prefill']]])
+    // Both attempts stay in the raw phase records, in the order they ran.
+    expect(r.phases('fault_steady_load').map((p) => `${p.phase}#${(p as { attempt?: number }).attempt ?? 1}`)).toEqual(['prefill#1', 'steady#1', 'prefill#2', 'steady#2'])
+    const md = readFileSync(join(r.runDir, 'fault_steady_load', 'report.md'), 'utf8')
+    expect(md).toContain('after replaying its warm-ups (`prefill`)')
+  })
+
   test('stall:0.3 with a 1.5 s body timeout fails request_stall (REQUEST_STALL)', { timeout: CASE_TIMEOUT_MS }, async () => {
     const r = await run({ files: [STEADY], configYaml: BASE_YAML, env: { FAULT_SUITE_LIVE_FAULTS: 'stall:0.3' } })
     expect(expectCaught(r, 'fault_steady_load', 'request_stall', 'REQUEST_STALL').observed).toBeGreaterThan(0)

@@ -31,7 +31,7 @@ describe('a re-run phase in the bundle', () => {
     expect(figs).toHaveLength(1)
     expect(figs[0].count).toBe(first.length)
     expect(figs[0].latency.ttft_ms.p99).toBe(7)
-    expect(summary.invalid_attempts).toEqual([{ phase, reasons: [reason], rerun: true, why: null }])
+    expect(summary.invalid_attempts).toEqual([{ phase, reasons: [reason], rerun: true, why: null, replayed: [] }])
     const md = readFileSync(join(run.runDir, SWEEP_SUITE, 'report.md'), 'utf8')
     expect(md).toContain(`**Re-run:** the first attempt of phase \`${phase}\` was invalid because of the environment (${reason}); it was re-run once`)
   })

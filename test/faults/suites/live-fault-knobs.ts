@@ -9,8 +9,8 @@ import type { PhaseApi } from '../../../helpers/suite/define-hypothesis'
 //   FAULT_SUITE_LIVE_AFTER_MS=<ms>   ...this long after the phase's load starts (mid-phase). @default 0
 //   FAULT_SUITE_OVERSIZE=1           then send one prompt over the engine's max input (with
 //                                    unregister_on_oversize this drops the worker).
-//   FAULT_SUITE_HOG_MS=<ms>          busy-spin the harness event loop this long every 100 ms for
-//                                    FAULT_SUITE_HOG_FOR_MS (@default 5000): an overloaded client.
+//   FAULT_SUITE_HOG_MS=<ms>          busy-spin the harness event loop this long, yield one loop turn,
+//                                    repeat, for FAULT_SUITE_HOG_FOR_MS (@default 5000): an overloaded client.
 //
 // Unset, nothing is planted: the same suite is the clean reference.
 
@@ -57,15 +57,18 @@ const sendOversize = async (baseUrl: string, model: string, maxInputTokens: numb
 }
 
 const hog = (spinMs: number, forMs: number): void => {
+  // Spin, yield one loop turn (setImmediate), spin again: every timer and socket callback waits up
+  // to spinMs whenever it falls due. A setInterval hog left gaps on a fixed grid, and an open loop
+  // whose arrivals fell into those gaps (5/s against a 100 ms grid) was never delayed.
   const end = Date.now() + forMs
-  const timer = setInterval(() => {
+  const spin = (): void => {
     const stop = Date.now() + spinMs
     while (Date.now() < stop) {
       // Deliberately blocking: the client shares this event loop and must fall behind.
     }
-    if (Date.now() >= end) clearInterval(timer)
-  }, 100)
-  timer.unref()
+    if (Date.now() < end) setImmediate(spin)
+  }
+  setImmediate(spin)
 }
 
 /** The `before` hook of a phase that should carry the planted fault. */

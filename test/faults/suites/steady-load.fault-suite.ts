@@ -10,6 +10,9 @@ import { liveFaultKnobs, plantLiveFaults } from './live-fault-knobs'
 // (the phase stops: MODEL_DROPPED).
 
 const knobs = liveFaultKnobs()
+// FAULT_SUITE_WARMUP_FIRST=1: a warm-up load phase in the same mode first, so `steady` no longer
+// starts from a freshly applied mode (the matrix checks that a re-run replays this warm-up).
+const warmupFirst = process.env.FAULT_SUITE_WARMUP_FIRST === '1'
 
 const steadyWorkload = (ctx: PhaseContext): Workload =>
   fixedContext(ctx.settings.workloadContext(ctx.target.model, { maxInputTokens: ctx.target.maxInputTokens }), {
@@ -35,6 +38,17 @@ defineHypothesis({
   tags: ['faults', 'stack:B', 'mode:B1', 'dataset:S'],
   collectors: ['kvbm', 'frontend', 'cpu'],
   phases: () => [
+    ...(warmupFirst
+      ? [
+          {
+            name: 'prefill',
+            kind: 'warmup' as const,
+            mode: 'B1' as const,
+            workload: steadyWorkload,
+            executor: { type: 'constantConcurrency' as const, concurrency: 1, iterations: 4 },
+          },
+        ]
+      : []),
     {
       name: 'steady',
       kind: 'measure',
