@@ -292,7 +292,8 @@ const main = async () => {
       signal: new AbortController().signal,
       context: { run_id: 'bench', suite_id: 'bench-client', phase: `${kind}-${loadLabel}`, phase_kind: measure ? 'measure' : 'warmup', mode: 'B0' },
       onRecord: (r) => {
-        if (env.BENCH_NO_RECORDS !== '1') requests.append(r)
+        // As the suites append it (suite-runtime.ts): the emulated flag added at serialisation.
+        if (env.BENCH_NO_RECORDS !== '1') requests.append(r, { emulated: true })
         records.push(r)
       },
       progress: env.BENCH_NO_PROGRESS !== '1',

@@ -6,7 +6,11 @@ import { dirname } from 'node:path'
 // same file never interleave partial lines.
 export interface JsonlWriter {
   readonly path: string
-  append(value: unknown): void
+  /**
+   * `extra` (an object, usually one per phase) is added to the line's object when it is serialised,
+   * so callers need not copy a record with a spread on the hot path (~5–14 µs per request record).
+   */
+  append(value: unknown, extra?: Record<string, unknown>): void
   /** Writes whatever a deferred writer still holds (a no-op for an immediate one). */
   flush(): void
   close(): void
@@ -25,32 +29,45 @@ export interface JsonlWriterOptions {
 }
 
 const pending = new Set<JsonlWriter>()
+
+/** One JSON line; `extra`'s keys are appended to an object value's own (a later key wins on read, as with a spread). */
+const line = (value: unknown, extra: Record<string, unknown> | undefined): string => {
+  const text = JSON.stringify(value)
+  if (!extra || typeof value !== 'object' || value === null || Array.isArray(value)) return text
+  const more = JSON.stringify(extra)
+  if (more === '{}') return text
+  return text === '{}' ? more : `${text.slice(0, -1)},${more.slice(1)}`
+}
 let exitHook = false
 
 export const createJsonlWriter = (path: string, opts: JsonlWriterOptions = {}): JsonlWriter => {
   mkdirSync(dirname(path), { recursive: true })
   let fd: number | null = openSync(path, 'a')
   let queue: unknown[] = []
+  let extras: (Record<string, unknown> | undefined)[] = []
   let scheduled = false
   const flush = () => {
     scheduled = false
     pending.delete(writer)
     if (queue.length === 0 || fd === null) return
     const q = queue
+    const x = extras
     queue = []
+    extras = []
     let text = ''
-    for (let i = 0; i < q.length; i++) text += `${JSON.stringify(q[i])}\n`
+    for (let i = 0; i < q.length; i++) text += `${line(q[i], x[i])}\n`
     writeSync(fd, text)
   }
   const writer: JsonlWriter = {
     path,
-    append(value) {
+    append(value, extra) {
       if (fd === null) throw new Error(`Expected ${path} to be open, got a closed writer`)
       if (!opts.deferred) {
-        writeSync(fd, `${JSON.stringify(value)}\n`)
+        writeSync(fd, `${line(value, extra)}\n`)
         return
       }
       queue.push(value)
+      extras.push(extra)
       if (!scheduled) {
         scheduled = true
         pending.add(writer)

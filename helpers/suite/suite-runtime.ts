@@ -155,6 +155,7 @@ export const createSuiteRuntime = async (opts: {
         const scope = plan.nonceScope
           ? [opts.run.runId, opts.suiteId, plan.nonceScope, plan.repetition ?? ''].join('|')
           : [opts.run.runId, opts.suiteId, plan.name, JSON.stringify(plan.step ?? null), plan.repetition ?? '', ...(attempt > 1 ? [`attempt${attempt}`] : [])].join('|')
+        const recordExtra: Record<string, unknown> = { emulated: info.emulated, ...(attempt > 1 ? { attempt } : {}) }
         result = await withNonceScope(scope, () => runPhase({
           // Parsed here so zod defaults (time_unit_s, distribution…) apply to specs written in suites.
           executor: ExecutorSpec.parse(plan.executor),
@@ -172,8 +173,9 @@ export const createSuiteRuntime = async (opts: {
             repetition: plan.repetition,
           },
           onRecord: (r: RequestRecord) => {
-            // Every raw record says whether it came from kvsim, even when read outside its bundle.
-            requests.append({ ...r, emulated: info!.emulated, ...(attempt > 1 ? { attempt } : {}) })
+            // Every raw record says whether it came from kvsim, even when read outside its bundle;
+            // added at serialisation, not by copying the record on the completion path.
+            requests.append(r, recordExtra)
             records.push(r)
           },
           progress: true,

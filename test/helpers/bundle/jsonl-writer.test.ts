@@ -20,6 +20,27 @@ describe('crash-safe JSONL', () => {
     expect(() => w.append({ i: 3 })).toThrow(/closed writer/)
   })
 
+  test('extra fields are added to the line as a spread would add them, in immediate and deferred writers', async () => {
+    for (const deferred of [false, true]) {
+      const path = join(dir, `extra-${deferred}.jsonl`)
+      const w = createJsonlWriter(path, { deferred })
+      const extra = { emulated: true, attempt: 2 }
+      const values: unknown[] = [{ id: 'a', ok: true }, {}, { id: 'b', emulated: false }, [1, 2], 'text']
+      for (const v of values) w.append(v, extra)
+      w.append({ id: 'c' }, {})
+      w.close()
+      expect(readJsonlSync(path).rows).toEqual([
+        { id: 'a', ok: true, emulated: true, attempt: 2 },
+        { emulated: true, attempt: 2 },
+        // The later key wins when the line is parsed, as `{ ...value, ...extra }` would.
+        { id: 'b', emulated: true, attempt: 2 },
+        [1, 2],
+        'text',
+        { id: 'c' },
+      ])
+    }
+  })
+
   test('a torn last line from a crash is skipped and counted, by both readers', async () => {
     const path = join(dir, 'torn.jsonl')
     appendJsonl(path, { ok: 1 })
