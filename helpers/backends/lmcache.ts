@@ -1,7 +1,7 @@
 import type { KvModeId } from '../config/kv-mode'
 import type { PromParseResult } from '../telemetry/prometheus-parser'
 import type { TierPlan } from '../tiers/tier-plan'
-import { type BackendOptions, defineBackend, emptyLaunch, gb, openAiCachedTokens, supported, unsupported } from './define-backend'
+import { type BackendOptions, defineBackend, emptyLaunch, gib, openAiCachedTokens, supported, unsupported } from './define-backend'
 import { perToken, scaled, sumSeries } from './prom-series'
 import { type TierCounters, emptyTierCounters } from './tier-counters'
 import type { BackendLaunchConfig, ModeVerificationSpec, TieringBackend } from './tiering-backend'
@@ -15,6 +15,10 @@ import { VLLM_BASE_ARGS, vllmDeviceArgs } from './vllm-offload'
 // - mp: an `lmcache server` sidecar plus LMCacheMPConnector; L1 (host) and L2 (fs_native disk)
 //   counters are separate (lmcache_mp_*, chunks).
 // Neither has a reuse-count admission filter, so B2' is not supported.
+// Sizes are GiB (max_local_cpu_size/max_local_disk_size × 1024³, --l1-size-gb × 2³⁰ in LMCache's source).
+// Newer LMCache renamed the v1 counters (num_stored_tokens → num_store_stored_tokens, num_hit_tokens →
+// num_retrieve_retrieved_tokens) and added *_by_backend{backend=LocalCPUBackend|LocalDiskBackend}
+// splits: both spellings are read, and the split, where exported, gives host and disk hits.
 
 export const LMCACHE_CHUNK_TOKENS = 256
 export const LMCACHE_MP_PORT = 5555
@@ -35,10 +39,10 @@ export const createLmcacheBackend = (opts: LmcacheOptions = {}): TieringBackend 
 
   const buildV1 = (mode: KvModeId, plan: TierPlan, ctx: { cacheDir: string }, out: BackendLaunchConfig) => {
     const cfg: Record<string, unknown> = { chunk_size: chunk, local_cpu: mode !== 'B3' }
-    if (plan.host_tier_bytes > 0) cfg.max_local_cpu_size = Number(gb(plan.host_tier_bytes))
+    if (plan.host_tier_bytes > 0) cfg.max_local_cpu_size = Number(gib(plan.host_tier_bytes))
     if (mode === 'B2' || mode === 'B3') {
       cfg.local_disk = `file://${ctx.cacheDir}/`
-      cfg.max_local_disk_size = Number(gb(plan.disk_tier_bytes))
+      cfg.max_local_disk_size = Number(gib(plan.disk_tier_bytes))
       cfg.extra_config = { use_odirect: true }
     }
     out.kvTransferConfig = {
@@ -57,14 +61,16 @@ export const createLmcacheBackend = (opts: LmcacheOptions = {}): TieringBackend 
   }
 
   const buildMp = (mode: KvModeId, plan: TierPlan, ctx: { cacheDir: string; metricsPort: number | null }, out: BackendLaunchConfig) => {
-    // B3 keeps a small L1 as the write buffer: the plan's host bytes, else 1 GB.
-    const l1 = plan.host_tier_bytes > 0 ? gb(plan.host_tier_bytes) : '1'
+    // B3 keeps a small L1 as the write buffer: the plan's host bytes, else 1 GiB.
+    const l1 = plan.host_tier_bytes > 0 ? gib(plan.host_tier_bytes) : '1'
     const cmd = ['lmcache', 'server', '--host', '127.0.0.1', '--port', String(LMCACHE_MP_PORT), '--chunk-size', String(chunk), '--l1-size-gb', l1]
     if (mode === 'B2' || mode === 'B3') {
-      const adapter = { type: 'fs_native', base_path: ctx.cacheDir, use_odirect: true, max_capacity_gb: Number(gb(plan.disk_tier_bytes)) }
+      const adapter = { type: 'fs_native', base_path: ctx.cacheDir, use_odirect: true, max_capacity_gb: Number(gib(plan.disk_tier_bytes)) }
       cmd.push('--l2-adapter', JSON.stringify(adapter), '--l2-store-policy', mode === 'B3' ? 'skip_l1' : 'default')
-      if (mode === 'B3') cmd.push('--eviction-policy', 'noop')
     }
+    // Required by `lmcache server` (argparse required=True, LRU|IsolatedLRU|noop): without it the
+    // sidecar exits before it listens. B3's L1 is a write buffer only (noop).
+    cmd.push('--eviction-policy', mode === 'B3' ? 'noop' : 'LRU')
     if (ctx.metricsPort !== null) cmd.push('--prometheus-port', String(ctx.metricsPort))
     out.sidecars = [{ name: 'lmcache-server', command: cmd, env: {} }]
     out.kvTransferConfig = { kv_connector: 'LMCacheMPConnector', kv_role: 'kv_both' }
@@ -85,7 +91,8 @@ export const createLmcacheBackend = (opts: LmcacheOptions = {}): TieringBackend 
       mode === 'B0'
         ? []
         : variant === 'v1'
-          ? ['lmcache:num_stored_tokens_total', 'lmcache:num_hit_tokens_total', 'lmcache:num_vllm_hit_tokens_total']
+          ? // Unchanged across the rename; the store/hit counters are read under either spelling.
+            ['lmcache:num_vllm_hit_tokens_total']
           : ['lmcache_mp_lookup_hit_tokens_total', 'lmcache_mp_l1_write_chunks_total', ...(disk ? ['lmcache_mp_l2_store_completed_requests_total'] : [])]
     // LMCache opens a chunk file per read/write and closes it: nothing is held open between requests.
     return { requiredMetricFamilies: families, diskDirHeldOpen: disk ? null : false, oDirect: disk ? true : null }
@@ -93,13 +100,18 @@ export const createLmcacheBackend = (opts: LmcacheOptions = {}): TieringBackend 
 
   const normaliseV1 = (scrape: PromParseResult, c: TierCounters) => {
     // Stores go to every enabled tier; with local_cpu the first stop is host RAM (in B3 a staging buffer).
-    c.offload_device_to_host_tokens = sumSeries(scrape, 'lmcache:num_stored_tokens_total')
-    // Some builds export local-disk byte counters [U]; upstream observability.py at the commits read does not.
-    c.offload_host_to_disk_tokens = perToken(sumSeries(scrape, 'lmcache:local_disk_write_bytes_total'), bpt)
-    c.onboard_disk_to_device_tokens = perToken(sumSeries(scrape, 'lmcache:local_disk_read_bytes_total'), bpt)
+    c.offload_device_to_host_tokens = sumSeries(scrape, 'lmcache:num_stored_tokens_total') ?? sumSeries(scrape, 'lmcache:num_store_stored_tokens_total')
+    // Newer builds split stores and retrievals by storage backend; older ones have no split at all
+    // (then disk evidence comes from the OS). Local-disk byte counters are kept for builds that have them [U].
+    const byBackend = (n: string, backend: string) => sumSeries(scrape, n, (l) => l.backend === backend)
+    c.offload_host_to_disk_tokens =
+      byBackend('lmcache:num_store_stored_tokens_by_backend_total', 'LocalDiskBackend') ?? perToken(sumSeries(scrape, 'lmcache:local_disk_write_bytes_total'), bpt)
+    c.onboard_disk_to_device_tokens =
+      byBackend('lmcache:num_retrieve_retrieved_tokens_by_backend_total', 'LocalDiskBackend') ?? perToken(sumSeries(scrape, 'lmcache:local_disk_read_bytes_total'), bpt)
+    c.onboard_host_to_device_tokens = byBackend('lmcache:num_retrieve_retrieved_tokens_by_backend_total', 'LocalCPUBackend')
     // LMCache runs inside vLLM: its /metrics also has vLLM's own prefix-cache counters (B0 has only those).
     c.cached_prompt_tokens_device = sumSeries(scrape, 'lmcache:num_vllm_hit_tokens_total') ?? sumSeries(scrape, 'vllm:prefix_cache_hits_total')
-    c.cached_prompt_tokens_offloaded = sumSeries(scrape, 'lmcache:num_hit_tokens_total')
+    c.cached_prompt_tokens_offloaded = sumSeries(scrape, 'lmcache:num_hit_tokens_total') ?? sumSeries(scrape, 'lmcache:num_retrieve_retrieved_tokens_total')
     const d = c.cached_prompt_tokens_device
     const o = c.cached_prompt_tokens_offloaded
     c.cached_prompt_tokens_total = d === null || o === null ? null : d + o

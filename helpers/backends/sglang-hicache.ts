@@ -29,7 +29,9 @@ export const createSglangHicacheBackend = (opts: BackendOptions = {}): TieringBa
     const policy = mode === 'B2' ? 'write_through_selective' : 'write_through'
     out.args.push('--enable-hierarchical-cache', '--hicache-write-policy', policy, '--hicache-mem-layout', 'page_first')
     // B3 keeps host memory only as the staging buffer; with no host bytes planned SGLang sizes it (ratio 1.2).
-    if (plan.host_tier_bytes > 0) out.args.push('--hicache-size', gb(plan.host_tier_bytes))
+    // --hicache-size is an integer count of 10^9 bytes (server_args.py type=int): a decimal such as
+    // "64.425" makes SGLang exit 2, so the plan is rounded to whole GB (at least 1).
+    if (plan.host_tier_bytes > 0) out.args.push('--hicache-size', String(Math.max(1, Math.round(plan.host_tier_bytes / 1e9))))
     if (mode === 'B2' || mode === 'B2p' || mode === 'B3') {
       out.args.push('--hicache-storage-backend', 'file', '--hicache-storage-prefetch-policy', 'wait_complete')
       out.env[SGLANG_FILE_DIR_ENV] = ctx.cacheDir

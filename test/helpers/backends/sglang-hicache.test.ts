@@ -19,6 +19,14 @@ describe('SGLang HiCache backend configuration', () => {
     expect(sg.configure('B1', PLAN, CTX).args).toEqual([...BASE, ...HI('write_through')])
   })
 
+  it('--hicache-size is a whole number of GB, as SGLang parses it (type=int): a fractional plan is rounded, never below 1', () => {
+    const size = (bytes: number) => {
+      const a = sg.configure('B1', TierPlan.parse({ host_tier_bytes: bytes, disk_tier_bytes: 0 }), CTX).args
+      return a[a.indexOf('--hicache-size') + 1]
+    }
+    expect([size(64.425e9), size(8e9), size(0.2e9)]).toEqual(['64', '8', '1'])
+  })
+
   it("B2 filters with write_through_selective, B2' writes through, both on the file backend in the cache dir", () => {
     const b2 = sg.configure('B2', PLAN, CTX)
     expect(b2.args).toEqual([...BASE, ...HI('write_through_selective'), ...FILE])
