@@ -193,6 +193,13 @@ export const createSuiteRuntime = async (opts: {
       // A phase shorter than two cadences (a search probe) cannot be aligned with the series at all:
       // say so instead of reporting 0 % (the gate then has no data, which it allows).
       const cadenceMs = opts.settings.telemetryCadenceMs
+      // The samples that cover the last requests: the next tick, and a reading a busy target is
+      // still answering (bounded: 5 cadences).
+      if (telemetry && records.length) {
+        let lastEnd = Number.NEGATIVE_INFINITY
+        for (const r of records) if (r.t_end_ms > lastEnd) lastEnd = r.t_end_ms
+        await telemetry.awaitSamplesAfter(lastEnd, 5 * cadenceMs)
+      }
       const alignment = !telemetry
         ? null
         : result.t_end_ms - result.t_start_ms < 2 * cadenceMs

@@ -74,6 +74,13 @@ export interface Telemetry {
   phaseEnd(phase: string): Promise<PhaseTelemetry>
   stop(): Promise<TelemetryReport>
   alignment(events: { t_ms: number }[], required?: CollectorName[]): AlignmentResult
+  /**
+   * Resolves once every running collector has a sample stamped at or after `tMs`, or after
+   * `maxWaitMs`. At a phase's end the tick after its last request is still to come (or its reading
+   * still in flight when the target is slow to answer a scrape); judging alignment before it lands
+   * would call the last requests unaligned.
+   */
+  awaitSamplesAfter(tMs: number, maxWaitMs: number): Promise<void>
 }
 
 const PERIODIC: CollectorName[] = ['block_device', 'cpu', 'memory', 'process_io', 'gpu', 'kvbm', 'frontend', 'cache_dir', 'client_pool']
@@ -307,6 +314,13 @@ export const createTelemetry = (opts: TelemetryOptions): Telemetry => {
     alignment(events, required) {
       const req = required ?? PERIODIC.filter((n) => cs.has(n) && avail.get(n)?.available)
       return alignEvents(events, times, req, cadenceMs)
+    },
+    async awaitSamplesAfter(tMs, maxWaitMs) {
+      const names = PERIODIC.filter((n) => cs.has(n) && avail.get(n)?.available)
+      // Samples are appended in time order: the last one tells.
+      const covered = () => names.every((n) => (times[n]?.at(-1) ?? Number.NEGATIVE_INFINITY) >= tMs)
+      const deadline = opts.clock.nowMs() + maxWaitMs
+      while (!covered() && opts.clock.nowMs() < deadline) await new Promise((r) => setTimeout(r, 10))
     },
   }
 }

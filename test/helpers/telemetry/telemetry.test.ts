@@ -87,6 +87,32 @@ describe('telemetry timeline', () => {
     expect(t.alignment(events, ['gpu']).aligned_pct).toBe(0)
   })
 
+  it("waits for the samples that cover a phase's last request when the target is slow to answer its scrape", async () => {
+    // A metrics endpoint that takes 60 ms to answer, scraped every 100 ms: at any instant the reading
+    // stamped just before it may still be in flight, so alignment judged at once can miss it.
+    const { createServer } = await import('node:http')
+    const slow = createServer((_req, res) => setTimeout(() => res.end(kv(5, 100)), 60))
+    await new Promise<void>((r) => slow.listen(0, '127.0.0.1', r))
+    const url = `http://127.0.0.1:${(slow.address() as { port: number }).port}/metrics`
+    const clock = createRunClock()
+    const t = createTelemetry({ collectors: ['kvbm'], target: { ...info, kvbmMetricsUrl: url }, suiteDir: join(root, 's-slow'), clock, cadenceMs: 100 })
+    await t.start()
+    await t.phaseStart('p')
+    const aligned: (number | null)[] = []
+    for (const pause of [130, 170, 210, 250, 290]) {
+      await new Promise((r) => setTimeout(r, pause))
+      const end = clock.nowMs()
+      await t.awaitSamplesAfter(end, 1500)
+      aligned.push(t.alignment([{ t_ms: end }], ['kvbm']).aligned_pct)
+    }
+    expect(aligned).toEqual([100, 100, 100, 100, 100])
+    // Bounded: nothing is stamped after a time that never comes, and the wait still returns.
+    await t.awaitSamplesAfter(clock.nowMs() + 60_000, 50)
+    await t.phaseEnd('p')
+    await t.stop()
+    await new Promise<void>((r) => slow.close(() => r()))
+  })
+
   it('refuses phaseEnd without phaseStart', async () => {
     const t = createTelemetry({ collectors: ['cpu'], target: info, suiteDir: join(root, 's2'), clock: createRunClock() })
     await t.start()
