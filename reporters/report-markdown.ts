@@ -16,7 +16,12 @@ export const verdictParagraph = (v: Verdict, title: string | null): string => {
     `${v.suite_id}${title ? ` (${title})` : ''}: outcome **${v.outcome}**, run_valid=${v.run_valid}, decision_grade=${v.decision_grade}${v.emulated ? ' (EMULATED target: never decision-grade)' : ''}.`,
     `Gates: ${v.gates.pass} passed, ${v.gates.hard_fail} hard failed, ${v.gates.soft_fail} soft failed, ${v.gates.not_applicable} not applicable, ${v.gates.no_data} no data; tests: ${v.tests.pass}/${v.tests.total} passed.`,
   ]
-  if (failedHard.length) parts.push(`Blockers: ${failedHard.map((b) => `${b.gate_id} (${b.reason_code})`).join(', ')}.`)
+  if (failedHard.length) {
+    // One entry per gate and code, counted: a refusal repeated in every phase is one line, not 48.
+    const counts = new Map<string, number>()
+    for (const b of failedHard) counts.set(`${b.gate_id} (${b.reason_code})`, (counts.get(`${b.gate_id} (${b.reason_code})`) ?? 0) + 1)
+    parts.push(`Blockers: ${[...counts].map(([k, n]) => (n > 1 ? `${k} in ${n} phases` : k)).join(', ')}.`)
+  }
   if (v.reason_codes.length) parts.push(`Reason codes: ${v.reason_codes.join(', ')}.`)
   return parts.join(' ')
 }

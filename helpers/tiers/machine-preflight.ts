@@ -49,7 +49,7 @@ const gib = (b: number) => `${(b / 2 ** 30).toFixed(1)} GiB`
 export const checkTierPlanFitsMachine = (
   plan: TierPlan,
   machine: MachineCapacity,
-  o: { diskBytesDivisor?: number; diskDir?: string } = {},
+  o: { diskBytesDivisor?: number; diskDir?: string; diskHint?: string } = {},
 ): TierPlanRefusal | null => {
   if (machine.memTotalBytes !== null && plan.host_tier_bytes > 0.9 * machine.memTotalBytes)
     return {
@@ -60,7 +60,7 @@ export const checkTierPlanFitsMachine = (
   if (machine.diskFreeBytes !== null && footprint > machine.diskFreeBytes)
     return {
       code: 'TIER_PLAN_EXCEEDS_MACHINE',
-      message: `Expected the disk tier (${gib(footprint)} on disk) to fit the free space of ${o.diskDir ?? 'the cache filesystem'} (${gib(machine.diskFreeBytes)}), got too little room: shrink disk_tier_bytes or free space`,
+      message: `Expected the disk tier (${gib(footprint)} on disk) to fit the free space of ${o.diskDir ?? 'the cache filesystem'} (${gib(machine.diskFreeBytes)}), got too little room: shrink disk_tier_bytes or free space${o.diskHint ? `; ${o.diskHint}` : ''}`,
     }
   return null
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { GateResult } from '../../helpers/gates/gate'
 import type { RunVerdict, Verdict } from '../../helpers/gates/verdict'
 import { type DossierSuite, dossierMarkdown } from '../../reporters/dossier-markdown'
+import { verdictParagraph } from '../../reporters/report-markdown'
 
 const gate = (reason_code: string, blocker_group: GateResult['blocker_group'], details: Record<string, unknown> = {}): GateResult => ({
   gate_id: reason_code.toLowerCase(),
@@ -43,5 +44,17 @@ describe('dossier remedies', () => {
     const e = entryFor({ ...gate('H4A_NO_CONTENTION', 'control_gap'), status: 'no_data' })
     expect(e).toMatch(/\*\*What must change:\*\* fio did not load the disk .*install fio first/)
     expect(e).not.toMatch(/DYN_KVBM|sized by the mode/)
+  })
+})
+
+describe('the verdict paragraph', () => {
+  it('counts a blocker repeated in every phase once, with the number of phases', () => {
+    const g = gate('TIER_PLAN_EXCEEDS_MACHINE', 'harness_setup')
+    const v = {
+      suite_id: 'h2b', outcome: 'inconclusive', run_valid: false, decision_grade: false, emulated: true, reason_codes: ['TIER_PLAN_EXCEEDS_MACHINE'],
+      gates: { pass: 0, hard_fail: 48, soft_fail: 0, not_applicable: 0, no_data: 0 }, tests: { pass: 4, total: 52 },
+      blockers: [{ group: 'harness_setup', gates: Array.from({ length: 48 }, () => g) }, { group: 'run_validity', gates: [gate('ERROR_RATE_HIGH', 'run_validity')] }],
+    } as unknown as Verdict
+    expect(verdictParagraph(v, null)).toContain('Blockers: tier_plan_exceeds_machine (TIER_PLAN_EXCEEDS_MACHINE) in 48 phases, error_rate_high (ERROR_RATE_HIGH).')
   })
 })

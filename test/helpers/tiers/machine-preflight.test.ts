@@ -19,6 +19,12 @@ describe('tier plans against the machine', () => {
     expect(checkTierPlanFitsMachine(TierPlan.parse({ host_tier_bytes: 8e9, disk_tier_bytes: 32e9 }), spark)).toBeNull()
   })
 
+  it('names the knob that fixes a disk refusal when the driver has one (kvsim: io_scale)', () => {
+    const plan = TierPlan.parse({ disk_tier_bytes: 200 * GiB })
+    const r = checkTierPlanFitsMachine(plan, { memTotalBytes: null, diskFreeBytes: 50 * GiB }, { diskHint: 'on kvsim, a smaller target.io_scale writes smaller blocks' })
+    expect(r?.message).toMatch(/shrink disk_tier_bytes or free space; on kvsim, a smaller target.io_scale/)
+  })
+
   it('reads MemTotal and the free space of the nearest existing directory', () => {
     expect(parseMemTotal('MemTotal:       131072000 kB\nMemFree: 1 kB\n')).toBe(131072000 * 1024)
     const m = readMachineCapacity('/tmp/does/not/exist/yet')
