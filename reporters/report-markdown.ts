@@ -19,7 +19,10 @@ export const verdictParagraph = (v: Verdict, title: string | null): string => {
   if (failedHard.length) {
     // One entry per gate and code, counted: a refusal repeated in every phase is one line, not 48.
     const counts = new Map<string, number>()
-    for (const b of failedHard) counts.set(`${b.gate_id} (${b.reason_code})`, (counts.get(`${b.gate_id} (${b.reason_code})`) ?? 0) + 1)
+    for (const b of failedHard) {
+      const key = `${b.gate_id} (${b.reason_code})`
+      counts.set(key, (counts.get(key) ?? 0) + 1)
+    }
     parts.push(`Blockers: ${[...counts].map(([k, n]) => (n > 1 ? `${k} in ${n} phases` : k)).join(', ')}.`)
   }
   if (v.reason_codes.length) parts.push(`Reason codes: ${v.reason_codes.join(', ')}.`)

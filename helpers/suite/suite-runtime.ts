@@ -193,16 +193,17 @@ export const createSuiteRuntime = async (opts: {
       // A phase shorter than two cadences (a search probe) cannot be aligned with the series at all:
       // say so instead of reporting 0 % (the gate then has no data, which it allows).
       const cadenceMs = opts.settings.telemetryCadenceMs
-      // The samples that cover the last requests: the next tick, and a reading a busy target is
-      // still answering (bounded: 5 cadences).
-      if (telemetry && records.length) {
+      const alignable = result.t_end_ms - result.t_start_ms >= 2 * cadenceMs
+      // Only a measured phase is gated on alignment: wait there for the samples that cover its last
+      // requests (the next tick, and a reading a busy target is still answering; at most 5 cadences).
+      if (telemetry && alignable && plan.kind === 'measure' && records.length) {
         let lastEnd = Number.NEGATIVE_INFINITY
         for (const r of records) if (r.t_end_ms > lastEnd) lastEnd = r.t_end_ms
         await telemetry.awaitSamplesAfter(lastEnd, 5 * cadenceMs)
       }
       const alignment = !telemetry
         ? null
-        : result.t_end_ms - result.t_start_ms < 2 * cadenceMs
+        : !alignable
           ? { aligned_pct: null, per_collector: {}, reason: `phase shorter than two telemetry cadences (${2 * cadenceMs} ms)` }
           : telemetry.alignment(records.map((r) => ({ t_ms: r.t_end_ms })))
       const tele = telemetry ? await telemetry.phaseEnd(plan.name) : null

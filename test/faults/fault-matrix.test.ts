@@ -231,16 +231,16 @@ describe('planted-fault matrix: every kvsim fault fails its matching gate', () =
     expectCaught(r, 'fault_steady_load', client[0]!.gate_id, 'CLIENT_BOTTLENECK')
     // The first attempt was judged invalid for an environment reason and re-run once from a fresh
     // mode; the hog is planted again, so the re-run is caught too (a real bottleneck is not hidden).
-    const events = readFileSync(join(r.runDir, 'fault_steady_load', 'raw', 'events.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l))
+    const events = r.events('fault_steady_load')
     const rerun = events.filter((e) => e.type === 'phase_rerun')
     expect(rerun.map((e) => e.phase), explain(r)).toEqual(['steady'])
-    expect(rerun[0].reasons.join(' ')).toMatch(/CLIENT_BOTTLENECK/)
+    expect((rerun[0].reasons as string[]).join(' ')).toMatch(/CLIENT_BOTTLENECK/)
     expect(r.phases('fault_steady_load').map((p) => (p as { attempt?: number }).attempt ?? 1)).toEqual([1, 2])
   })
 
   test('a hogged phase that follows a warm-up in its mode is re-run after the mode is re-applied and the warm-up replayed', { timeout: CASE_TIMEOUT_MS }, async () => {
     const r = await run({ files: [STEADY], configYaml: BASE_YAML, env: { FAULT_SUITE_WARMUP_FIRST: '1', FAULT_SUITE_HOG_MS: '80', FAULT_SUITE_HOG_FOR_MS: '15000' } })
-    const events = readFileSync(join(r.runDir, 'fault_steady_load', 'raw', 'events.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l))
+    const events = r.events('fault_steady_load')
     const rerun = events.filter((e) => e.type === 'phase_rerun')
     expect(rerun.map((e) => [e.phase, e.replayed]), explain(r)).toEqual([['steady', ['prefill']]])
     // Both attempts stay in the raw phase records, in the order they ran.

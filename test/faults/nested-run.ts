@@ -39,6 +39,8 @@ export interface NestedRun {
   dossier(): string
   gates(suite: string): GateResult[]
   phases(suite: string): { phase: string; interrupted: boolean; stop_reason: string | null; deltas: Record<string, unknown> }[]
+  /** The suite's raw/events.jsonl. */
+  events(suite: string): Record<string, unknown>[]
   /** Every *.jsonl under the run dir: lines that are not whole JSON values, and files not ending in a newline. */
   jsonlProblems(): string[]
   cleanup(): void
@@ -108,6 +110,7 @@ export const runNested = async (o: NestedRunOptions): Promise<NestedRun> => {
     dossier: () => readFileSync(join(runDir, 'dossier.md'), 'utf8'),
     gates: (suite) => readJsonl<GateResult>(join(suiteDir(suite), 'raw', 'gates.jsonl')),
     phases: (suite) => readJsonl(join(suiteDir(suite), 'raw', 'phases.jsonl')),
+    events: (suite) => readJsonl(join(suiteDir(suite), 'raw', 'events.jsonl')),
     jsonlProblems: () => {
       const problems: string[] = []
       for (const f of walk(runDir).filter((p) => p.endsWith('.jsonl'))) {
